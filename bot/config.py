@@ -1,0 +1,400 @@
+"""Load and validate configuration into one frozen ``Settings`` object.
+
+Sources, later ones winning: ``config/bot.yaml``, then ``WIKIBOT_<SECTION>_<KEY>``
+environment variables (for example ``WIKIBOT_SANDBOX_PORT=9000``). Credentials never come
+from YAML: only from ``REDDIT_CLIENT_ID``, ``REDDIT_CLIENT_SECRET``, ``REDDIT_USERNAME``,
+``REDDIT_PASSWORD`` or a ``praw.ini`` site named by ``praw_site``.
+
+Relative paths in the YAML file resolve against the directory of that file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.errors import ConfigError
+
+DEFAULT_CONFIG = Path("config/bot.yaml")
+TARGETS = ("sandbox", "reddit")
+LOG_FORMATS = ("text", "json")
+_SUBREDDIT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]{1,20}$")
+_DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
+_DURATION_UNITS = {None: 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Reddit script-app credentials. ``repr`` never shows the secrets."""
+
+    client_id: str = field(repr=False)
+    client_secret: str = field(repr=False)
+    username: str
+    password: str = field(repr=False)
+
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never be logged (used by the log redaction filter)."""
+        return tuple(s for s in (self.client_secret, self.password) if len(s) >= 4)
+
+
+@dataclass(frozen=True)
+class SandboxSettings:
+    """Where the embedded Reddit-compatible sandbox listens and keeps its state."""
+
+    host: str
+    port: int
+    state_file: Path
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    """Daemon jobs: which run, how often, and how they back off."""
+
+    sync: bool
+    replies: bool
+    sync_interval: float
+    reply_interval: float
+    misfire_grace: float
+    max_backoff: float
+    git_pull: bool
+
+
+@dataclass(frozen=True)
+class ReplySettings:
+    """How the reply watcher behaves; the rules themselves live in ``rules_file``."""
+
+    rules_file: Path
+    dry_run: bool
+    max_age: float
+    max_per_hour: int
+    max_per_day: int
+    optout: tuple[str, ...]
+    excluded_flairs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything wikibot needs to know, validated, immutable."""
+
+    config_file: Path
+    target: str
+    subreddit: str
+    user_agent: str
+    praw_site: str | None
+    request_timeout: float
+    state_db: Path
+    wiki_pages_dir: Path
+    log_format: str
+    metrics_port: int | None
+    sandbox: SandboxSettings
+    schedule: ScheduleSettings
+    replies: ReplySettings
+    credentials: Credentials | None = field(default=None, repr=False)
+
+    @property
+    def is_sandbox(self) -> bool:
+        """True when wikibot talks to the embedded sandbox rather than Reddit."""
+        return self.target == "sandbox"
+
+    @property
+    def sandbox_url(self) -> str:
+        """Base URL of the sandbox."""
+        return f"http://{self.sandbox.host}:{self.sandbox.port}"
+
+    def wiki_url(self, page: str) -> str:
+        """Public URL of a wiki page (always reddit.com: that is where readers go)."""
+        return f"https://www.reddit.com/r/{self.subreddit}/wiki/{page}"
+
+
+# --- small typed readers -------------------------------------------------------------
+
+
+class _Reader:
+    """Pulls typed values out of a nested mapping, naming the file and key on error."""
+
+    def __init__(self, data: Mapping[str, Any], *, source: str, base_dir: Path) -> None:
+        self.data = data
+        self.source = source
+        self.base_dir = base_dir
+
+    def fail(self, key: str, expected: str, value: object) -> ConfigError:
+        return ConfigError(f"{self.source}: {key}: expected {expected}, got {value!r}")
+
+    def section(self, name: str, allowed: set[str]) -> _Reader:
+        value = self.data.get(name, {})
+        if value is None:
+            value = {}
+        if not isinstance(value, Mapping):
+            raise self.fail(name, "a mapping of settings", value)
+        _reject_unknown(value, allowed, source=self.source, prefix=f"{name}.")
+        return _Reader(value, source=self.source, base_dir=self.base_dir)
+
+    def get(self, key: str, default: Any, parse: Callable[[Any], Any], expected: str) -> Any:
+        value = self.data.get(key, default)
+        try:
+            return parse(value)
+        except (TypeError, ValueError):
+            raise self.fail(key, expected, value) from None
+
+
+def _reject_unknown(data: Mapping[str, Any], allowed: set[str], *, source: str, prefix: str) -> None:
+    for key in data:
+        if key not in allowed:
+            known = ", ".join(sorted(allowed))
+            raise ConfigError(f"{source}: {prefix}{key}: unknown key (known keys: {known})")
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise ValueError(value)
+
+
+def _integer(low: int, high: int) -> Callable[[Any], int]:
+    def parse(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValueError(value)
+        return value
+
+    return parse
+
+
+def parse_duration(value: Any) -> float:
+    """Seconds from ``300``, ``"90s"``, ``"5m"``, ``"2h"`` or ``"1d"``; must be positive."""
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str) and (match := _DURATION_RE.match(value)):
+        seconds = float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+    else:
+        raise ValueError(value)
+    if not 0 < seconds < 10 * 365 * 86400:
+        raise ValueError(value)
+    return seconds
+
+
+def _text(pattern: re.Pattern[str] | None = None) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(value)
+        if pattern is not None and not pattern.match(value):
+            raise ValueError(value)
+        return value.strip()
+
+    return parse
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        if value not in options:
+            raise ValueError(value)
+        return str(value)
+
+    return parse
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ValueError(value)
+    return tuple(value)
+
+
+def _optional(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else parse(value)
+
+
+# --- loading ----------------------------------------------------------------------------
+
+_TOP_KEYS = {
+    "target",
+    "subreddit",
+    "user_agent",
+    "praw_site",
+    "request_timeout",
+    "state_db",
+    "wiki_pages_dir",
+    "log_format",
+    "metrics_port",
+    "sandbox",
+    "schedule",
+    "replies",
+}
+_SANDBOX_KEYS = {"host", "port", "state_file"}
+_SCHEDULE_KEYS = {
+    "sync",
+    "replies",
+    "sync_interval",
+    "reply_interval",
+    "misfire_grace",
+    "max_backoff",
+    "git_pull",
+}
+_REPLY_KEYS = {
+    "rules_file",
+    "dry_run",
+    "max_age",
+    "max_per_hour",
+    "max_per_day",
+    "optout",
+    "excluded_flairs",
+}
+_SECTIONS = {"sandbox": _SANDBOX_KEYS, "schedule": _SCHEDULE_KEYS, "replies": _REPLY_KEYS}
+_CREDENTIAL_ENV = ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "REDDIT_USERNAME", "REDDIT_PASSWORD")
+SANDBOX_CREDENTIALS = Credentials(
+    client_id="sandbox", client_secret="sandbox", username="wikibot", password="sandbox"
+)
+
+
+def load_settings(
+    path: Path | str | None = None, *, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Read, merge and validate configuration; raise ``ConfigError`` with one line on error."""
+    environ = os.environ if environ is None else environ
+    config_file = Path(path or environ.get("WIKIBOT_CONFIG") or DEFAULT_CONFIG)
+    raw = _read_yaml(config_file)
+    _reject_unknown(raw, _TOP_KEYS, source=str(config_file), prefix="")
+    _apply_env_overrides(raw, environ)
+    return _build(raw, config_file=config_file, environ=environ)
+
+
+def _read_yaml(config_file: Path) -> dict[str, Any]:
+    try:
+        text = config_file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{config_file}: config file not found; run from the project root or pass --config PATH"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{config_file}: cannot read config file: {exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{config_file}:{mark.line + 1}" if mark is not None else str(config_file)
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise ConfigError(f"{where}: YAML syntax error: {problem}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
+        raise ConfigError(f"{config_file}: expected a mapping of settings at the top level")
+    return data
+
+
+def _apply_env_overrides(raw: dict[str, Any], environ: Mapping[str, str]) -> None:
+    """Overlay ``WIKIBOT_<KEY>`` and ``WIKIBOT_<SECTION>_<KEY>`` variables onto ``raw``."""
+    for key in _TOP_KEYS - set(_SECTIONS):
+        name = f"WIKIBOT_{key.upper()}"
+        if name in environ:
+            raw[key] = _env_value(name, environ[name])
+    for section, keys in _SECTIONS.items():
+        for key in keys:
+            name = f"WIKIBOT_{section.upper()}_{key.upper()}"
+            if name in environ:
+                target = raw.get(section)
+                if not isinstance(target, dict):
+                    target = raw[section] = {}
+                target[key] = _env_value(name, environ[name])
+
+
+def _env_value(name: str, text: str) -> Any:
+    try:
+        return yaml.safe_load(text) if text.strip() else None
+    except yaml.YAMLError:
+        raise ConfigError(f"environment variable {name}: cannot parse {text!r}") from None
+
+
+def _build(raw: dict[str, Any], *, config_file: Path, environ: Mapping[str, str]) -> Settings:
+    base_dir = config_file.resolve().parent
+    top = _Reader(raw, source=str(config_file), base_dir=base_dir)
+
+    def path(reader: _Reader, key: str, default: str) -> Path:
+        value = reader.get(key, default, _text(), "a path")
+        resolved = Path(value).expanduser()
+        return resolved if resolved.is_absolute() else (base_dir / resolved).resolve()
+
+    target = top.get("target", "sandbox", _choice(TARGETS), "'sandbox' or 'reddit'")
+    sandbox = top.section("sandbox", _SANDBOX_KEYS)
+    schedule = top.section("schedule", _SCHEDULE_KEYS)
+    replies = top.section("replies", _REPLY_KEYS)
+    sandbox_settings = SandboxSettings(
+        host=sandbox.get("host", "127.0.0.1", _loopback, "a loopback address like 127.0.0.1"),
+        port=sandbox.get("port", 8765, _integer(0, 65535), "a port number 0-65535"),
+        state_file=path(sandbox, "state_file", "../.wikibot/sandbox.json"),
+    )
+    schedule_settings = ScheduleSettings(
+        sync=schedule.get("sync", True, _boolean, "true or false"),
+        replies=schedule.get("replies", True, _boolean, "true or false"),
+        sync_interval=schedule.get("sync_interval", "5m", parse_duration, "a duration like '5m'"),
+        reply_interval=schedule.get("reply_interval", "1m", parse_duration, "a duration like '60s'"),
+        misfire_grace=schedule.get("misfire_grace", "1m", parse_duration, "a duration like '60s'"),
+        max_backoff=schedule.get("max_backoff", "15m", parse_duration, "a duration like '15m'"),
+        git_pull=schedule.get("git_pull", False, _boolean, "true or false"),
+    )
+    reply_settings = ReplySettings(
+        rules_file=path(replies, "rules_file", "replies.yaml"),
+        dry_run=replies.get("dry_run", False, _boolean, "true or false"),
+        max_age=replies.get("max_age", "24h", parse_duration, "a duration like '24h'"),
+        max_per_hour=replies.get("max_per_hour", 10, _integer(0, 1000), "a whole number 0-1000"),
+        max_per_day=replies.get("max_per_day", 50, _integer(0, 10000), "a whole number 0-10000"),
+        optout=tuple(
+            n.lower() for n in replies.get("optout", [], _names, "a list of user names")
+        ),
+        excluded_flairs=tuple(
+            f.lower() for f in replies.get("excluded_flairs", [], _names, "a list of flair texts")
+        ),
+    )
+    praw_site = top.get("praw_site", None, _optional(_text()), "a praw.ini site name")
+    settings = Settings(
+        config_file=config_file,
+        target=target,
+        subreddit=top.get(
+            "subreddit", "learnmachinelearning", _text(_SUBREDDIT_RE), "a subreddit name"
+        ),
+        user_agent=top.get(
+            "user_agent", "python:wikibot:0.1.0 (by u/wikibot)", _text(), "a descriptive string"
+        ),
+        praw_site=praw_site,
+        request_timeout=top.get("request_timeout", 16, parse_duration, "seconds, e.g. 16"),
+        state_db=path(top, "state_db", "../.wikibot/state.db"),
+        wiki_pages_dir=path(top, "wiki_pages_dir", "../wiki_pages"),
+        log_format=top.get("log_format", "text", _choice(LOG_FORMATS), "'text' or 'json'"),
+        metrics_port=top.get("metrics_port", None, _optional(_integer(1, 65535)), "a port"),
+        sandbox=sandbox_settings,
+        schedule=schedule_settings,
+        replies=reply_settings,
+    )
+    return _with_credentials(settings, environ)
+
+
+def _loopback(value: Any) -> str:
+    if value not in ("127.0.0.1", "localhost", "::1"):
+        raise ValueError(value)
+    return str(value)
+
+
+def _with_credentials(settings: Settings, environ: Mapping[str, str]) -> Settings:
+    present = [name for name in _CREDENTIAL_ENV if environ.get(name)]
+    if settings.is_sandbox:
+        credentials = SANDBOX_CREDENTIALS
+        if len(present) == len(_CREDENTIAL_ENV):
+            credentials = Credentials(*(environ[name] for name in _CREDENTIAL_ENV))
+    elif len(present) == len(_CREDENTIAL_ENV):
+        credentials = Credentials(*(environ[name] for name in _CREDENTIAL_ENV))
+    elif settings.praw_site:
+        credentials = None  # praw.ini supplies them
+    else:
+        missing = ", ".join(name for name in _CREDENTIAL_ENV if name not in present)
+        raise ConfigError(
+            f"{settings.config_file}: target 'reddit' needs credentials: set {missing} "
+            "or name a praw.ini site with praw_site"
+        )
+    return Settings(**{**settings.__dict__, "credentials": credentials})

@@ -1,0 +1,66 @@
+"""Plain data passed between the gateway and the rest of the bot (no PRAW objects)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class WikiPage:
+    """The current (or a given) revision of a wiki page."""
+
+    name: str
+    content: str
+    revision_id: str
+    revision_date: float
+    revision_by: str | None
+
+
+@dataclass(frozen=True)
+class WikiRevision:
+    """One entry of a wiki revisions listing."""
+
+    id: str
+    page: str
+    timestamp: float
+    author: str | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class PageSettings:
+    """A wiki page's settings: ``listed`` and ``permlevel`` (0 inherit, 1 editors, 2 mods)."""
+
+    listed: bool
+    permlevel: int
+
+
+@dataclass(frozen=True)
+class Post:
+    """A submission, as the reply watcher needs it."""
+
+    id: str
+    title: str
+    body: str
+    author: str | None
+    created_utc: float
+    flair: str | None = None
+    locked: bool = False
+    archived: bool = False
+    removed: bool = False
+    distinguished: str | None = None
+    permalink: str = ""
+
+    @property
+    def fullname(self) -> str:
+        return f"t3_{self.id}"
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A comment on a post."""
+
+    id: str
+    author: str | None
+    body: str
+    parent_id: str

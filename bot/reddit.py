@@ -1,0 +1,326 @@
+"""The gateway to Reddit: the only module that imports praw and prawcore.
+
+It builds ``praw.Reddit`` for the configured target (the sandbox via PRAW's
+``oauth_url``/``reddit_url``, or reddit.com), offers the operations the bot needs as plain
+data in and out, and maps praw/prawcore errors to the bot's own error family.
+
+Writes are not idempotent. prawcore retries any request, POSTs included, on 5xx and on
+timeouts, so one ``reply()`` under a 503 can post three comments. ``WriteGuardSession``
+turns a 5xx or a timeout on a POST into an exception prawcore does not retry; the gateway
+raises ``WriteUncertain`` and the caller looks at Reddit before trying again.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import praw
+import prawcore
+import requests
+from praw.exceptions import RedditAPIException
+
+from bot.config import Settings
+from bot.errors import (
+    ApiError,
+    AuthFailed,
+    Conflict,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    Unavailable,
+    WriteUncertain,
+)
+from bot.models import Comment, PageSettings, Post, WikiPage, WikiRevision
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+LISTING_MAX = 100
+_UNCERTAIN_STATUSES = frozenset({500, 502, 503, 504, 520, 522, 408})
+_RATELIMIT_RE = re.compile(r"(\d+)\s+(millisecond|second|minute)", re.IGNORECASE)
+
+
+class WriteOutcomeUnknown(Exception):  # noqa: N818 - it is an outcome, not a failure
+    """A POST got a 5xx or timed out: it may have been applied. Not retried by prawcore."""
+
+
+class WriteGuardSession(requests.Session):
+    """A ``requests.Session`` that stops prawcore from retrying writes blindly."""
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        is_write = str(method).upper() == "POST" and "access_token" not in str(url)
+        if not is_write:
+            return super().request(method, url, *args, **kwargs)
+        try:
+            response = super().request(method, url, *args, **kwargs)
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            raise WriteOutcomeUnknown(f"{type(exc).__name__} on POST") from None
+        if response.status_code in _UNCERTAIN_STATUSES:
+            raise WriteOutcomeUnknown(f"HTTP {response.status_code} on POST")
+        return response
+
+
+def build_reddit(settings: Settings) -> praw.Reddit:
+    """A ``praw.Reddit`` for the configured target."""
+    options: dict[str, Any] = {
+        "user_agent": settings.user_agent,
+        "check_for_updates": False,
+        "check_for_async": False,
+        "ratelimit_seconds": 0,  # the bot waits itself; PRAW must not sleep inside a job
+        "timeout": max(1, round(settings.request_timeout)),
+        "requestor_kwargs": {"session": WriteGuardSession()},
+    }
+    if settings.is_sandbox:
+        options.update(oauth_url=settings.sandbox_url, reddit_url=settings.sandbox_url)
+    creds = settings.credentials
+    if creds is not None:
+        options.update(client_id=creds.client_id, client_secret=creds.client_secret,
+                       username=creds.username, password=creds.password)
+    if settings.praw_site and creds is None:
+        return praw.Reddit(settings.praw_site, **options)
+    return praw.Reddit(**options)
+
+
+class Gateway:
+    """Reddit operations as plain data; raises only ``bot.errors`` exceptions."""
+
+    def __init__(self, settings: Settings, *, reddit: praw.Reddit | None = None) -> None:
+        self.settings = settings
+        self.reddit = reddit or build_reddit(settings)
+        self.subreddit = self.reddit.subreddit(settings.subreddit)
+        self._username: str | None = None
+
+    # --- account ---------------------------------------------------------------------
+
+    def username(self) -> str:
+        """The bot account's name (one API call, then cached)."""
+        if self._username is None:
+            configured = self.settings.credentials
+            if configured is not None:
+                self._username = configured.username
+            else:
+                me = self._call(lambda: self.reddit.user.me(), what="who am I")
+                self._username = str(me)
+        return self._username
+
+    def rate_limit(self) -> dict[str, float | None]:
+        """prawcore's view of the rate-limit window (remaining, used)."""
+        limiter = self.reddit._core._rate_limiter  # noqa: SLF001 - read-only peek
+        return {"remaining": limiter.remaining, "used": limiter.used}
+
+    # --- wiki ------------------------------------------------------------------------------
+
+    def list_pages(self) -> list[str]:
+        """Names of all wiki pages."""
+        data = self._call(lambda: self.reddit.get(f"r/{self.settings.subreddit}/wiki/pages/"),
+                          what="list wiki pages")
+        return [str(name) for name in data]
+
+    def read_page(self, name: str) -> WikiPage | None:
+        """The page's current revision, or None when it does not exist."""
+        path = f"r/{self.settings.subreddit}/wiki/{name}"
+        try:
+            data = self._call(lambda: self.reddit.request(method="GET", path=path),
+                              what=f"read wiki page {name!r}")
+        except NotFound:
+            return None
+        page = data["data"]
+        author = page.get("revision_by") or {}
+        return WikiPage(
+            name=name,
+            content=page["content_md"],
+            revision_id=page["revision_id"],
+            revision_date=float(page["revision_date"]),
+            revision_by=(author.get("data") or {}).get("name"),
+        )
+
+    def edit_page(self, name: str, *, content: str, reason: str | None,
+                  previous: str | None) -> None:
+        """Create or edit a page; ``previous`` makes Reddit refuse (Conflict) a stale edit."""
+        settings: dict[str, str] = {"previous": previous} if previous else {}
+        self._call(
+            lambda: self.subreddit.wiki[name].edit(content=content, reason=reason, **settings),
+            what=f"edit wiki page {name!r}",
+        )
+
+    def revisions(self, *, page: str | None = None, stop_at: set[str] | None = None,
+                  limit: int | None = None) -> tuple[list[WikiRevision], bool]:
+        """Revisions newest first, of one page or the whole wiki.
+
+        Stops before the first id in ``stop_at`` (the last revision already known), so
+        with nothing new this is one API call. Returns the revisions and whether a
+        ``stop_at`` id was reached.
+        """
+        stop_at = stop_at or set()
+        path = (f"r/{self.settings.subreddit}/wiki/revisions/{page}" if page
+                else f"r/{self.settings.subreddit}/wiki/revisions/")
+        found: list[WikiRevision] = []
+        after: str | None = None
+        while True:
+            params: dict[str, Any] = {"limit": LISTING_MAX}
+            if after:
+                params["after"] = after
+            data = self._call(lambda p=params: self.reddit.request(method="GET", path=path,
+                                                                    params=p),
+                              what="list wiki revisions")
+            for child in data["data"]["children"]:
+                if child["id"] in stop_at:
+                    return found, True
+                author = (child.get("author") or {}).get("data") or {}
+                found.append(WikiRevision(id=child["id"], page=child["page"],
+                                          timestamp=float(child["timestamp"]),
+                                          author=author.get("name"), reason=child.get("reason")))
+                if limit is not None and len(found) >= limit:
+                    return found, False
+            after = data["data"].get("after")
+            if not after:
+                return found, False
+
+    def page_settings(self, name: str) -> PageSettings:
+        data = self._call(lambda: self.subreddit.wiki[name].mod.settings(),
+                          what=f"read settings of wiki page {name!r}")
+        return PageSettings(listed=bool(data["listed"]), permlevel=int(data["permlevel"]))
+
+    def update_page_settings(self, name: str, *, listed: bool, permlevel: int) -> None:
+        self._call(lambda: self.subreddit.wiki[name].mod.update(listed=listed,
+                                                                 permlevel=permlevel),
+                   what=f"update settings of wiki page {name!r}")
+
+    # --- posts and comments --------------------------------------------------------------
+
+    def new_posts(self, *, before: str | None = None, limit: int = LISTING_MAX) -> list[Post]:
+        """Newest posts first; with ``before``, only posts newer than that fullname."""
+        params: dict[str, Any] = {"limit": min(limit, LISTING_MAX)}
+        if before:
+            params["before"] = before
+        data = self._call(
+            lambda: self.reddit.request(method="GET", path=f"r/{self.settings.subreddit}/new",
+                                        params=params),
+            what="list new posts",
+        )
+        return [_post(child["data"]) for child in data["data"]["children"]]
+
+    def comments(self, post_id: str) -> list[Comment]:
+        """All comments of a post, flattened."""
+        data = self._call(lambda: self.reddit.request(method="GET", path=f"comments/{post_id}",
+                                                      params={"limit": 500}),
+                          what=f"read comments of post {post_id}")
+        found: list[Comment] = []
+        stack = list(data[1]["data"]["children"])
+        while stack:
+            child = stack.pop()
+            if child.get("kind") != "t1":
+                continue
+            item = child["data"]
+            found.append(Comment(id=item["id"], author=item.get("author"),
+                                 body=item.get("body", ""), parent_id=item["parent_id"]))
+            replies = item.get("replies")
+            if isinstance(replies, dict):
+                stack.extend(replies["data"]["children"])
+        return found
+
+    def reply(self, fullname: str, *, body: str) -> str:
+        """Comment on a post; returns the new comment's id."""
+        comment = self._call(lambda: self.reddit.submission(fullname.removeprefix("t3_"))
+                             .reply(body=body), what=f"reply to {fullname}")
+        if comment is None:
+            raise ApiError(f"reply to {fullname}: Reddit accepted the comment but returned none "
+                           "(the post may be deleted)")
+        return str(comment.id)
+
+    def message_moderators(self, *, subject: str, body: str) -> None:
+        """Send a message to the subreddit's moderators (modmail)."""
+        self._call(lambda: self.subreddit.message(subject=subject[:100], message=body),
+                   what="message the moderators")
+
+    # --- error mapping ---------------------------------------------------------------------
+
+    def _call(self, action: Callable[[], T], *, what: str) -> T:
+        with translate_errors(what):
+            return action()
+
+
+@contextmanager
+def translate_errors(what: str) -> Iterator[None]:
+    """Map praw/prawcore exceptions to the bot's error family, with a one-line message."""
+    try:
+        yield
+    except prawcore.Conflict:
+        raise Conflict(f"{what}: the page changed since the revision we based the edit on "
+                       "(HTTP 409)") from None
+    except prawcore.NotFound:
+        raise NotFound(f"{what}: not found (HTTP 404)") from None
+    except prawcore.OAuthException as exc:
+        raise AuthFailed(f"{what}: login refused ({exc.error}); check REDDIT_USERNAME/"
+                         "REDDIT_PASSWORD or the praw.ini site") from None
+    except prawcore.ResponseException as exc:
+        raise _from_response(what, exc.response) from None
+    except prawcore.RequestException as exc:
+        original = exc.original_exception
+        if isinstance(original, WriteOutcomeUnknown):
+            raise WriteUncertain(f"{what}: {original}; it may have been applied") from None
+        raise Unavailable(f"{what}: {type(original).__name__}: cannot reach Reddit") from None
+    except RedditAPIException as exc:
+        raise _from_api_exception(what, exc) from None
+    except praw.exceptions.ClientException as exc:
+        raise ApiError(f"{what}: {exc}") from None
+
+
+def _from_response(what: str, response: requests.Response) -> Exception:
+    status = response.status_code
+    if status == 429:
+        reset = response.headers.get("x-ratelimit-reset") or response.headers.get("retry-after")
+        wait = float(reset) if reset and reset.replace(".", "", 1).isdigit() else 60.0
+        return RateLimited(f"{what}: rate limited (HTTP 429); waiting {wait:.0f}s",
+                           wait_seconds=wait)
+    if status == 401:
+        return AuthFailed(f"{what}: unauthorized (HTTP 401); check the credentials")
+    if status == 403:
+        return Forbidden(f"{what}: forbidden (HTTP 403); the account lacks the permission "
+                         "(is it a moderator with wiki permission?)")
+    if status >= 500:
+        return Unavailable(f"{what}: Reddit answered HTTP {status}; will retry later")
+    reason = ""
+    try:
+        body = response.json()
+        reason = body.get("reason") or body.get("message") or ""
+    except ValueError:
+        pass
+    return ApiError(f"{what}: Reddit answered HTTP {status} {reason}".rstrip())
+
+
+def _from_api_exception(what: str, exc: RedditAPIException) -> Exception:
+    for item in exc.items:
+        if item.error_type == "RATELIMIT":
+            return RateLimited(f"{what}: Reddit says: {item.message}",
+                               wait_seconds=_ratelimit_seconds(item.message or ""))
+    first = exc.items[0]
+    return ApiError(f"{what}: Reddit refused: {first.error_type}: {first.message}")
+
+
+def _ratelimit_seconds(message: str) -> float:
+    match = _RATELIMIT_RE.search(message)
+    if not match:
+        return 60.0
+    amount = int(match.group(1))
+    unit = match.group(2).lower()
+    return {"millisecond": 1.0, "second": float(amount), "minute": amount * 60.0}[unit]
+
+
+def _post(data: dict[str, Any]) -> Post:
+    return Post(
+        id=data["id"],
+        title=data.get("title") or "",
+        body=data.get("selftext") or "",
+        author=None if data.get("author") in (None, "[deleted]") else data["author"],
+        created_utc=float(data.get("created_utc") or 0),
+        flair=data.get("link_flair_text"),
+        locked=bool(data.get("locked")),
+        archived=bool(data.get("archived")),
+        removed=bool(data.get("banned_by") or data.get("removed_by_category")),
+        distinguished=data.get("distinguished"),
+        permalink=data.get("permalink") or "",
+    )

@@ -1,0 +1,1 @@
+"""The embedded Reddit-compatible sandbox: server, store, fault injection, control client."""

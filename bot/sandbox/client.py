@@ -1,0 +1,102 @@
+"""Talk to a running sandbox's control endpoints, and start one when none is listening."""
+
+from __future__ import annotations
+
+import json
+import socket
+import urllib.error
+import urllib.request
+from typing import Any
+
+from bot.config import Settings
+from bot.errors import Unavailable
+from bot.sandbox.server import SandboxServer
+
+
+class SandboxClient:
+    """Control endpoints of the sandbox at ``base_url`` (request log, faults, simulated users)."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+
+    def _call(self, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:
+        data = json.dumps(payload or {}).encode() if method == "POST" else None
+        request = urllib.request.Request(  # noqa: S310 - loopback URL from our own config
+            f"{self.base_url}/_sandbox/{path}", data=data, method=method,
+            headers={"content-type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                return json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            detail = json.loads(exc.read() or b"{}").get("error", exc.reason)
+            raise Unavailable(f"sandbox {path}: {detail}") from None
+        except OSError as exc:
+            raise Unavailable(f"sandbox at {self.base_url} is not reachable: {exc}") from None
+
+    def log(self, since: int = 0) -> list[dict[str, Any]]:
+        return self._call("GET", f"log?since={since}")["entries"]
+
+    def clear_log(self) -> None:
+        self._call("POST", "log/clear")
+
+    def add_fault(self, kind: str, *, path: str = "", method: str | None = None, count: int = 1,
+                  delay: float = 0.0, wait_seconds: int = 180) -> None:
+        self._call("POST", "faults", {"kind": kind, "path": path, "method": method,
+                                      "count": count, "delay": delay,
+                                      "wait_seconds": wait_seconds})
+
+    def clear_faults(self) -> None:
+        self._call("POST", "faults/clear")
+
+    def expire_tokens(self) -> None:
+        self._call("POST", "expire_tokens")
+
+    def post(self, *, title: str, body: str = "", author: str = "curious_student",
+             flair: str | None = None, created_utc: float | None = None,
+             **flags: bool) -> str:
+        """Simulate a user's new post; returns its fullname."""
+        payload = {"title": title, "body": body, "author": author, "flair": flair,
+                   "created_utc": created_utc, **flags}
+        return self._call("POST", "posts", payload)["name"]
+
+    def set_post_flags(self, post_id: str, **flags: bool) -> None:
+        self._call("POST", "posts/flags", {"id": post_id, **flags})
+
+    def edit_wiki(self, *, page: str, content: str, author: str = "alice_mod",
+                  reason: str | None = None) -> str:
+        """Simulate a human's wiki edit; returns the new revision id."""
+        payload = {"page": page, "content": content, "author": author, "reason": reason}
+        return self._call("POST", "wiki", payload)["revision_id"]
+
+    def state(self) -> dict[str, Any]:
+        return self._call("GET", "state")
+
+
+def is_listening(host: str, port: int) -> bool:
+    """True when something accepts TCP connections on host:port."""
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def ensure_sandbox(settings: Settings) -> SandboxServer | None:
+    """Start the sandbox in this process unless one is already listening.
+
+    Returns the server we started (the caller stops it), or None when one was running.
+    """
+    host, port = settings.sandbox.host, settings.sandbox.port
+    if is_listening(host, port):
+        return None
+    try:
+        server = SandboxServer(state_file=settings.sandbox.state_file, host=host, port=port,
+                               subreddit=settings.subreddit)
+    except OSError:
+        if is_listening(host, port):  # another process won the race to start it
+            return None
+        raise Unavailable(
+            f"cannot start the sandbox on {host}:{port}; choose another sandbox.port"
+        ) from None
+    return server.start()

@@ -1,0 +1,622 @@
+"""A Reddit-compatible HTTP server for the subset of the API wikibot uses.
+
+Real PRAW talks to it when ``oauth_url`` and ``reddit_url`` point here. It binds to
+loopback only. Besides Reddit's endpoints it offers ``/_sandbox/...`` control endpoints
+(request log, fault injection, simulated users) for the CLI, tests and benchmarks.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from bot.sandbox import shapes
+from bot.sandbox.faults import APPLY_KINDS, STATUS_KINDS, Fault, FaultPlan
+from bot.sandbox.store import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    MAX_COMMENT_CHARS,
+    MAX_PAGE_CHARS,
+    PAGE_NAME_RE,
+    SandboxStore,
+)
+
+RATE_WINDOW = 600
+_SENSITIVE_PARAM = re.compile(r"pass|token|secret|code|key", re.IGNORECASE)
+
+
+@dataclass
+class Token:
+    """An issued OAuth access token."""
+
+    user: str | None
+    expires_at: float
+
+
+@dataclass
+class Reply:
+    """What a handler answers."""
+
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class RequestLog:
+    """Method, path, status and timing of every request; never tokens or form bodies."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.entries: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+
+    def add(self, entry: dict[str, Any]) -> None:
+        with self._lock:
+            self.entries.append(entry)
+            if self.path is not None:
+                with self.path.open("a", encoding="utf-8") as handle:
+                    handle.write(json.dumps(entry) + "\n")
+
+    def since(self, index: int) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self.entries[index:])
+
+    def clear(self) -> None:
+        with self._lock:
+            self.entries.clear()
+
+
+class SandboxApp:
+    """Routing, auth, rate limits and faults around a ``SandboxStore``."""
+
+    def __init__(
+        self,
+        store: SandboxStore,
+        *,
+        log_path: Path | None = None,
+        rate_limit: int = 600,
+        token_ttl: int = 3600,
+    ) -> None:
+        self.store = store
+        self.faults = FaultPlan()
+        self.log = RequestLog(log_path)
+        self.rate_limit = rate_limit
+        self.token_ttl = token_ttl
+        self.tokens: dict[str, Token] = {}
+        self.usage: dict[tuple[str, int], int] = {}
+        self._lock = threading.Lock()
+        self.routes: list[tuple[str, re.Pattern[str], Callable[..., Reply]]] = [
+            ("GET", re.compile(r"^/r/(?P<sub>[^/]+)/wiki/pages$"), self.wiki_pages),
+            ("GET", re.compile(r"^/r/(?P<sub>[^/]+)/wiki/revisions$"), self.wiki_revisions),
+            ("GET", re.compile(r"^/r/(?P<sub>[^/]+)/wiki/revisions/(?P<page>.+)$"),
+             self.wiki_revisions),
+            ("GET", re.compile(r"^/r/(?P<sub>[^/]+)/wiki/settings/(?P<page>.+)$"),
+             self.wiki_settings),
+            ("POST", re.compile(r"^/r/(?P<sub>[^/]+)/wiki/settings/(?P<page>.+)$"),
+             self.wiki_settings_update),
+            ("POST", re.compile(r"^/r/(?P<sub>[^/]+)/api/wiki/edit$"), self.wiki_edit),
+            ("POST", re.compile(r"^/r/(?P<sub>[^/]+)/api/wiki/revert$"), self.wiki_revert),
+            ("POST", re.compile(r"^/r/(?P<sub>[^/]+)/api/wiki/alloweditor/(?P<act>add|del)$"),
+             self.wiki_editor),
+            ("GET", re.compile(r"^/r/(?P<sub>[^/]+)/wiki/(?P<page>.+)$"), self.wiki_page),
+            ("GET", re.compile(r"^/r/(?P<sub>[^/]+)/new$"), self.new_posts),
+            ("GET", re.compile(r"^/comments/(?P<id>[a-z0-9]+)(?:/.*)?$"), self.comments),
+            ("POST", re.compile(r"^/api/comment$"), self.post_comment),
+            ("POST", re.compile(r"^/api/compose$"), self.compose),
+            ("POST", re.compile(r"^/api/lock$"), self.lock),
+            ("GET", re.compile(r"^/api/info$"), self.info),
+            ("GET", re.compile(r"^/api/v1/me$"), self.me),
+        ]
+
+    # --- the request pipeline ------------------------------------------------------------
+
+    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Reply:
+        """Answer one HTTP request (any exception becomes a 500)."""
+        started = time.monotonic()
+        url = urlsplit(target)
+        path = url.path.rstrip("/") or "/"
+        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        form = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+        user: str | None = None
+        fault_kind: str | None = None
+        try:
+            if path.startswith("/_sandbox/"):
+                reply = self.control(method, path, query, body)
+            elif path == "/api/v1/access_token":
+                reply = self.access_token(headers, form)
+            else:
+                reply, user, fault_kind = self._api(method, path, query, form, headers)
+        except Exception as exc:  # noqa: BLE001 - a sandbox bug must answer, not hang
+            reply = Reply(500, shapes.http_error(500, f"Internal Server Error: {exc}"))
+        if not path.startswith("/_sandbox/"):
+            self.log.add({
+                "t": round(time.time(), 3),
+                "method": method,
+                "path": path,
+                "query": _safe_query(query),
+                "status": reply.status,
+                "user": user,
+                "ms": round((time.monotonic() - started) * 1000, 1),
+                "fault": fault_kind,
+            })
+        return reply
+
+    def _api(
+        self, method: str, path: str, query: dict[str, str], form: dict[str, str],
+        headers: dict[str, str],
+    ) -> tuple[Reply, str | None, str | None]:
+        token_value = headers.get("authorization", "").removeprefix("bearer ").strip()
+        token = self.tokens.get(token_value)
+        if token is None or token.expires_at <= time.time():
+            return _unauthorized(), None, None
+        user = token.user
+        limit_headers, exceeded = self._count(token_value)
+        if exceeded:
+            reply = Reply(429, shapes.http_error(429, "Too Many Requests"))
+            reply.headers.update(limit_headers)
+            return reply, user, None
+        fault = self.faults.take(method, path)
+        reply = self._with_fault(fault, method, path, query, form, user)
+        reply.headers.update(limit_headers)
+        return reply, user, fault.kind if fault else None
+
+    def _with_fault(
+        self, fault: Fault | None, method: str, path: str, query: dict[str, str],
+        form: dict[str, str], user: str | None,
+    ) -> Reply:
+        if fault is None:
+            return self.route(method, path, query, form, user)
+        if fault.kind in STATUS_KINDS:
+            status = STATUS_KINDS[fault.kind]
+            return Reply(status, shapes.http_error(status, _REASONS.get(status, "Error")))
+        if fault.kind == "ratelimit":
+            minutes = max(1, fault.wait_seconds // 60)
+            message = (
+                "Looks like you've been doing that a lot. "
+                f"Take a break for {minutes} minute{'s' if minutes > 1 else ''} before trying again."
+            )
+            return Reply(200, shapes.api_errors(("RATELIMIT", message, "ratelimit"),
+                                                ratelimit=float(fault.wait_seconds)))
+        if fault.kind == "timeout":
+            time.sleep(fault.delay)
+            return Reply(504, shapes.http_error(504, "Gateway Timeout"))
+        if fault.kind == "expire_token":
+            self.expire_tokens()
+            return _unauthorized()
+        reply = self.route(method, path, query, form, user)
+        if fault.kind == "apply_timeout":
+            time.sleep(fault.delay)
+            return reply
+        status = APPLY_KINDS[fault.kind]
+        return Reply(status, shapes.http_error(status, _REASONS.get(status, "Error")))
+
+    def route(
+        self, method: str, path: str, query: dict[str, str], form: dict[str, str],
+        user: str | None,
+    ) -> Reply:
+        for route_method, pattern, handler in self.routes:
+            if route_method == method and (match := pattern.match(path)):
+                params = match.groupdict()
+                sub = params.pop("sub", None)
+                if sub is not None and sub.lower() not in (self.store.subreddit["name"].lower(),
+                                                           "all"):
+                    return Reply(404, shapes.http_error(404, "Not Found"))
+                return handler(query=query, form=form, user=user, **params)
+        return Reply(404, shapes.http_error(404, "Not Found"))
+
+    def _count(self, token: str) -> tuple[dict[str, str], bool]:
+        """Count a request in the token's fixed 10-minute window."""
+        now = time.time()
+        window = int(now // RATE_WINDOW)
+        with self._lock:
+            used = self.usage.get((token, window), 0) + 1
+            self.usage[(token, window)] = used
+        reset = int((window + 1) * RATE_WINDOW - now)
+        remaining = max(0, self.rate_limit - used)
+        headers = {
+            "x-ratelimit-remaining": f"{float(remaining):.1f}",
+            "x-ratelimit-used": str(min(used, self.rate_limit)),
+            "x-ratelimit-reset": str(reset),
+        }
+        return headers, used > self.rate_limit
+
+    # --- OAuth -----------------------------------------------------------------------------
+
+    def access_token(self, headers: dict[str, str], form: dict[str, str]) -> Reply:
+        client = _basic_auth(headers.get("authorization", ""))
+        if client != (CLIENT_ID, CLIENT_SECRET):
+            return Reply(401, shapes.http_error(401, "Unauthorized"))
+        grant = form.get("grant_type")
+        if grant == "password":
+            username = form.get("username", "")
+            if not self.store.check_password(username, form.get("password", "")):
+                return Reply(200, {"error": "invalid_grant"})
+            user: str | None = self.store.user(username)["name"]  # type: ignore[index]
+        elif grant == "client_credentials":
+            user = None
+        else:
+            return Reply(200, {"error": "unsupported_grant_type"})
+        value = secrets.token_urlsafe(24)
+        self.tokens[value] = Token(user=user, expires_at=time.time() + self.token_ttl)
+        body = {"access_token": value, "token_type": "bearer", "expires_in": self.token_ttl,
+                "scope": "*"}
+        return Reply(200, body)
+
+    def expire_tokens(self) -> None:
+        for token in self.tokens.values():
+            token.expires_at = 0
+
+    # --- wiki ------------------------------------------------------------------------------
+
+    def wiki_pages(self, *, user: str | None, **_: Any) -> Reply:
+        return Reply(200, {"kind": "wikipagelisting", "data": self.store.page_names()})
+
+    def wiki_page(self, *, page: str, query: dict[str, str], user: str | None, **_: Any) -> Reply:
+        page = page.lower()
+        if not PAGE_NAME_RE.match(page):
+            return Reply(400, shapes.http_error(400, "Bad Request", "INVALID_PAGE_NAME"))
+        revision = self.store.revision(page, query.get("v"))
+        if revision is None:
+            return Reply(404, shapes.http_error(404, "Not Found", "PAGE_NOT_FOUND"))
+        author = self.store.user(revision["author"])
+        body = shapes.wikipage(revision=revision, author=author,
+                               may_revise=self.store.may_revise(page, user))
+        return Reply(200, body)
+
+    def wiki_revisions(
+        self, *, query: dict[str, str], page: str | None = None, **_: Any
+    ) -> Reply:
+        if page is not None and self.store.page(page.lower()) is None:
+            return Reply(404, shapes.http_error(404, "Not Found", "PAGE_NOT_FOUND"))
+        revisions = self.store.revisions(page.lower() if page else None)
+        children, after = _paginate(revisions, query, key=lambda r: f"WikiRevision_{r['id']}")
+        items = [shapes.wiki_revision(r, self.store.user(r["author"])) for r in children]
+        return Reply(200, shapes.listing(items, after=after))
+
+    def wiki_settings(self, *, page: str, user: str | None, **_: Any) -> Reply:
+        record = self.store.page(page.lower())
+        if record is None:
+            return Reply(404, shapes.http_error(404, "Not Found", "PAGE_NOT_FOUND"))
+        if not self.store.is_moderator(user):
+            return Reply(403, shapes.http_error(403, "Forbidden"))
+        return Reply(200, self._settings_body(record))
+
+    def wiki_settings_update(
+        self, *, page: str, form: dict[str, str], user: str | None, **_: Any
+    ) -> Reply:
+        page = page.lower()
+        record = self.store.page(page)
+        if record is None:
+            return Reply(404, shapes.http_error(404, "Not Found", "PAGE_NOT_FOUND"))
+        if not self.store.is_moderator(user):
+            return Reply(403, shapes.http_error(403, "Forbidden"))
+        try:
+            permlevel = int(form.get("permlevel", record["settings"]["permlevel"]))
+        except ValueError:
+            return Reply(400, shapes.http_error(400, "Bad Request"))
+        listed = form.get("listed", str(record["settings"]["listed"])).lower() in ("true", "on", "1")
+        self.store.update_settings(page, listed=listed, permlevel=permlevel)
+        return Reply(200, self._settings_body(self.store.page(page)))  # type: ignore[arg-type]
+
+    def _settings_body(self, record: dict[str, Any]) -> dict[str, Any]:
+        editors = [self.store.ensure_user(name) for name in record["settings"]["editors"]]
+        return shapes.page_settings(record["settings"], editors)
+
+    def wiki_edit(self, *, form: dict[str, str], user: str | None, **_: Any) -> Reply:
+        page = form.get("page", "").lower()
+        if not PAGE_NAME_RE.match(page):
+            return Reply(400, shapes.http_error(400, "Bad Request", "INVALID_PAGE_NAME"))
+        if not self.store.may_revise(page, user):
+            return Reply(403, shapes.http_error(403, "Forbidden"))
+        content = form.get("content", "")
+        if len(content) > MAX_PAGE_CHARS:
+            return Reply(413, shapes.http_error(413, "Request Entity Too Large", "PAGE_TOO_LARGE"))
+        with self.store.lock:
+            current = self.store.revision(page, None)
+            previous = form.get("previous")
+            if previous and current is not None and previous != current["id"]:
+                body = shapes.http_error(409, "Conflict")
+                body.update(newcontent=current["content"], newrevision=current["id"],
+                            diffcontent="")
+                return Reply(409, body)
+            self.store.edit_page(page=page, content=content, author=user,  # type: ignore[arg-type]
+                                 reason=form.get("reason"))
+        return Reply(200, {})
+
+    def wiki_revert(self, *, form: dict[str, str], user: str | None, **_: Any) -> Reply:
+        page = form.get("page", "").lower()
+        if not self.store.is_moderator(user):
+            return Reply(403, shapes.http_error(403, "Forbidden"))
+        record = self.store.page(page)
+        if record is None:
+            return Reply(404, shapes.http_error(404, "Not Found", "PAGE_NOT_FOUND"))
+        revision = self.store.revision(page, form.get("revision")) or record["revisions"][-1]
+        self.store.edit_page(page=page, content=revision["content"], author=user,  # type: ignore[arg-type]
+                             reason=f"reverted back {revision['id']}")
+        return Reply(200, {})
+
+    def wiki_editor(self, *, act: str, form: dict[str, str], user: str | None, **_: Any) -> Reply:
+        record = self.store.page(form.get("page", "").lower())
+        if not self.store.is_moderator(user):
+            return Reply(403, shapes.http_error(403, "Forbidden"))
+        if record is None:
+            return Reply(404, shapes.http_error(404, "Not Found", "PAGE_NOT_FOUND"))
+        name = form.get("username", "").lower()
+        with self.store.lock:
+            editors = record["settings"]["editors"]
+            if act == "add" and name not in editors:
+                self.store.ensure_user(name)
+                editors.append(name)
+            elif act == "del" and name in editors:
+                editors.remove(name)
+            self.store.save()
+        return Reply(200, {})
+
+    # --- posts and comments ------------------------------------------------------------
+
+    def new_posts(self, *, query: dict[str, str], user: str | None, **_: Any) -> Reply:
+        posts = self.store.posts_newest_first(include_removed=self.store.is_moderator(user))
+        children, after = _paginate(posts, query, key=lambda p: f"t3_{p['id']}")
+        items = [self._link(p) for p in children]
+        before = f"t3_{children[0]['id']}" if children and query.get("before") else None
+        return Reply(200, shapes.listing(items, after=after, before=before))
+
+    def _link(self, post: dict[str, Any]) -> dict[str, Any]:
+        return shapes.link(post, subreddit=self.store.subreddit,
+                           num_comments=len(self.store.comments_of(post["id"])))
+
+    def comments(self, *, id: str, **_: Any) -> Reply:  # noqa: A002 - Reddit's name
+        post = self.store.post(id)
+        if post is None:
+            return Reply(404, shapes.http_error(404, "Not Found"))
+        records = self.store.comments_of(id)
+
+        def tree(parent: str) -> list[dict[str, Any]]:
+            children = [c for c in records if c["parent_id"] == parent]
+            return [
+                shapes.comment(c, subreddit=self.store.subreddit,
+                               replies=shapes.listing(sub) if (sub := tree(f"t1_{c['id']}")) else "")
+                for c in children
+            ]
+
+        return Reply(200, [shapes.listing([self._link(post)]), shapes.listing(tree(f"t3_{id}"))])
+
+    def post_comment(self, *, form: dict[str, str], user: str | None, **_: Any) -> Reply:
+        if user is None:
+            return Reply(403, shapes.http_error(403, "Forbidden"))
+        thing_id = form.get("thing_id", "")
+        text = form.get("text", "")
+        if len(text) > MAX_COMMENT_CHARS:
+            return Reply(200, shapes.api_errors(
+                ("TOO_LONG", f"this is too long (max: {MAX_COMMENT_CHARS})", "text")))
+        if not text.strip():
+            return Reply(200, shapes.api_errors(("NO_TEXT", "we need something here", "text")))
+        post_id = thing_id[3:] if thing_id.startswith("t3_") else None
+        if thing_id.startswith("t1_"):
+            parent_comment = self.store.comment(thing_id[3:])
+            post_id = parent_comment["link_id"][3:] if parent_comment else None
+        post = self.store.post(post_id) if post_id else None
+        if post is None:
+            return Reply(200, shapes.api_errors(("NO_THING_ID", "that item does not exist",
+                                                 "parent")))
+        if post.get("deleted"):
+            return Reply(200, {"json": {"errors": [], "data": {"things": []}}})
+        if post.get("locked") and not self.store.is_moderator(user):
+            return Reply(200, shapes.api_errors(("THREAD_LOCKED", "that thread is locked",
+                                                 "parent")))
+        if post.get("archived"):
+            return Reply(200, shapes.api_errors(("TOO_OLD", "that's a piece of history now",
+                                                 "parent")))
+        record = self.store.add_comment(parent=thing_id, author=user, body=text)
+        thing = shapes.comment(record, subreddit=self.store.subreddit)
+        return Reply(200, {"json": {"errors": [], "data": {"things": [thing]}}})
+
+    def compose(self, *, form: dict[str, str], user: str | None, **_: Any) -> Reply:
+        if user is None:
+            return Reply(403, shapes.http_error(403, "Forbidden"))
+        to = form.get("to", "").lower().strip("/")
+        if to not in (f"r/{self.store.subreddit['name'].lower()}",):
+            return Reply(200, shapes.api_errors(("USER_DOESNT_EXIST", "that user doesn't exist",
+                                                 "to")))
+        self.store.add_modmail(author=user, subject=form.get("subject", ""),
+                               text=form.get("text", ""))
+        return Reply(200, {"json": {"errors": []}})
+
+    def lock(self, *, form: dict[str, str], user: str | None, **_: Any) -> Reply:
+        if not self.store.is_moderator(user):
+            return Reply(403, shapes.http_error(403, "Forbidden"))
+        self.store.set_post_flags(form.get("id", "").removeprefix("t3_"), locked=True)
+        return Reply(200, {})
+
+    def info(self, *, query: dict[str, str], **_: Any) -> Reply:
+        children = []
+        for fullname in filter(None, query.get("id", "").split(",")):
+            kind, _sep, ident = fullname.partition("_")
+            if kind == "t3" and (post := self.store.post(ident)):
+                children.append(self._link(post))
+            elif kind == "t1" and (record := self.store.comment(ident)):
+                children.append(shapes.comment(record, subreddit=self.store.subreddit))
+        return Reply(200, shapes.listing(children))
+
+    def me(self, *, user: str | None, **_: Any) -> Reply:
+        record = self.store.user(user)
+        if record is None:
+            return Reply(403, shapes.http_error(403, "Forbidden"))
+        return Reply(200, shapes.me(record))
+
+    # --- control endpoints (not part of Reddit) ------------------------------------------
+
+    def control(self, method: str, path: str, query: dict[str, str], body: bytes) -> Reply:
+        payload = json.loads(body or b"{}") if method == "POST" else {}
+        if path == "/_sandbox/log" and method == "GET":
+            entries = self.log.since(int(query.get("since", "0")))
+            return Reply(200, {"entries": entries})
+        if path == "/_sandbox/log/clear" and method == "POST":
+            self.log.clear()
+            return Reply(200, {})
+        if path == "/_sandbox/faults" and method == "POST":
+            try:
+                self.faults.add(Fault(**payload))
+            except (TypeError, ValueError, re.error) as exc:
+                return Reply(400, {"error": str(exc)})
+            return Reply(200, {"pending": len(self.faults.pending())})
+        if path == "/_sandbox/faults/clear" and method == "POST":
+            self.faults.clear()
+            return Reply(200, {})
+        if path == "/_sandbox/expire_tokens" and method == "POST":
+            self.expire_tokens()
+            return Reply(200, {})
+        if path == "/_sandbox/posts" and method == "POST":
+            post = self.store.add_post(**payload)
+            return Reply(200, {"id": post["id"], "name": f"t3_{post['id']}"})
+        if path == "/_sandbox/posts/flags" and method == "POST":
+            post = self.store.set_post_flags(payload.pop("id"), **payload)
+            return Reply(200 if post else 404, {"found": post is not None})
+        if path == "/_sandbox/wiki" and method == "POST":
+            author = payload.get("author", "alice_mod")
+            self.store.ensure_user(author)
+            revision = self.store.edit_page(page=payload["page"].lower(),
+                                            content=payload["content"], author=author,
+                                            reason=payload.get("reason"))
+            return Reply(200, {"revision_id": revision["id"]})
+        if path == "/_sandbox/state" and method == "GET":
+            return Reply(200, self.store.data)
+        return Reply(404, {"error": "unknown control endpoint"})
+
+
+_REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
+            504: "Gateway Timeout", 429: "Too Many Requests", 403: "Forbidden"}
+
+
+def _unauthorized() -> Reply:
+    return Reply(401, shapes.http_error(401, "Unauthorized"),
+                 {"www-authenticate": 'Bearer realm="reddit", error="invalid_token"'})
+
+
+def _basic_auth(header: str) -> tuple[str, str] | None:
+    if not header.lower().startswith("basic "):
+        return None
+    try:
+        decoded = base64.b64decode(header[6:]).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    client_id, _sep, secret = decoded.partition(":")
+    return client_id, secret
+
+
+def _safe_query(query: dict[str, str]) -> dict[str, str]:
+    return {k: ("<redacted>" if _SENSITIVE_PARAM.search(k) else v)
+            for k, v in query.items() if k != "raw_json"}
+
+
+def _paginate(
+    items: list[dict[str, Any]], query: dict[str, str], *, key: Callable[[dict[str, Any]], str]
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Reddit-style ``before``/``after``/``limit`` over a newest-first list."""
+    try:
+        limit = max(1, min(100, int(query.get("limit", "25"))))
+    except ValueError:
+        limit = 25
+    keys = [key(item) for item in items]
+    if before := query.get("before"):
+        end = keys.index(before) if before in keys else 0
+        page = items[max(0, end - limit):end]
+        return page, None
+    start = keys.index(query["after"]) + 1 if query.get("after") in keys else 0
+    page = items[start:start + limit]
+    after = key(page[-1]) if page and start + limit < len(items) else None
+    return page, after
+
+
+class _Handler(BaseHTTPRequestHandler):
+    app: SandboxApp
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as separate writes
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(length) if length else b""
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        reply = self.app.handle(self.command, self.path, headers, body)
+        payload = json.dumps(reply.body).encode("utf-8")
+        try:
+            self.send_response(reply.status)
+            self.send_header("content-type", "application/json; charset=UTF-8")
+            self.send_header("content-length", str(len(payload)))
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (a timeout fault): nothing to do
+
+    do_GET = do_POST = do_DELETE = _serve  # noqa: N815 - http.server's naming
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        """Silence http.server's stderr lines; the request log has them."""
+
+
+class SandboxServer:
+    """A running sandbox: ``with SandboxServer(...) as server: server.url``."""
+
+    def __init__(
+        self,
+        *,
+        state_file: Path | None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        subreddit: str = "learnmachinelearning",
+        rate_limit: int = 600,
+        token_ttl: int = 3600,
+    ) -> None:
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            msg = f"the sandbox binds to loopback only, not {host!r}"
+            raise ValueError(msg)
+        store = SandboxStore(state_file, subreddit=subreddit)
+        log_path = state_file.with_suffix(".requests.jsonl") if state_file else None
+        self.app = SandboxApp(store, log_path=log_path, rate_limit=rate_limit,
+                              token_ttl=token_ttl)
+        handler = type("Handler", (_Handler,), {"app": self.app})
+        self.httpd = ThreadingHTTPServer((host, port), handler)
+        self.httpd.daemon_threads = True
+        self.thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def port(self) -> int:
+        return int(self.httpd.server_address[1])
+
+    def start(self) -> SandboxServer:
+        self.thread = threading.Thread(target=self.httpd.serve_forever, name="sandbox",
+                                       daemon=True)
+        self.thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self.httpd.serve_forever()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        if self.thread is not None:
+            self.thread.join(timeout=5)
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()

@@ -1,0 +1,228 @@
+"""JSON shapes of Reddit's answers, with the key sets of the recorded real exchanges.
+
+Each builder takes the sandbox's plain records and returns the dict Reddit would send.
+Contract tests compare these shapes with ``shared/reddit-api/cassettes``.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+
+def account(user: dict[str, Any]) -> dict[str, Any]:
+    """A ``t2`` thing as embedded in wiki pages and revision listings."""
+    return {
+        "kind": "t2",
+        "data": {
+            "name": user["name"],
+            "id": user["id"],
+            "is_friend": False,
+            "created": float(user["created_utc"]),
+            "created_utc": float(user["created_utc"]),
+            "hide_from_robots": False,
+            "link_karma": 1,
+            "comment_karma": 1,
+            "is_gold": False,
+            "is_mod": bool(user.get("is_mod")),
+            "has_verified_email": True,
+            "is_employee": False,
+            "is_suspended": False,
+            "icon_img": "",
+            "verified": True,
+        },
+    }
+
+
+def me(user: dict[str, Any]) -> dict[str, Any]:
+    """``/api/v1/me``: the account's own data, unwrapped."""
+    data = account(user)["data"]
+    data.update({"has_mail": False, "inbox_count": 0, "over_18": False, "modhash": None})
+    return data
+
+
+def md_html(text: str, *, wiki: bool = False) -> str:
+    """A crude but well-formed stand-in for Reddit's rendered HTML."""
+    css = "md wiki" if wiki else "md"
+    paragraphs = "".join(f"<p>{html.escape(p)}</p>\n" for p in text.split("\n\n") if p.strip())
+    return f'<!-- SC_OFF --><div class="{css}">{paragraphs}</div><!-- SC_ON -->'
+
+
+def wikipage(
+    *, revision: dict[str, Any], author: dict[str, Any] | None, may_revise: bool
+) -> dict[str, Any]:
+    """``GET /r/{sub}/wiki/{page}``."""
+    return {
+        "kind": "wikipage",
+        "data": {
+            "content_md": revision["content"],
+            "content_html": md_html(revision["content"], wiki=True),
+            "may_revise": may_revise,
+            "reason": revision.get("reason"),
+            "revision_date": int(revision["timestamp"]),
+            "revision_by": account(author) if author else None,
+            "revision_id": revision["id"],
+        },
+    }
+
+
+def wiki_revision(revision: dict[str, Any], author: dict[str, Any] | None) -> dict[str, Any]:
+    """One child of a wiki revisions listing (no ``kind`` wrapper, like Reddit)."""
+    return {
+        "timestamp": float(revision["timestamp"]),
+        "reason": revision.get("reason"),
+        "author": account(author) if author else None,
+        "page": revision["page"],
+        "id": revision["id"],
+        "revision_hidden": bool(revision.get("hidden")),
+    }
+
+
+def page_settings(settings: dict[str, Any], editors: list[dict[str, Any]]) -> dict[str, Any]:
+    """``GET/POST /r/{sub}/wiki/settings/{page}``."""
+    return {
+        "kind": "wikipagesettings",
+        "data": {
+            "permlevel": settings["permlevel"],
+            "editors": [account(e) for e in editors],
+            "listed": settings["listed"],
+        },
+    }
+
+
+def listing(
+    children: list[dict[str, Any]], *, after: str | None = None, before: str | None = None
+) -> dict[str, Any]:
+    """A ``Listing`` wrapper."""
+    return {
+        "kind": "Listing",
+        "data": {"modhash": "", "dist": len(children), "children": children, "after": after,
+                 "before": before},
+    }
+
+
+def link(post: dict[str, Any], *, subreddit: dict[str, Any], num_comments: int) -> dict[str, Any]:
+    """A ``t3`` thing (a post)."""
+    removed = bool(post.get("removed"))
+    deleted = bool(post.get("deleted"))
+    permalink = f"/r/{subreddit['name']}/comments/{post['id']}/{_slug(post['title'])}/"
+    selftext = "[deleted]" if deleted else ("[removed]" if removed else post["selftext"])
+    return {
+        "kind": "t3",
+        "data": {
+            "domain": f"self.{subreddit['name']}",
+            "banned_by": "moderator" if removed else None,
+            "media_embed": {},
+            "subreddit": subreddit["name"],
+            "selftext_html": md_html(selftext) if selftext else None,
+            "selftext": selftext,
+            "likes": None,
+            "suggested_sort": None,
+            "user_reports": [],
+            "secure_media": None,
+            "link_flair_text": post.get("flair"),
+            "id": post["id"],
+            "from_kind": None,
+            "gilded": 0,
+            "archived": bool(post.get("archived")),
+            "clicked": False,
+            "report_reasons": None,
+            "author": "[deleted]" if deleted else post["author"],
+            "media": None,
+            "score": 1,
+            "approved_by": None,
+            "over_18": False,
+            "hidden": False,
+            "num_comments": num_comments,
+            "thumbnail": "self",
+            "subreddit_id": subreddit["fullname"],
+            "hide_score": False,
+            "edited": False,
+            "link_flair_css_class": None,
+            "author_flair_css_class": None,
+            "downs": 0,
+            "secure_media_embed": {},
+            "saved": False,
+            "removal_reason": None,
+            "removed_by_category": "moderator" if removed else ("deleted" if deleted else None),
+            "stickied": bool(post.get("stickied")),
+            "from": None,
+            "is_self": True,
+            "from_id": None,
+            "permalink": permalink,
+            "locked": bool(post.get("locked")),
+            "name": f"t3_{post['id']}",
+            "created": float(post["created_utc"]),
+            "url": f"https://www.reddit.com{permalink}",
+            "author_flair_text": None,
+            "quarantine": False,
+            "title": post["title"],
+            "created_utc": float(post["created_utc"]),
+            "distinguished": post.get("distinguished"),
+            "mod_reports": [],
+            "visited": False,
+            "num_reports": None,
+            "ups": 1,
+        },
+    }
+
+
+def comment(
+    record: dict[str, Any], *, subreddit: dict[str, Any], replies: dict[str, Any] | str = ""
+) -> dict[str, Any]:
+    """A ``t1`` thing (a comment)."""
+    return {
+        "kind": "t1",
+        "data": {
+            "subreddit_id": subreddit["fullname"],
+            "banned_by": None,
+            "removal_reason": None,
+            "link_id": record["link_id"],
+            "likes": None,
+            "replies": replies,
+            "user_reports": [],
+            "saved": False,
+            "id": record["id"],
+            "gilded": 0,
+            "archived": False,
+            "report_reasons": [],
+            "author": record["author"],
+            "parent_id": record["parent_id"],
+            "score": 1,
+            "approved_by": None,
+            "controversiality": 0,
+            "body": record["body"],
+            "edited": False,
+            "author_flair_css_class": None,
+            "downs": 0,
+            "body_html": md_html(record["body"]),
+            "stickied": False,
+            "subreddit": subreddit["name"],
+            "score_hidden": False,
+            "name": f"t1_{record['id']}",
+            "created": float(record["created_utc"]),
+            "author_flair_text": None,
+            "created_utc": float(record["created_utc"]),
+            "ups": 1,
+            "mod_reports": [],
+            "num_reports": 0,
+            "distinguished": None,
+        },
+    }
+
+
+def api_errors(*errors: tuple[str, str, str | None], **extra: Any) -> dict[str, Any]:
+    """Reddit's ``{"json": {"errors": [[CODE, message, field]]}}`` error form."""
+    return {"json": {"errors": [list(e) for e in errors], **extra}}
+
+
+def http_error(status: int, message: str, reason: str | None = None) -> dict[str, Any]:
+    """A plain error body: ``{"message", "error"}`` or ``{"reason", "message"}``."""
+    if reason:
+        return {"reason": reason, "message": message}
+    return {"message": message, "error": status}
+
+
+def _slug(title: str) -> str:
+    words = "".join(c if c.isalnum() else " " for c in title.lower()).split()
+    return "_".join(words[:8]) or "post"
