@@ -23,6 +23,7 @@ import prawcore
 import requests
 from praw.exceptions import RedditAPIException
 
+from bot import metrics
 from bot.config import Settings
 from bot.errors import (
     ApiError,
@@ -51,6 +52,7 @@ class WriteGuardSession(requests.Session):
     """A ``requests.Session`` that stops prawcore from retrying writes blindly."""
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        metrics.count("api_calls")
         is_write = str(method).upper() == "POST" and "access_token" not in str(url)
         if not is_write:
             return super().request(method, url, *args, **kwargs)
@@ -115,9 +117,10 @@ class Gateway:
 
     def list_pages(self) -> list[str]:
         """Names of all wiki pages."""
-        data = self._call(lambda: self.reddit.get(f"r/{self.settings.subreddit}/wiki/pages/"),
-                          what="list wiki pages")
-        return [str(name) for name in data]
+        data = self._call(lambda: self.reddit.request(
+            method="GET", path=f"r/{self.settings.subreddit}/wiki/pages/"),
+            what="list wiki pages")
+        return [str(name) for name in data["data"]]
 
     def read_page(self, name: str) -> WikiPage | None:
         """The page's current revision, or None when it does not exist."""
@@ -203,11 +206,12 @@ class Gateway:
         )
         return [_post(child["data"]) for child in data["data"]["children"]]
 
-    def comments(self, post_id: str) -> list[Comment]:
-        """All comments of a post, flattened."""
+    def post_with_comments(self, post_id: str) -> tuple[Post, list[Comment]]:
+        """A post and all its comments, flattened."""
         data = self._call(lambda: self.reddit.request(method="GET", path=f"comments/{post_id}",
                                                       params={"limit": 500}),
                           what=f"read comments of post {post_id}")
+        post = _post(data[0]["data"]["children"][0]["data"])
         found: list[Comment] = []
         stack = list(data[1]["data"]["children"])
         while stack:
@@ -220,7 +224,14 @@ class Gateway:
             replies = item.get("replies")
             if isinstance(replies, dict):
                 stack.extend(replies["data"]["children"])
-        return found
+        return post, found
+
+    def moderators(self) -> list[str]:
+        """Names of the subreddit's moderators."""
+        data = self._call(lambda: self.reddit.request(
+            method="GET", path=f"r/{self.settings.subreddit}/about/moderators"),
+            what="list moderators")
+        return [child["name"] for child in data["data"]["children"]]
 
     def reply(self, fullname: str, *, body: str) -> str:
         """Comment on a post; returns the new comment's id."""

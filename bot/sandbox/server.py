@@ -110,6 +110,7 @@ class SandboxApp:
              self.wiki_editor),
             ("GET", re.compile(r"^/r/(?P<sub>[^/]+)/wiki/(?P<page>.+)$"), self.wiki_page),
             ("GET", re.compile(r"^/r/(?P<sub>[^/]+)/new$"), self.new_posts),
+            ("GET", re.compile(r"^/r/(?P<sub>[^/]+)/about/moderators$"), self.moderators),
             ("GET", re.compile(r"^/comments/(?P<id>[a-z0-9]+)(?:/.*)?$"), self.comments),
             ("POST", re.compile(r"^/api/comment$"), self.post_comment),
             ("POST", re.compile(r"^/api/compose$"), self.compose),
@@ -370,6 +371,15 @@ class SandboxApp:
         items = [self._link(p) for p in children]
         before = f"t3_{children[0]['id']}" if children and query.get("before") else None
         return Reply(200, shapes.listing(items, after=after, before=before))
+
+    def moderators(self, **_: Any) -> Reply:
+        children = []
+        for name in self.store.subreddit["moderators"]:
+            user = self.store.user(name) or {"name": name, "id": "0"}
+            children.append({"name": user["name"], "id": f"t2_{user['id']}",
+                             "mod_permissions": ["all"], "date": user.get("created_utc", 0.0),
+                             "author_flair_text": None, "author_flair_css_class": None})
+        return Reply(200, {"kind": "UserList", "data": {"children": children}})
 
     def _link(self, post: dict[str, Any]) -> dict[str, Any]:
         return shapes.link(post, subreddit=self.store.subreddit,

@@ -1,0 +1,615 @@
+"""``wikibot``: the command line.
+
+Exit codes: 0 success; 1 failure (an API error, a check that found errors, a refused
+push); 2 bad usage or configuration (and, for ``plan --detailed-exitcode``, "changes
+pending"); 3 done, but a wiki page needs a human (drift or conflict); 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from bot import __version__
+from bot.config import Settings, load_settings
+from bot.errors import InputError, WikibotError
+from bot.logs import setup_logging
+from bot.output import colour_diff, kind_label, print_json
+from bot.runtime import Runtime
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXIT_NEEDS_HUMAN = 3
+
+
+class App:
+    """Per-invocation context: global options and lazily loaded settings."""
+
+    def __init__(self, *, config: Path | None, as_json: bool, verbosity: int,
+                 log_format: str | None) -> None:
+        self.config = config
+        self.as_json = as_json
+        self.verbosity = verbosity
+        self.log_format = log_format
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config)
+        return self._settings
+
+    def setup_logging(self, *, daemon: bool = False) -> None:
+        log_format = self.log_format
+        if log_format is None:
+            try:
+                log_format = self.settings.log_format
+            except WikibotError:
+                log_format = "text"
+        setup_logging(verbosity=self.verbosity, log_format=log_format, daemon=daemon)
+
+
+def json_option(func: F) -> F:
+    """``--json`` on a subcommand (same as the global flag)."""
+
+    def callback(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        if value:
+            ctx.find_object(App).as_json = True  # type: ignore[union-attr]
+
+    return click.option("--json", "as_json", is_flag=True, expose_value=False,
+                        callback=callback, help="Print machine-readable JSON.")(func)
+
+
+pass_app = click.make_pass_decorator(App)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path),
+              envvar="WIKIBOT_CONFIG", help="Config file [default: config/bot.yaml].")
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default=None,
+              help="Log line format [default: from config].")
+@click.version_option(__version__, prog_name="wikibot")
+@click.pass_context
+def cli(ctx: click.Context, config: Path | None, as_json: bool, verbose: int, quiet: bool,
+        log_format: str | None) -> None:
+    """Keep r/learnmachinelearning's wiki guides in sync with Markdown files, and answer
+    "how do I get into ML?" posts with the guide that fits.
+
+    \b
+    Wiki:     plan, push, pull, check, preview
+    Replies:  replies scan | test | eval | optout | list
+    Daemon:   run [--once], status
+    Sandbox:  sandbox serve | post | edit | log | fault
+    """
+    ctx.obj = App(config=config, as_json=as_json, verbosity=-1 if quiet else verbose,
+                  log_format=log_format)
+    ctx.obj.setup_logging()
+
+
+# --- wiki ----------------------------------------------------------------------------------
+
+
+def _open_wiki(app: App):  # type: ignore[no-untyped-def]
+    from bot.wiki.sync import WikiSync, load_workspace  # noqa: PLC0415 - keep --help fast
+
+    workspace = load_workspace(app.settings)
+    runtime = Runtime(app.settings)
+    return workspace, runtime, lambda: WikiSync(app.settings, runtime.gateway, runtime.state)
+
+
+@cli.command()
+@click.argument("pages", nargs=-1)
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 0 when nothing would change, 2 when something would, 1 on error.")
+@click.option("--no-diff", is_flag=True, help="Only the summary, no diffs.")
+@json_option
+@pass_app
+def plan(app: App, pages: tuple[str, ...], detailed_exitcode: bool, no_diff: bool) -> None:
+    """Show what `push` would change on the wiki, and any edits made on the wiki."""
+    workspace, runtime, wiki = _open_wiki(app)
+    with runtime:
+        result = wiki().plan(workspace, pages)
+    if app.as_json:
+        print_json(_plan_json(result))
+    else:
+        _print_plan(result, diffs=not no_diff)
+    if detailed_exitcode and result.has_changes:
+        sys.exit(2)
+
+
+def _plan_json(result: Any) -> dict[str, Any]:
+    return {
+        "has_changes": result.has_changes,
+        "counts": result.counts(),
+        "pages": [
+            {"page": a.page, "action": a.kind.value, "file": a.path or None, "note": a.note,
+             "added": a.stats()[0], "removed": a.stats()[1], "diff": a.diff,
+             "wiki_revision": a.remote_revision, "wiki_author": a.remote_author,
+             "settings": ({"listed": a.settings[0], "permlevel": a.settings[1]}
+                          if a.settings else None)}
+            for a in result.actions
+        ],
+    }
+
+
+def _print_plan(result: Any, *, diffs: bool) -> None:
+    for action in result.actions:
+        added, removed = action.stats()
+        detail = f"(+{added} -{removed})" if action.diff else ""
+        settings = (f" settings: listed={action.settings[0]} permlevel={action.settings[1]}"
+                    if action.settings else "")
+        note = f"  {action.note}" if action.note else ""
+        click.echo(f"  {kind_label(action.kind.value):<12} {action.page:<16} {detail}"
+                   f"{settings}{note}".rstrip())
+    counts = result.counts()
+    click.echo(f"Plan: {counts['create']} to create, {counts['update']} to update, "
+               f"{counts['drift']} drift, {counts['conflict']} conflict(s), "
+               f"{counts['unchanged']} unchanged, {counts['remote-only']} only on the wiki.")
+    if not result.has_changes:
+        click.echo("No changes: the wiki matches the files.")
+    if diffs:
+        for action in result.actions:
+            if action.diff and action.kind.value != "remote-only":
+                click.echo("")
+                click.echo(colour_diff(action.diff), nl=False)
+
+
+def _print_report(app: App, report: Any, *, verb: str) -> int:
+    if app.as_json:
+        print_json({"ok": report.ok, "outcomes": [o.__dict__ for o in report.outcomes]})
+    else:
+        for outcome in report.outcomes:
+            message = f"  {outcome.message}" if outcome.message else ""
+            click.echo(f"  {outcome.result:<12} {outcome.page}{message}")
+        if not report.outcomes:
+            click.echo(f"Nothing to {verb}.")
+    if report.count("error"):
+        return 1
+    return EXIT_NEEDS_HUMAN if report.count("conflict", "drift") else 0
+
+
+@cli.command()
+@click.argument("pages", nargs=-1)
+@click.option("--dry-run", is_flag=True, help="Show what would be published; change nothing.")
+@click.option("--force", is_flag=True, help="Overwrite wiki edits (drift and conflicts).")
+@click.option("--reason", help="Edit reason (default: front matter, then last git commit).")
+@json_option
+@pass_app
+def push(app: App, pages: tuple[str, ...], dry_run: bool, force: bool,
+         reason: str | None) -> None:
+    """Publish page files to the wiki. Never overwrites a wiki edit without --force."""
+    if reason is not None and not reason.strip():
+        raise click.BadParameter("must not be empty", param_hint="--reason")
+    workspace, runtime, wiki = _open_wiki(app)
+    with runtime:
+        sync = wiki()
+        result = sync.plan(workspace, pages)
+        report = sync.push(result, workspace, force=force, dry_run=dry_run, reason=reason)
+    sys.exit(_print_report(app, report, verb="push"))
+
+
+@cli.command()
+@click.argument("pages", nargs=-1)
+@click.option("--force", is_flag=True, help="Replace local files that have unpublished changes.")
+@click.option("--all", "include_all", is_flag=True,
+              help="Also import pages that exist only on the wiki as new files.")
+@json_option
+@pass_app
+def pull(app: App, pages: tuple[str, ...], force: bool, include_all: bool) -> None:
+    """Bring wiki edits into the page files (front matter kept)."""
+    workspace, runtime, wiki = _open_wiki(app)
+    with runtime:
+        sync = wiki()
+        result = sync.plan(workspace, pages)
+        report = sync.pull(result, workspace, force=force, include_remote_only=include_all)
+    sys.exit(_print_report(app, report, verb="pull"))
+
+
+@cli.command()
+@json_option
+@pass_app
+def check(app: App) -> None:
+    """Validate page files offline: front matter, links, size, Reddit syntax."""
+    from bot.wiki.check import check_pages  # noqa: PLC0415
+
+    settings = app.settings
+    problems = check_pages(settings.wiki_pages_dir, subreddit=settings.subreddit)
+    errors = [p for p in problems if p.severity == "error"]
+    if app.as_json:
+        print_json({"ok": not errors, "problems": [
+            {"file": str(p.path), "line": p.line, "severity": p.severity, "message": p.message}
+            for p in problems]})
+    else:
+        for problem in problems:
+            click.echo(str(problem))
+        click.echo(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s).",
+                   err=bool(errors))
+    sys.exit(1 if errors else 0)
+
+
+@cli.command()
+@click.argument("page")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="Write the HTML here instead of standard output.")
+@pass_app
+def preview(app: App, page: str, output: Path | None) -> None:
+    """Render PAGE to HTML (as it will be published) to look at before pushing."""
+    from bot.fileio import atomic_write_text  # noqa: PLC0415
+    from bot.wiki.render import to_html  # noqa: PLC0415
+    from bot.wiki.sync import load_workspace  # noqa: PLC0415
+
+    workspace = load_workspace(app.settings)
+    local = workspace.local.get(page)
+    if local is None:
+        raise InputError(f"unknown page {page!r}; pages: {', '.join(sorted(workspace.local))}")
+    html = to_html(local.content, title=workspace.sources[page].title)
+    if output is None:
+        click.echo(html, nl=False)
+    else:
+        atomic_write_text(output, html)
+        click.echo(f"wrote {output}", err=True)
+
+
+# --- daemon --------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--once", is_flag=True,
+              help="Run each job once and exit (0 ok, 1 a job failed, 3 needs a human).")
+@pass_app
+def run(app: App, once: bool) -> None:
+    """Run the bot: wiki sync and reply scans on their schedules (Ctrl-C stops)."""
+    from bot.scheduler import run_daemon  # noqa: PLC0415
+
+    app.setup_logging(daemon=True)
+    sys.exit(run_daemon(app.settings, once=once))
+
+
+@cli.command()
+@json_option
+@pass_app
+def status(app: App) -> None:
+    """Show synced pages, pending drift/conflicts, recent replies, errors, next runs."""
+    from bot.state import State  # noqa: PLC0415
+    from bot.status import collect_status  # noqa: PLC0415
+
+    state = State(app.settings.state_db)
+    try:
+        info = collect_status(app.settings, state)
+    finally:
+        state.close()
+    if app.as_json:
+        print_json(info)
+        return
+    daemon = f"running (pid {info['daemon_pid']})" if info["daemon_pid"] else "not running"
+    click.echo(f"target {info['target']}, r/{info['subreddit']}; daemon {daemon}")
+    for job, when in info["next_runs"].items():
+        click.echo(f"  next {job}: " + (when if isinstance(when, str)
+                                        else time.strftime("%H:%M:%S", time.localtime(when))))
+    click.echo("Pages:")
+    for page in info["pages"]:
+        synced = (time.strftime("%Y-%m-%d %H:%M", time.localtime(page["synced_at"]))
+                  if page["synced_at"] else "never")
+        pending = f"  ** {page['pending']}" if page["pending"] else ""
+        who = f" (wiki edited by {page['wiki_edited_by']})" if page["wiki_edited_by"] else ""
+        click.echo(f"  {page['page']:<16} synced {synced}{pending}{who}")
+    if info["local_error"]:
+        click.echo(f"  page files: {info['local_error']}")
+    click.echo(f"Replies in the last 24 hours: {len(info['replies_24h'])}")
+    for reply in info["replies_24h"][:10]:
+        click.echo(f"  t3_{reply['post_id']} -> {reply['audience']} ({reply['status']}) "
+                   f"{reply['title'][:60]}")
+    click.echo(f"Recent errors: {len(info['errors'])}")
+    for error in info["errors"]:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(error["started_at"]))
+        click.echo(f"  {when} {error['job']}: {error['error']}")
+
+
+# --- replies -------------------------------------------------------------------------------
+
+
+@cli.group()
+def replies() -> None:
+    """Answer "how do I get into ML?" posts with the right guide."""
+
+
+def _rules(app: App):  # type: ignore[no-untyped-def]
+    from bot.replies.classify import load_rules  # noqa: PLC0415
+    from bot.replies.respond import validate_templates  # noqa: PLC0415
+
+    rules = load_rules(app.settings.replies.rules_file)
+    validate_templates(rules, subreddit=app.settings.subreddit)
+    return rules
+
+
+@replies.command("scan")
+@click.option("--dry-run", is_flag=True, help="Log what would be posted; post nothing.")
+@json_option
+@pass_app
+def replies_scan(app: App, dry_run: bool) -> None:
+    """One pass over new posts: reply to getting-started questions."""
+    from bot.replies.watch import ReplyWatcher  # noqa: PLC0415
+
+    rules = _rules(app)
+    with Runtime(app.settings) as runtime:
+        report = ReplyWatcher(app.settings, runtime.gateway, runtime.state, rules).scan(
+            dry_run=dry_run)
+    if app.as_json:
+        print_json(report.__dict__)
+        return
+    for entry in report.replied:
+        click.echo(f"replied  {entry['post']} -> {entry['audience']}: {entry['title']}")
+    for entry in report.would_reply:
+        click.echo(f"would reply  {entry['post']} -> {entry['audience']}: {entry['title']}")
+    for post in report.recovered:
+        click.echo(f"recovered  t3_{post}: an earlier reply was found")
+    click.echo(report.summary())
+
+
+@replies.command("test")
+@click.argument("title")
+@click.argument("body", required=False, default="")
+@click.option("--flair", help="The post's flair text.")
+@json_option
+@pass_app
+def replies_test(app: App, title: str, body: str, flair: str | None) -> None:
+    """Classify a post offline and show the decision, its reasons and the reply."""
+    from bot.replies.classify import classify  # noqa: PLC0415
+    from bot.replies.respond import render_reply  # noqa: PLC0415
+
+    rules = _rules(app)
+    decision = classify(title=title, body=body, flair=flair, rules=rules)
+    reply = (render_reply(decision.audience, rules=rules, subreddit=app.settings.subreddit)
+             if decision.is_getting_started else None)
+    if app.as_json:
+        print_json({**decision.to_dict(), "reply": reply})
+        return
+    verdict = "REPLY" if decision.is_getting_started else "no reply"
+    click.echo(f"{verdict}: score {decision.score:.1f} (threshold {rules.threshold:.1f}), "
+               f"guide: {decision.audience}")
+    for reason in decision.reasons:
+        click.echo(f"  {reason}")
+    scores = ", ".join(f"{k} {v:.1f}" for k, v in decision.audience_scores.items())
+    if scores:
+        click.echo(f"  audience scores: {scores}")
+    if reply:
+        click.echo("\n" + reply, nl=False)
+
+
+@replies.command("eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--errors", "show_errors", is_flag=True, help="List each miss and false reply.")
+@json_option
+@pass_app
+def replies_eval(app: App, file: Path, show_errors: bool) -> None:
+    """Score the classifier on a labelled JSONL file, next to a keyword baseline."""
+    from bot.replies.evaluate import evaluate, load_examples  # noqa: PLC0415
+
+    result = evaluate(load_examples(file), _rules(app))
+    if app.as_json:
+        print_json(result)
+        return
+    base = result["baseline"]
+    click.echo(f"{result['n']} clear posts ({result['borderline_skipped']} borderline left out)")
+    click.echo(f"{'':18}{'classifier':>12}{'keywords':>12}")
+    for key, label in (("precision", "precision"), ("recall", "recall"), ("f05", "F0.5"),
+                       ("routing_accuracy", "routing")):
+        click.echo(f"{label:18}{result[key]:>12.3f}{base[key]:>12.3f}")
+    for key in ("tp", "fp", "fn", "tn"):
+        click.echo(f"{key:18}{result['confusion'][key]:>12}{base['confusion'][key]:>12}")
+    click.echo("routing (true -> chosen): " + ", ".join(
+        f"{k} {v}" for k, v in result["routing_confusion"].items()))
+    if show_errors:
+        for error in result["errors"]:
+            click.echo(f"  {error['error']}: {error['key']} "
+                       f"{error.get('title', '')}{error.get('expected', '')}"
+                       f"{' -> ' + error['got'] if 'got' in error else ''}")
+
+
+@replies.command("optout")
+@click.argument("user")
+@pass_app
+def replies_optout(app: App, user: str) -> None:
+    """Never reply to USER again."""
+    from bot.state import State  # noqa: PLC0415
+
+    name = user.removeprefix("/").removeprefix("u/")
+    if not name or any(c.isspace() for c in name):
+        raise click.BadParameter(f"{user!r} is not a user name", param_hint="USER")
+    state = State(app.settings.state_db)
+    try:
+        added = state.add_optout(name)
+    finally:
+        state.close()
+    click.echo(f"u/{name} {'opted out' if added else 'had already opted out'}.")
+
+
+@replies.command("list")
+@click.option("--days", type=click.FloatRange(min=0), default=7.0, show_default=True,
+              help="How far back.")
+@json_option
+@pass_app
+def replies_list(app: App, days: float) -> None:
+    """Recent replies from the state database."""
+    from bot.state import State  # noqa: PLC0415
+
+    state = State(app.settings.state_db)
+    try:
+        rows = state.replies_since(time.time() - days * 86400)
+    finally:
+        state.close()
+    if app.as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(row["replied_at"]))
+        click.echo(f"{when}  t3_{row['post_id']}  {row['status']:<8} {row['audience'] or '':<11} "
+                   f"{row['title'][:60]}")
+    click.echo(f"{len(rows)} repl{'y' if len(rows) == 1 else 'ies'} in the last {days:g} day(s).")
+
+
+# --- sandbox -------------------------------------------------------------------------------
+
+
+@cli.group()
+def sandbox() -> None:
+    """The embedded Reddit-compatible sandbox (the default target)."""
+
+
+def _sandbox_client(app: App):  # type: ignore[no-untyped-def]
+    """A client for the configured sandbox, starting it in-process when none runs."""
+    from bot.sandbox.client import SandboxClient, ensure_sandbox  # noqa: PLC0415
+
+    server = ensure_sandbox(app.settings)
+    return SandboxClient(app.settings.sandbox_url), server
+
+
+@sandbox.command("serve")
+@click.option("--host", help="Loopback address [default: from config].")
+@click.option("--port", type=click.IntRange(0, 65535), help="Port [default: from config].")
+@click.option("--state", "state_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="State file [default: from config].")
+@click.option("--rate-limit", type=click.IntRange(1), default=600, show_default=True,
+              help="Requests per 10-minute window per token.")
+@pass_app
+def sandbox_serve(app: App, host: str | None, port: int | None, state_file: Path | None,
+                  rate_limit: int) -> None:
+    """Serve the sandbox in the foreground until Ctrl-C or SIGTERM."""
+    from bot.sandbox.server import SandboxServer  # noqa: PLC0415
+
+    settings = app.settings
+    try:
+        server = SandboxServer(state_file=state_file or settings.sandbox.state_file,
+                               host=host or settings.sandbox.host,
+                               port=settings.sandbox.port if port is None else port,
+                               subreddit=settings.subreddit, rate_limit=rate_limit)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--host") from None
+    except OSError as exc:
+        raise WikibotError(f"cannot listen on {host or settings.sandbox.host}:"
+                           f"{settings.sandbox.port if port is None else port}: {exc.strerror}; "
+                           "pick another --port") from None
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    click.echo(f"sandbox serving r/{settings.subreddit} on {server.url} "
+               f"(state {state_file or settings.sandbox.state_file}); Ctrl-C stops", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.httpd.server_close()
+
+
+@sandbox.command("post")
+@click.argument("title")
+@click.argument("body", required=False, default="")
+@click.option("--author", default="curious_student", show_default=True, help="Who posts.")
+@click.option("--flair", help="Link flair text.")
+@click.option("--age", type=click.FloatRange(min=0), default=0.0,
+              help="Pretend the post was made this many seconds ago.")
+@pass_app
+def sandbox_post(app: App, title: str, body: str, author: str, flair: str | None,
+                 age: float) -> None:
+    """Simulate a user's new post in the subreddit; prints its fullname."""
+    if not title.strip():
+        raise click.BadParameter("must not be empty", param_hint="TITLE")
+    client, server = _sandbox_client(app)
+    try:
+        fullname = client.post(title=title, body=body, author=author, flair=flair,
+                               created_utc=time.time() - age if age else None)
+    finally:
+        if server is not None:
+            server.stop()
+    click.echo(fullname)
+
+
+@sandbox.command("edit")
+@click.argument("page")
+@click.option("--file", "source", type=click.File("r", encoding="utf-8"), required=True,
+              help="The new page content ('-' for standard input).")
+@click.option("--author", default="alice_mod", show_default=True, help="Who edits.")
+@click.option("--reason", help="Edit reason.")
+@pass_app
+def sandbox_edit(app: App, page: str, source: Any, author: str, reason: str | None) -> None:
+    """Simulate a human's edit of a wiki page; prints the new revision id."""
+    client, server = _sandbox_client(app)
+    try:
+        revision = client.edit_wiki(page=page, content=source.read(), author=author,
+                                    reason=reason)
+    finally:
+        if server is not None:
+            server.stop()
+    click.echo(revision)
+
+
+@sandbox.command("log")
+@click.option("--since", type=click.IntRange(min=0), default=0, help="Skip the first N entries.")
+@json_option
+@pass_app
+def sandbox_log(app: App, since: int) -> None:
+    """The sandbox's request log (method, path, status; never secrets)."""
+    log_path = app.settings.sandbox.state_file.with_suffix(".requests.jsonl")
+    entries = []
+    if log_path.exists():
+        entries = [json.loads(line) for line in log_path.read_text().splitlines() if line][since:]
+    if app.as_json:
+        print_json(entries)
+        return
+    for entry in entries:
+        when = time.strftime("%H:%M:%S", time.localtime(entry["t"]))
+        fault = f"  [fault {entry['fault']}]" if entry.get("fault") else ""
+        click.echo(f"{when} {entry['method']:<4} {entry['status']} {entry['path']}{fault}")
+    click.echo(f"{len(entries)} request(s).", err=True)
+
+
+@sandbox.command("fault")
+@click.argument("kind", type=click.Choice(["500", "502", "503", "504", "429", "403", "ratelimit",
+                                           "timeout", "apply_500", "apply_503", "apply_timeout",
+                                           "expire_token"]))
+@click.option("--path", default="", help="Regular expression matched against request paths.")
+@click.option("--method", type=click.Choice(["GET", "POST"]), help="Only this method.")
+@click.option("--count", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--delay", type=click.FloatRange(min=0), default=0.0, help="Seconds (timeouts).")
+@pass_app
+def sandbox_fault(app: App, kind: str, path: str, method: str | None, count: int,
+                  delay: float) -> None:
+    """Make the next COUNT matching requests to a running sandbox misbehave."""
+    from bot.sandbox.client import SandboxClient, is_listening  # noqa: PLC0415
+
+    settings = app.settings
+    if not is_listening(settings.sandbox.host, settings.sandbox.port):
+        raise WikibotError("no sandbox is running; start one with `wikibot sandbox serve`")
+    SandboxClient(settings.sandbox_url).add_fault(kind, path=path, method=method, count=count,
+                                                  delay=delay)
+    click.echo(f"armed: {kind} x{count} on {method or 'any'} {path or 'any path'}")
+
+
+def main() -> None:
+    """Console entry point: one-line errors, meaningful exit codes, no tracebacks."""
+    try:
+        cli.main(standalone_mode=False, prog_name="wikibot")
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except WikibotError as exc:
+        click.echo(f"wikibot: error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        sys.exit(1)

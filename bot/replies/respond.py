@@ -1,0 +1,51 @@
+"""Choose the guide and render the reply text (never quoting the post)."""
+
+from __future__ import annotations
+
+import string
+
+from bot.errors import ConfigError
+from bot.replies.classify import AUDIENCES, Rules
+
+MAX_REPLY_CHARS = 10_000
+PLACEHOLDERS = {"guide_url", "guide_title", "index_url", "subreddit"}
+
+
+def guide_url(subreddit: str, page: str) -> str:
+    """Public URL of a guide."""
+    return f"https://www.reddit.com/r/{subreddit}/wiki/{page}"
+
+
+def render_reply(audience: str, *, rules: Rules, subreddit: str) -> str:
+    """The reply for ``audience``: its template plus the bot footer."""
+    if audience not in AUDIENCES:
+        audience = "index"
+    values = {
+        "guide_url": guide_url(subreddit, audience),
+        "guide_title": rules.guide_titles.get(audience, audience),
+        "index_url": guide_url(subreddit, "index"),
+        "subreddit": subreddit,
+    }
+    text = (_fill(rules.templates[audience], values, f"templates.{audience}", rules.source)
+            .strip() + "\n\n---\n\n" + _fill(rules.footer, values, "footer", rules.source).strip())
+    if len(text) > MAX_REPLY_CHARS:
+        raise ConfigError(f"{rules.source}: templates.{audience}: the reply is {len(text)} "
+                          f"characters; Reddit allows {MAX_REPLY_CHARS}")
+    return text + "\n"
+
+
+def validate_templates(rules: Rules, *, subreddit: str) -> None:
+    """Render every template once so a bad placeholder fails at start-up, not mid-run."""
+    for audience in AUDIENCES:
+        render_reply(audience, rules=rules, subreddit=subreddit)
+
+
+def _fill(template: str, values: dict[str, str], key: str, source: str) -> str:
+    for _literal, field, _spec, _conv in string.Formatter().parse(template):
+        if field is not None and field not in PLACEHOLDERS:
+            raise ConfigError(f"{source}: {key}: unknown placeholder {{{field}}} (allowed: "
+                              f"{', '.join('{' + p + '}' for p in sorted(PLACEHOLDERS))})")
+    try:
+        return template.format(**values)
+    except (ValueError, IndexError) as exc:
+        raise ConfigError(f"{source}: {key}: bad template: {exc}") from None

@@ -1,0 +1,223 @@
+"""One pass of the reply watcher: poll new posts, apply the safety rules, reply once.
+
+Exactly once: the state records the intent to reply before the comment is posted and the
+comment id after. A post left with an intent (a crash, a 5xx or a timeout on the POST)
+is resolved on the next pass by looking at its comments for the bot's reply before any
+new attempt. prawcore's own retries of the POST are switched off in the gateway.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from bot.config import Settings
+from bot.errors import ApiError, Forbidden, NotFound, RateLimited, WriteUncertain
+from bot.models import Post
+from bot.reddit import LISTING_MAX, Gateway
+from bot.replies.classify import Rules, classify
+from bot.replies.respond import render_reply
+from bot.state import State
+
+log = logging.getLogger(__name__)
+CURSOR_KEY = "new_cursor"
+CURSOR_TIME_KEY = "new_cursor_created"
+MAX_PAGES = 10
+MODERATORS_TTL = 3600.0
+
+
+@dataclass
+class ScanReport:
+    """What one pass saw and did."""
+
+    fetched: int = 0
+    replied: list[dict[str, str]] = field(default_factory=list)
+    would_reply: list[dict[str, str]] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+    def summary(self) -> str:
+        parts = [f"{self.fetched} new post(s)", f"{len(self.replied)} replied"]
+        if self.would_reply:
+            parts.append(f"{len(self.would_reply)} would reply (dry run)")
+        if self.recovered:
+            parts.append(f"{len(self.recovered)} recovered")
+        parts.extend(f"{n} {reason}" for reason, n in sorted(self.skipped.items()))
+        return ", ".join(parts)
+
+
+class ReplyWatcher:
+    """Watches r/<sub>/new and answers getting-started questions."""
+
+    def __init__(self, settings: Settings, gateway: Gateway, state: State, rules: Rules) -> None:
+        self.settings = settings
+        self.gateway = gateway
+        self.state = state
+        self.rules = rules
+        self._moderators: set[str] | None = None
+        self._moderators_at = 0.0
+
+    def scan(self, *, dry_run: bool = False) -> ScanReport:
+        """One pass. Raises ``RateLimited``/``Unavailable`` for the scheduler to back off."""
+        dry_run = dry_run or self.settings.replies.dry_run
+        report = ScanReport()
+        if not dry_run:
+            self._resolve_intents(report)
+        posts = self._poll()
+        report.fetched = len(posts)
+        for post in sorted(posts, key=lambda p: p.created_utc):
+            self._consider(post, report, dry_run=dry_run)
+        if posts and not dry_run:
+            newest = max(posts, key=lambda p: p.created_utc)
+            with self.state.transaction() as db:
+                self.state.set_meta(CURSOR_KEY, newest.fullname, db=db)
+                self.state.set_meta(CURSOR_TIME_KEY, str(newest.created_utc), db=db)
+        return report
+
+    # --- polling ---------------------------------------------------------------------------
+
+    def _poll(self) -> list[Post]:
+        """New posts since the cursor: one call when nothing is new."""
+        cursor = self.state.get_meta(CURSOR_KEY)
+        cursor_time = float(self.state.get_meta(CURSOR_TIME_KEY) or 0)
+        if not cursor or time.time() - cursor_time > self.settings.replies.max_age:
+            # First start, or the cursor post is too old to be a reliable anchor (Reddit
+            # returns nothing for `before` a removed post): take the newest page.
+            return self.gateway.new_posts(limit=LISTING_MAX)
+        found: list[Post] = []
+        before = cursor
+        for _ in range(MAX_PAGES):
+            page = self.gateway.new_posts(before=before, limit=LISTING_MAX)
+            found.extend(page)
+            if len(page) < LISTING_MAX:
+                break
+            before = max(page, key=lambda p: p.created_utc).fullname
+        return found
+
+    # --- deciding --------------------------------------------------------------------------
+
+    def _skip_reason(self, post: Post) -> str | None:
+        """Why this post must not get a reply, or None."""
+        author = (post.author or "").lower()
+        if not author:
+            return "deleted"
+        if author == self.gateway.username().lower():
+            return "own post"
+        if time.time() - post.created_utc > self.settings.replies.max_age:
+            return "too old"
+        if post.locked or post.archived or post.removed:
+            return "locked, archived or removed"
+        if post.flair and post.flair.strip().lower() in self.settings.replies.excluded_flairs:
+            return "excluded flair"
+        if author in self.settings.replies.optout or author in self.state.optouts():
+            return "opted out"
+        if post.distinguished == "moderator" or author in self._moderator_names():
+            return "moderator post"
+        return None
+
+    def _moderator_names(self) -> set[str]:
+        if self._moderators is None or time.time() - self._moderators_at > MODERATORS_TTL:
+            self._moderators = {name.lower() for name in self.gateway.moderators()}
+            self._moderators_at = time.time()
+        return self._moderators
+
+    def _consider(self, post: Post, report: ScanReport, *, dry_run: bool) -> None:
+        if self.state.post(post.id) is not None:
+            return
+        reason = self._skip_reason(post)
+        if reason is not None:
+            report.skip(reason)
+            if not dry_run:
+                self.state.record_post(post_id=post.id, status="skipped", reason=reason,
+                                       title=post.title, author=post.author)
+            return
+        decision = classify(title=post.title, body=post.body, flair=post.flair, rules=self.rules)
+        if not decision.is_getting_started:
+            report.skip("not a getting-started question")
+            if not dry_run:
+                self.state.record_post(post_id=post.id, status="ignored",
+                                       reason=f"score {decision.score:.1f}",
+                                       score=decision.score, title=post.title, author=post.author)
+            return
+        entry = {"post": post.fullname, "audience": decision.audience, "title": post.title[:80]}
+        if dry_run:
+            report.would_reply.append(entry)
+            log.info("replies: would reply to %s with the %s guide (score %.1f)", post.fullname,
+                     decision.audience, decision.score)
+            return
+        if cap := self._cap_reached():
+            report.skip(cap)
+            self.state.record_post(post_id=post.id, status="skipped", reason=cap,
+                                   audience=decision.audience, score=decision.score,
+                                   title=post.title, author=post.author)
+            return
+        self.state.record_post(post_id=post.id, status="intent", audience=decision.audience,
+                               score=decision.score, title=post.title, author=post.author)
+        self._reply(post.id, decision.audience, report, entry)
+
+    def _cap_reached(self) -> str | None:
+        now = time.time()
+        limits = self.settings.replies
+        if self.state.replies_count_since(now - 3600) >= limits.max_per_hour:
+            return "hourly reply cap reached"
+        if self.state.replies_count_since(now - 86400) >= limits.max_per_day:
+            return "daily reply cap reached"
+        return None
+
+    # --- replying exactly once -------------------------------------------------------------
+
+    def _look(self, post_id: str) -> tuple[Post, str | None]:
+        """The post as it is now, and the id of the bot's comment on it, if any."""
+        me = self.gateway.username().lower()
+        post, comments = self.gateway.post_with_comments(post_id)
+        for comment in comments:
+            if (comment.author or "").lower() == me and comment.parent_id == f"t3_{post_id}":
+                return post, comment.id
+        return post, None
+
+    def _reply(self, post_id: str, audience: str, report: ScanReport,
+               entry: dict[str, str]) -> None:
+        post, existing = self._look(post_id)
+        if existing is None and (reason := self._skip_reason(post)) is not None:
+            self.state.record_post(post_id=post_id, status="skipped", reason=reason)
+            report.skip(reason)
+            return
+        if existing is not None:
+            self.state.record_post(post_id=post_id, status="replied", comment_id=existing,
+                                   reason="found an earlier reply")
+            report.recovered.append(post_id)
+            return
+        body = render_reply(audience, rules=self.rules, subreddit=self.settings.subreddit)
+        try:
+            comment_id = self.gateway.reply(f"t3_{post_id}", body=body)
+        except WriteUncertain as exc:
+            log.warning("replies: %s; will check the post's comments before retrying", exc)
+            return  # stays an intent; resolved on the next pass
+        except RateLimited:
+            raise  # stays an intent; the scheduler waits as Reddit asks
+        except Forbidden:
+            raise
+        except (ApiError, NotFound) as exc:
+            self.state.record_post(post_id=post_id, status="skipped", reason=str(exc)[:200])
+            report.skip("refused by Reddit")
+            return
+        self.state.record_post(post_id=post_id, status="replied", comment_id=comment_id)
+        report.replied.append({**entry, "comment": comment_id})
+        log.info("replies: replied to t3_%s with the %s guide (comment %s)", post_id, audience,
+                 comment_id)
+
+    def _resolve_intents(self, report: ScanReport) -> None:
+        """Finish replies that were started but not confirmed (crash, 5xx, timeout)."""
+        for pending in self.state.pending_intents():
+            post_id = pending["post_id"]
+            log.info("replies: resolving unconfirmed reply to t3_%s", post_id)
+            entry = {"post": f"t3_{post_id}", "audience": pending["audience"] or "index",
+                     "title": (pending["title"] or "")[:80]}
+            try:
+                self._reply(post_id, entry["audience"], report, entry)
+            except NotFound:
+                self.state.record_post(post_id=post_id, status="skipped", reason="post gone")

@@ -1,0 +1,48 @@
+"""Open what a command needs: the sandbox (started if needed), the gateway, the state."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from bot.config import Settings
+from bot.logs import register_secrets
+from bot.reddit import Gateway
+from bot.sandbox.client import ensure_sandbox
+from bot.sandbox.server import SandboxServer
+from bot.state import State
+
+
+class Runtime:
+    """``with Runtime(settings) as rt: rt.gateway, rt.state``."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.sandbox: SandboxServer | None = None
+        self._gateway: Gateway | None = None
+        self._state: State | None = None
+
+    @property
+    def gateway(self) -> Gateway:
+        if self._gateway is None:
+            if self.settings.is_sandbox and self.sandbox is None:
+                self.sandbox = ensure_sandbox(self.settings)
+            self._gateway = Gateway(self.settings)
+        return self._gateway
+
+    @property
+    def state(self) -> State:
+        if self._state is None:
+            self._state = State(self.settings.state_db)
+        return self._state
+
+    def __enter__(self) -> Runtime:
+        if self.settings.credentials is not None:
+            register_secrets(self.settings.credentials.secrets())
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self._state is not None:
+            self._state.close()
+        if self.sandbox is not None:
+            self.sandbox.stop()

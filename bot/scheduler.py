@@ -1,0 +1,253 @@
+"""The daemon: APScheduler jobs for wiki sync and reply scans, run unattended for months.
+
+Each job runs one instance at a time, coalesces missed runs and has a misfire grace.
+Errors never stop the daemon: network errors, timeouts and 5xx back off exponentially with
+jitter (per job); rate limits wait for the reset Reddit states; bad credentials and 403s
+stop only the affected job, with a log line saying what to fix. SIGTERM/SIGINT finish the
+current step, close the database and exit 0.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import FrameType
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot import metrics
+from bot.config import Settings
+from bot.errors import (
+    AuthFailed,
+    ConfigError,
+    Forbidden,
+    InputError,
+    RateLimited,
+    Unavailable,
+    WikibotError,
+)
+from bot.lockfile import DaemonLock
+from bot.replies.classify import load_rules
+from bot.replies.respond import validate_templates
+from bot.replies.watch import ReplyWatcher
+from bot.runtime import Runtime
+from bot.wiki import gitinfo
+from bot.wiki.plan import Kind
+from bot.wiki.sync import WikiSync, load_workspace
+
+log = logging.getLogger("bot.daemon")
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_NEEDS_HUMAN = 3
+
+
+@dataclass
+class JobResult:
+    """What one run of a job did."""
+
+    ok: bool
+    summary: str
+    needs_human: bool = False
+
+
+class Job:
+    """One scheduled job with its own backoff state."""
+
+    def __init__(self, name: str, action: Callable[[], JobResult], *, interval: float,
+                 max_backoff: float, runtime: Runtime) -> None:
+        self.name = name
+        self.action = action
+        self.interval = interval
+        self.max_backoff = max_backoff
+        self.runtime = runtime
+        self.failures = 0
+        self.resume_at = 0.0
+        self.disabled_reason: str | None = None
+        self.last: JobResult | None = None
+
+    def run(self) -> JobResult | None:
+        """Run once unless backing off or disabled; never raises."""
+        if self.disabled_reason is not None:
+            return None
+        if time.time() < self.resume_at:
+            log.debug("%s: backing off for %.0fs more", self.name, self.resume_at - time.time())
+            return None
+        state = self.runtime.state
+        run_id = state.start_run(self.name)
+        try:
+            result = self.action()
+        except RateLimited as exc:
+            self._pause(exc.wait_seconds, f"rate limited: {exc}; waiting {exc.wait_seconds:.0f}s "
+                        "as Reddit asks")
+            result = JobResult(False, str(exc))
+        except (AuthFailed, Forbidden) as exc:
+            self.disabled_reason = str(exc)
+            log.error("%s: stopped: %s. Fix it and restart wikibot; the other job goes on.",
+                      self.name, exc)
+            result = JobResult(False, str(exc))
+        except Unavailable as exc:
+            self.failures += 1
+            delay = min(self.max_backoff, self.interval * 2 ** self.failures)
+            delay *= random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not cryptography
+            self._pause(delay, f"{exc}; backing off {delay:.1f}s (failure {self.failures})")
+            result = JobResult(False, str(exc))
+        except (InputError, ConfigError, WikibotError) as exc:
+            log.error("%s: %s", self.name, exc)
+            result = JobResult(False, str(exc))
+        except Exception as exc:
+            self.failures += 1
+            delay = min(self.max_backoff, self.interval * 2 ** self.failures)
+            log.exception("%s: unexpected error; backing off %.1fs", self.name, delay)
+            self.resume_at = time.time() + delay
+            result = JobResult(False, f"{type(exc).__name__}: {exc}")
+        else:
+            if self.failures:
+                log.info("%s: recovered after %d failed run(s)", self.name, self.failures)
+            self.failures = 0
+        state.finish_run(run_id, ok=result.ok, summary=result.summary if result.ok else "",
+                         error="" if result.ok else result.summary)
+        metrics.count(f"{self.name}_runs")
+        if not result.ok:
+            metrics.count(f"{self.name}_errors")
+        self.last = result
+        return result
+
+    def _pause(self, seconds: float, message: str) -> None:
+        self.resume_at = time.time() + seconds
+        log.warning("%s: %s", self.name, message)
+
+
+class Daemon:
+    """Builds the jobs over one runtime; ``run_once`` or ``serve`` them."""
+
+    def __init__(self, settings: Settings, runtime: Runtime) -> None:
+        self.settings = settings
+        self.runtime = runtime
+        self.rules = load_rules(settings.replies.rules_file)
+        validate_templates(self.rules, subreddit=settings.subreddit)
+        schedule = settings.schedule
+        self._published: dict[str, str] = {}
+        self.jobs: list[Job] = []
+        if schedule.sync:
+            self.jobs.append(Job("sync", self.sync_once, interval=schedule.sync_interval,
+                                 max_backoff=schedule.max_backoff, runtime=runtime))
+        if schedule.replies:
+            self.jobs.append(Job("replies", self.replies_once,
+                                 interval=schedule.reply_interval,
+                                 max_backoff=schedule.max_backoff, runtime=runtime))
+
+    # --- the jobs ----------------------------------------------------------------------------
+
+    def sync_once(self) -> JobResult:
+        """Pull git (optional), plan, push what is safe, alert humans about the rest."""
+        if self.settings.schedule.git_pull:
+            ok, line = gitinfo.pull_ff_only(self.settings.wiki_pages_dir)
+            (log.info if ok else log.warning)("sync: git pull --ff-only: %s", line)
+        workspace = load_workspace(self.settings)
+        wiki = WikiSync(self.settings, self.runtime.gateway, self.runtime.state)
+        plan = wiki.plan(workspace)
+        report = wiki.push(plan, workspace)
+        for outcome in report.outcomes:
+            if outcome.result in ("created", "updated", "adopted", "settings"):
+                log.info("sync: %s %s %s", outcome.result, outcome.page, outcome.message)
+                metrics.count("wiki_edits") if outcome.result in ("created", "updated") else None
+            elif outcome.result == "error":
+                log.error("sync: %s: %s", outcome.page, outcome.message)
+        sent = wiki.alert_moderators(plan)
+        human = plan.of(Kind.DRIFT, Kind.CONFLICT)
+        for action in human:
+            log.warning("sync: %s on %s: %s (moderators alerted once per revision)",
+                        action.kind.value, action.page, action.note)
+        summary = (f"{report.count('created')} created, {report.count('updated')} updated, "
+                   f"{len(plan.of(Kind.UNCHANGED))} unchanged, {len(human)} need a human"
+                   f"{f', {sent} alert(s) sent' if sent else ''}")
+        log.info("sync: %s", summary)
+        return JobResult(ok=report.count("error") == 0, summary=summary,
+                         needs_human=bool(human))
+
+    def replies_once(self) -> JobResult:
+        watcher = ReplyWatcher(self.settings, self.runtime.gateway, self.runtime.state,
+                               self.rules)
+        report = watcher.scan()
+        for entry in report.replied:
+            metrics.count("replies")
+        summary = report.summary()
+        log.info("replies: %s", summary)
+        return JobResult(ok=True, summary=summary)
+
+    # --- running -----------------------------------------------------------------------------
+
+    def run_once(self) -> int:
+        """Each job once: 0 ok, 1 a job failed, 3 ok but a wiki page needs a human."""
+        results = [job.run() for job in self.jobs]
+        if any(r is None or not r.ok for r in results):
+            return EXIT_FAILED
+        return EXIT_NEEDS_HUMAN if any(r.needs_human for r in results if r) else EXIT_OK
+
+    def serve(self, *, stop: threading.Event | None = None) -> int:
+        """Run the jobs on their schedules until SIGTERM/SIGINT; returns the exit code."""
+        stop = stop or threading.Event()
+        scheduler = BackgroundScheduler(
+            job_defaults={"coalesce": True, "max_instances": 1,
+                          "misfire_grace_time": int(self.settings.schedule.misfire_grace)},
+        )
+        for job in self.jobs:
+            scheduler.add_job(job.run, "interval", seconds=job.interval, id=job.name,
+                              name=job.name, next_run_time=_now_datetime())
+
+        def on_signal(signum: int, _frame: FrameType | None) -> None:
+            log.info("received %s; finishing the current step", signal.Signals(signum).name)
+            stop.set()
+
+        previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        scheduler.start()
+        log.info("daemon started: %s", ", ".join(
+            f"{j.name} every {j.interval:.0f}s" for j in self.jobs) or "no jobs enabled")
+        try:
+            while not stop.wait(1.0):
+                self._record_next_runs(scheduler)
+        finally:
+            scheduler.shutdown(wait=True)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            self.runtime.state.set_meta("daemon_stopped_at", str(time.time()))
+            log.info("daemon stopped cleanly")
+        return EXIT_OK
+
+    def _record_next_runs(self, scheduler: BackgroundScheduler) -> None:
+        """Publish when each job runs next (for `wikibot status`), writing only changes."""
+        state = self.runtime.state
+        for job in scheduler.get_jobs():
+            if job.next_run_time is not None:
+                mine = next((j for j in self.jobs if j.name == job.id), None)
+                when = job.next_run_time.timestamp()
+                if mine is not None and mine.resume_at > when:
+                    when = mine.resume_at
+                value = "disabled" if mine is not None and mine.disabled_reason else f"{when:.0f}"
+                if self._published.get(job.id) != value:
+                    state.set_meta(f"next_run:{job.id}", value)
+                    self._published[job.id] = value
+
+
+def _now_datetime():  # type: ignore[no-untyped-def]
+    from datetime import datetime, timezone  # noqa: PLC0415
+
+    return datetime.now(timezone.utc)
+
+
+def run_daemon(settings: Settings, *, once: bool) -> int:
+    """``wikibot run``: take the lock, open the runtime, run the jobs."""
+    lock = DaemonLock(settings.state_db.with_suffix(".lock"))
+    with lock, Runtime(settings) as runtime:
+        metrics.start_server(settings.metrics_port)
+        daemon = Daemon(settings, runtime)
+        if settings.is_sandbox:
+            _ = runtime.gateway  # start the embedded sandbox now, so the log says so
+            if runtime.sandbox is not None:
+                log.info("embedded sandbox serving on %s (target: sandbox)", runtime.sandbox.url)
+        return daemon.run_once() if once else daemon.serve()

@@ -1,0 +1,301 @@
+"""The bot's memory: a SQLite database in WAL mode, one transaction per step.
+
+Tables: ``pages`` (per wiki page: last synced revision, content and hash; the newest
+revision seen on the wiki; applied settings), ``meta`` (cursors), ``posts`` (every post
+the reply watcher decided on, with reply intents and comment ids), ``optout``, ``alerts``
+(drift/conflict messages already sent) and ``runs`` (job history and errors).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.errors import StateError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pages (
+    name TEXT PRIMARY KEY,
+    synced_revision TEXT,
+    synced_hash TEXT,
+    synced_content TEXT,
+    synced_at REAL,
+    seen_revision TEXT,
+    seen_author TEXT,
+    listed INTEGER,
+    permlevel INTEGER
+);
+CREATE TABLE IF NOT EXISTS posts (
+    post_id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,          -- ignored | skipped | intent | replied | dry_run
+    reason TEXT,
+    audience TEXT,
+    score REAL,
+    title TEXT,
+    author TEXT,
+    comment_id TEXT,
+    seen_at REAL NOT NULL,
+    replied_at REAL
+);
+CREATE INDEX IF NOT EXISTS posts_replied_at ON posts (replied_at);
+CREATE TABLE IF NOT EXISTS optout (user TEXT PRIMARY KEY, added_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS alerts (
+    page TEXT NOT NULL,
+    revision TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    author TEXT,
+    sent_at REAL NOT NULL,
+    PRIMARY KEY (page, revision)
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    job TEXT NOT NULL,
+    started_at REAL NOT NULL,
+    finished_at REAL,
+    ok INTEGER,
+    summary TEXT,
+    error TEXT
+);
+"""
+RUNS_KEPT = 1000
+
+
+def content_hash(text: str) -> str:
+    """Stable hash of page content."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class PageRecord:
+    """What the state knows of one wiki page."""
+
+    name: str
+    synced_revision: str | None
+    synced_hash: str | None
+    synced_content: str | None
+    synced_at: float | None
+    seen_revision: str | None
+    seen_author: str | None
+    listed: bool | None
+    permlevel: int | None
+
+
+class State:
+    """Thread-safe access to the state database."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None,
+                                       timeout=10)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise StateError(f"{path}: cannot open the state database: {exc}; restore it "
+                             "from a backup or move it away to start fresh") from None
+        self._lock = threading.RLock()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic step: everything inside commits together or not at all."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def integrity_ok(self) -> bool:
+        return self._query("PRAGMA integrity_check")[0][0] == "ok"
+
+    # --- meta ------------------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0]["value"] if rows else None
+
+    def set_meta(self, key: str, value: str | None, *, db: sqlite3.Connection | None = None) -> None:
+        if db is None:
+            with self.transaction() as tx:
+                self.set_meta(key, value, db=tx)
+            return
+        if value is None:
+            db.execute("DELETE FROM meta WHERE key = ?", (key,))
+        else:
+            db.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+    # --- pages -----------------------------------------------------------------------------
+
+    def pages(self) -> dict[str, PageRecord]:
+        rows = self._query("SELECT * FROM pages ORDER BY name")
+        return {row["name"]: _page_record(row) for row in rows}
+
+    def page(self, name: str) -> PageRecord | None:
+        rows = self._query("SELECT * FROM pages WHERE name = ?", (name,))
+        return _page_record(rows[0]) if rows else None
+
+    def record_seen(self, db: sqlite3.Connection, name: str, *, revision: str,
+                    author: str | None) -> None:
+        db.execute(
+            "INSERT INTO pages (name, seen_revision, seen_author) VALUES (?, ?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET seen_revision = excluded.seen_revision, "
+            "seen_author = excluded.seen_author",
+            (name, revision, author),
+        )
+
+    def record_synced(self, db: sqlite3.Connection, name: str, *, revision: str, content: str,
+                      author: str | None) -> None:
+        """The wiki's ``revision`` of ``name`` holds exactly ``content``, equal to local."""
+        db.execute(
+            "INSERT INTO pages (name, synced_revision, synced_hash, synced_content, synced_at, "
+            "seen_revision, seen_author) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET synced_revision = excluded.synced_revision, "
+            "synced_hash = excluded.synced_hash, synced_content = excluded.synced_content, "
+            "synced_at = excluded.synced_at, seen_revision = excluded.seen_revision, "
+            "seen_author = excluded.seen_author",
+            (name, revision, content_hash(content), content, time.time(), revision, author),
+        )
+
+    def record_settings(self, db: sqlite3.Connection, name: str, *, listed: bool,
+                        permlevel: int) -> None:
+        db.execute("UPDATE pages SET listed = ?, permlevel = ? WHERE name = ?",
+                   (int(listed), permlevel, name))
+
+    # --- alerts ----------------------------------------------------------------------------
+
+    def alert_sent(self, page: str, revision: str) -> bool:
+        return bool(self._query("SELECT 1 FROM alerts WHERE page = ? AND revision = ?",
+                                (page, revision)))
+
+    def record_alert(self, *, page: str, revision: str, kind: str, author: str | None) -> bool:
+        """Record an alert; False when one was already recorded for this revision."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO alerts (page, revision, kind, author, sent_at) "
+                "VALUES (?, ?, ?, ?, ?)", (page, revision, kind, author, time.time()))
+            return cursor.rowcount == 1
+
+    def forget_alert(self, *, page: str, revision: str) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM alerts WHERE page = ? AND revision = ?", (page, revision))
+
+    def alerts(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self._query("SELECT * FROM alerts ORDER BY sent_at DESC")]
+
+    # --- posts -----------------------------------------------------------------------------
+
+    def post(self, post_id: str) -> dict[str, Any] | None:
+        rows = self._query("SELECT * FROM posts WHERE post_id = ?", (post_id,))
+        return dict(rows[0]) if rows else None
+
+    def known_posts(self, post_ids: list[str]) -> dict[str, dict[str, Any]]:
+        if not post_ids:
+            return {}
+        marks = ",".join("?" * len(post_ids))
+        rows = self._query(f"SELECT * FROM posts WHERE post_id IN ({marks})",  # noqa: S608
+                           tuple(post_ids))
+        return {row["post_id"]: dict(row) for row in rows}
+
+    def record_post(self, *, post_id: str, status: str, reason: str | None = None,
+                    audience: str | None = None, score: float | None = None,
+                    title: str | None = None, author: str | None = None,
+                    comment_id: str | None = None) -> None:
+        """Insert or update a post's decision; one transaction."""
+        now = time.time()
+        replied_at = now if status in ("intent", "replied", "dry_run") else None
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO posts (post_id, status, reason, audience, score, title, author, "
+                "comment_id, seen_at, replied_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(post_id) DO UPDATE SET status = excluded.status, "
+                "reason = excluded.reason, audience = COALESCE(excluded.audience, audience), "
+                "score = COALESCE(excluded.score, score), "
+                "comment_id = COALESCE(excluded.comment_id, comment_id), "
+                "replied_at = COALESCE(replied_at, excluded.replied_at)",
+                (post_id, status, reason, audience, score, (title or "")[:200], author,
+                 comment_id, now, replied_at),
+            )
+
+    def pending_intents(self) -> list[dict[str, Any]]:
+        """Posts whose reply was started but not confirmed (a crash or an unknown outcome)."""
+        return [dict(r) for r in self._query("SELECT * FROM posts WHERE status = 'intent'")]
+
+    def replies_since(self, since: float) -> list[dict[str, Any]]:
+        rows = self._query(
+            "SELECT * FROM posts WHERE status IN ('intent', 'replied', 'dry_run') "
+            "AND replied_at >= ? ORDER BY replied_at DESC", (since,))
+        return [dict(r) for r in rows]
+
+    def replies_count_since(self, since: float) -> int:
+        rows = self._query("SELECT COUNT(*) FROM posts WHERE status IN ('intent', 'replied') "
+                           "AND replied_at >= ?", (since,))
+        return int(rows[0][0])
+
+    # --- opt-out -----------------------------------------------------------------------------
+
+    def add_optout(self, user: str) -> bool:
+        with self.transaction() as db:
+            cursor = db.execute("INSERT OR IGNORE INTO optout (user, added_at) VALUES (?, ?)",
+                                (user.lower(), time.time()))
+            return cursor.rowcount == 1
+
+    def optouts(self) -> set[str]:
+        return {row["user"] for row in self._query("SELECT user FROM optout")}
+
+    # --- runs --------------------------------------------------------------------------------
+
+    def start_run(self, job: str) -> int:
+        with self.transaction() as db:
+            cursor = db.execute("INSERT INTO runs (job, started_at) VALUES (?, ?)",
+                                (job, time.time()))
+            db.execute("DELETE FROM runs WHERE id <= ?", (int(cursor.lastrowid or 0) - RUNS_KEPT,))
+            return int(cursor.lastrowid or 0)
+
+    def finish_run(self, run_id: int, *, ok: bool, summary: str = "", error: str = "") -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE runs SET finished_at = ?, ok = ?, summary = ?, error = ? "
+                       "WHERE id = ?", (time.time(), int(ok), summary, error or None, run_id))
+
+    def recent_runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        rows = self._query("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
+        return [dict(r) for r in rows]
+
+    def recent_errors(self, limit: int = 5) -> list[dict[str, Any]]:
+        rows = self._query("SELECT * FROM runs WHERE ok = 0 ORDER BY id DESC LIMIT ?", (limit,))
+        return [dict(r) for r in rows]
+
+
+def _page_record(row: sqlite3.Row) -> PageRecord:
+    return PageRecord(
+        name=row["name"],
+        synced_revision=row["synced_revision"],
+        synced_hash=row["synced_hash"],
+        synced_content=row["synced_content"],
+        synced_at=row["synced_at"],
+        seen_revision=row["seen_revision"],
+        seen_author=row["seen_author"],
+        listed=None if row["listed"] is None else bool(row["listed"]),
+        permlevel=row["permlevel"],
+    )

@@ -1,0 +1,76 @@
+"""``wikibot status``: what the state database says, without calling Reddit."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from bot.config import Settings
+from bot.errors import InputError
+from bot.lockfile import lock_owner
+from bot.state import State, content_hash
+from bot.wiki.sync import load_workspace
+
+
+def collect_status(settings: Settings, state: State) -> dict[str, Any]:
+    """Pages, pending drift/conflicts, recent replies, errors and next runs."""
+    try:
+        local = {name: page.content for name, page in load_workspace(settings).local.items()}
+        local_error = None
+    except InputError as exc:
+        local, local_error = {}, str(exc)
+    pages = []
+    for name, record in state.pages().items():
+        if name not in local and record.synced_revision is None:
+            continue
+        local_changed = name in local and content_hash(local[name]) != record.synced_hash
+        wiki_changed = (record.seen_revision is not None
+                        and record.seen_revision != record.synced_revision)
+        if wiki_changed and local_changed:
+            pending = "conflict"
+        elif wiki_changed:
+            pending = "drift"
+        elif local_changed:
+            pending = "local changes to push"
+        else:
+            pending = None
+        pages.append({
+            "page": name,
+            "synced_revision": record.synced_revision,
+            "synced_at": record.synced_at,
+            "wiki_revision": record.seen_revision,
+            "wiki_edited_by": record.seen_author if wiki_changed else None,
+            "pending": pending,
+        })
+    for name in sorted(set(local) - {p["page"] for p in pages}):
+        pages.append({"page": name, "synced_revision": None, "synced_at": None,
+                      "wiki_revision": None, "wiki_edited_by": None, "pending": "never synced"})
+    now = time.time()
+    replies = state.replies_since(now - 86400)
+    owner = lock_owner(settings.state_db.with_suffix(".lock"))
+    next_runs = {}
+    for job in ("sync", "replies"):
+        value = state.get_meta(f"next_run:{job}")
+        if owner and value:
+            next_runs[job] = value if value == "disabled" else float(value)
+    return {
+        "target": settings.target,
+        "subreddit": settings.subreddit,
+        "state_db": str(settings.state_db),
+        "daemon_pid": owner,
+        "next_runs": next_runs,
+        "pages": sorted(pages, key=lambda p: p["page"]),
+        "local_error": local_error,
+        "alerts": state.alerts()[:20],
+        "replies_24h": [
+            {k: r[k] for k in ("post_id", "status", "audience", "comment_id", "title",
+                               "replied_at")} for r in replies
+        ],
+        "errors": [
+            {k: r[k] for k in ("job", "started_at", "error")} for r in state.recent_errors()
+        ],
+        "last_runs": [
+            {k: r[k] for k in ("job", "started_at", "finished_at", "ok", "summary")}
+            for r in state.recent_runs(6)
+        ],
+    }

@@ -1,0 +1,145 @@
+"""``wikibot check``: find what would break or render badly on Reddit, as ``file:line``.
+
+Errors (non-zero exit): bad front matter, duplicate page names, broken links between
+guides, placeholder links, raw HTML (Reddit shows it as text), pages over Reddit's size
+limit. Warnings: syntax old Reddit does not render (images, fenced code, ``#Heading``
+without a space) and leftover TODO markers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.wiki.pages import PageSource, load_pages_collecting
+from bot.wiki.render import link_targets, render
+
+MAX_PAGE_CHARS = 524_288
+_LINK = re.compile(r"(!?)\[[^\]]*\]\(\s*([^)\s]*)(?:\s+\"[^\"]*\")?\s*\)")
+_HTML_TAG = re.compile(r"<(/?[A-Za-z][A-Za-z0-9-]*)(\s[^<>]*)?/?>|<!--")
+_CODE_SPAN = re.compile(r"`+[^`]*`+")
+_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+_HEADING_NO_SPACE = re.compile(r"^#{1,6}[^#\s]")
+_TODO = re.compile(r"\b(TODO|FIXME|XXX)\b")
+_PLACEHOLDER_HOSTS = re.compile(r"^https?://(www\.)?(somewhere|example)\.(com|org|net)\b", re.I)
+_AUTOLINK_HOSTS = ("http://", "https://", "mailto:")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding, printed as ``file:line: severity: message``."""
+
+    path: Path
+    line: int
+    message: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.severity}: {self.message}"
+
+
+def check_pages(root: Path, *, subreddit: str) -> list[Problem]:
+    """All problems of the page files below ``root``."""
+    pages, errors = load_pages_collecting(root)
+    problems = [_from_input_error(str(e)) for e in errors]
+    names = {page.name for page in pages}
+    targets = link_targets(pages, root)
+    for page in pages:
+        rendered = render(page, root=root, targets=targets, subreddit=subreddit)
+        if len(rendered) > MAX_PAGE_CHARS:
+            problems.append(Problem(page.path, 1, f"page is {len(rendered):,} characters; Reddit "
+                                    f"stores at most {MAX_PAGE_CHARS:,}: split it into pages"))
+        problems.extend(_check_body(page, root=root, names=names, targets=targets,
+                                    subreddit=subreddit))
+    return sorted(problems, key=lambda p: (str(p.path), p.line))
+
+
+def _from_input_error(message: str) -> Problem:
+    match = re.match(r"^(.*?):(\d+): (.*)$", message)
+    if match:
+        return Problem(Path(match.group(1)), int(match.group(2)), match.group(3))
+    path, _sep, rest = message.partition(": ")
+    return Problem(Path(path), 1, rest)
+
+
+def _prose_lines(page: PageSource) -> list[tuple[int, str]]:
+    """(file line number, text) of body lines outside code blocks, code spans removed."""
+    found = []
+    in_fence = False
+    previous_blank = True
+    for offset, line in enumerate(page.body.split("\n")):
+        number = page.body_line + offset
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            if in_fence:
+                found.append((number, "```"))  # reported once per fence by the caller
+            continue
+        indented_code = previous_blank and (line.startswith(("    ", "\t")))
+        previous_blank = not line.strip() or (indented_code and previous_blank)
+        if in_fence or indented_code:
+            continue
+        found.append((number, _CODE_SPAN.sub("", line)))
+    return found
+
+
+def _check_body(page: PageSource, *, root: Path, names: set[str], targets: dict[str, str],
+                subreddit: str) -> list[Problem]:
+    problems: list[Problem] = []
+    here = page.path.parent.relative_to(root).as_posix()
+    wiki_prefixes = (f"/r/{subreddit.lower()}/wiki/",
+                     f"https://www.reddit.com/r/{subreddit.lower()}/wiki/",
+                     f"https://reddit.com/r/{subreddit.lower()}/wiki/",
+                     f"https://old.reddit.com/r/{subreddit.lower()}/wiki/")
+
+    def add(line: int, message: str, severity: str = "error") -> None:
+        problems.append(Problem(page.path, line, message, severity))
+
+    for number, text in _prose_lines(page):
+        if text == "```":
+            add(number, "fenced code blocks show as plain text on old Reddit; indent code by "
+                "4 spaces", "warning")
+            continue
+        if match := _HTML_TAG.search(text):
+            tag = "<!--" if match.group(0) == "<!--" else f"<{match.group(1)}>"
+            add(number, f"raw HTML {tag} is shown as text on Reddit; use Markdown instead")
+        if _HEADING_NO_SPACE.match(text):
+            add(number, "heading needs a space after '#' to render on new Reddit", "warning")
+        if _TODO.search(text):
+            add(number, "leftover TODO/FIXME marker", "warning")
+        for image, target in _LINK.findall(text):
+            if image:
+                add(number, "images are not shown in Reddit wikis; link to the image instead",
+                    "warning")
+            problem = _link_problem(target, here=here, names=names, targets=targets,
+                                    wiki_prefixes=wiki_prefixes)
+            if problem:
+                add(number, problem)
+    return problems
+
+
+def _link_problem(target: str, *, here: str, names: set[str], targets: dict[str, str],
+                  wiki_prefixes: tuple[str, ...]) -> str | None:
+    if not target:
+        return "empty link target"
+    if _PLACEHOLDER_HOSTS.match(target):
+        return f"placeholder link {target}; point it at the real page"
+    lowered = target.lower()
+    for prefix in wiki_prefixes:
+        if lowered.startswith(prefix):
+            page = re.split(r"[#?]", lowered[len(prefix):], maxsplit=1)[0].strip("/")
+            if page and page not in names:
+                return (f"link to wiki page {page!r}, but no file in the wiki pages folder "
+                        "publishes it")
+            return None
+    if lowered.startswith(_AUTOLINK_HOSTS) or lowered.startswith(("/", "#")):
+        return None
+    path = target.split("#", 1)[0]
+    if path.endswith(".md"):
+        import posixpath  # noqa: PLC0415 - only needed for relative links
+
+        resolved = posixpath.normpath(posixpath.join(here, path))
+        if resolved not in targets:
+            return f"link to {path}, but there is no such page file"
+        return None
+    return f"relative link {target!r} will not work on Reddit; use a full URL or a wiki path"

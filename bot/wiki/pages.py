@@ -1,0 +1,209 @@
+"""Read and write ``wiki_pages/``: one Markdown file per wiki page, YAML front matter on top.
+
+Front matter keys: ``page`` (wiki page name, default: the file's path without ``.md``),
+``title``, ``reason`` (default edit reason), ``listed`` (bool), ``permlevel`` (0 use the
+subreddit's wiki permissions, 1 approved editors only, 2 moderators only).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.errors import InputError
+from bot.fileio import atomic_write_text
+
+PAGE_NAME_RE = re.compile(r"^[a-z0-9_\-]+(/[a-z0-9_\-]+)*$")
+FRONT_MATTER_KEYS = {"page", "title", "reason", "listed", "permlevel"}
+MAX_REASON_CHARS = 256
+_DELIMITER = "---"
+
+
+@dataclass(frozen=True)
+class PageSource:
+    """One page file: its settings and its Markdown body."""
+
+    path: Path
+    name: str
+    title: str
+    reason: str | None
+    listed: bool
+    permlevel: int
+    body: str
+    body_line: int
+    front_matter: str
+
+
+def page_name_for(path: Path, root: Path) -> str:
+    """The default wiki page name of a file: its path below ``root`` without ``.md``."""
+    return path.relative_to(root).with_suffix("").as_posix().lower()
+
+
+def parse_page(path: Path, text: str, *, root: Path) -> PageSource:
+    """Parse a page file; raise ``InputError`` as ``file:line: problem``."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != _DELIMITER:
+        raise InputError(f"{path}:1: missing front matter: start the file with a '---' line, "
+                         "the page settings, and another '---' line")
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == _DELIMITER)
+    except StopIteration:
+        raise InputError(f"{path}:1: front matter is not closed: add a '---' line after the "
+                         "page settings") from None
+    front_matter = "\n".join(lines[1:end])
+    data = _front_matter_data(path, front_matter)
+    body = "\n".join(lines[end + 1:])
+    name = data.get("page", page_name_for(path, root))
+    return PageSource(
+        path=path,
+        name=_check_name(path, name, _key_line(front_matter, "page")),
+        title=_string(path, data, "title", front_matter) or name,
+        reason=_reason(path, data, front_matter),
+        listed=_listed(path, data, front_matter),
+        permlevel=_permlevel(path, data, front_matter),
+        body=body,
+        body_line=end + 2,
+        front_matter=front_matter,
+    )
+
+
+def load_page(path: Path, *, root: Path) -> PageSource:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}:1: not UTF-8 text; save the file as UTF-8") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    return parse_page(path, text, root=root)
+
+
+def page_files(root: Path) -> list[Path]:
+    """All ``*.md`` files below ``root``, sorted (README.md files are documentation)."""
+    if not root.is_dir():
+        raise InputError(f"{root}: wiki pages folder not found; set wiki_pages_dir in the config")
+    return sorted(p for p in root.rglob("*.md") if p.name.lower() != "readme.md")
+
+
+def load_pages(root: Path) -> list[PageSource]:
+    """Load every page; raise ``InputError`` on the first bad file or a duplicate name."""
+    pages, problems = load_pages_collecting(root)
+    if problems:
+        raise problems[0]
+    return pages
+
+
+def load_pages_collecting(root: Path) -> tuple[list[PageSource], list[InputError]]:
+    """Load every page, collecting errors instead of stopping at the first."""
+    pages: list[PageSource] = []
+    problems: list[InputError] = []
+    by_name: dict[str, PageSource] = {}
+    for path in page_files(root):
+        try:
+            page = load_page(path, root=root)
+        except InputError as exc:
+            problems.append(exc)
+            continue
+        if page.name in by_name:
+            line = _key_line(page.front_matter, "page") or 1
+            problems.append(InputError(
+                f"{path}:{line}: page name {page.name!r} is also used by "
+                f"{by_name[page.name].path}; give each file its own page name"))
+            continue
+        by_name[page.name] = page
+        pages.append(page)
+    return pages, problems
+
+
+def write_page_body(page: PageSource, body: str) -> None:
+    """Replace a page file's body, keeping its front matter text exactly."""
+    text = f"{_DELIMITER}\n{page.front_matter}\n{_DELIMITER}\n{body}"
+    atomic_write_text(page.path, text)
+
+
+def new_page_file(root: Path, *, name: str, body: str, listed: bool, permlevel: int) -> Path:
+    """Create ``<root>/<name>.md`` for a page that exists only on the wiki."""
+    path = root / f"{name}.md"
+    front = yaml.safe_dump({"page": name, "title": name, "listed": listed,
+                            "permlevel": permlevel}, sort_keys=False).rstrip("\n")
+    atomic_write_text(path, f"{_DELIMITER}\n{front}\n{_DELIMITER}\n{body}")
+    return path
+
+
+# --- validation helpers -------------------------------------------------------------------
+
+
+def _front_matter_data(path: Path, front_matter: str) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(front_matter) if front_matter.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 2
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise InputError(f"{path}:{line}: front matter YAML error: {problem}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InputError(f"{path}:2: front matter must be 'key: value' lines, not "
+                         f"{type(data).__name__}")
+    for key in data:
+        if key not in FRONT_MATTER_KEYS:
+            line = _key_line(front_matter, str(key)) or 2
+            known = ", ".join(sorted(FRONT_MATTER_KEYS))
+            raise InputError(f"{path}:{line}: unknown front matter key {key!r} (known: {known})")
+    return data
+
+
+def _key_line(front_matter: str, key: str) -> int | None:
+    for index, line in enumerate(front_matter.split("\n")):
+        if re.match(rf"^\s*{re.escape(key)}\s*:", line):
+            return index + 2
+    return None
+
+
+def _fail(path: Path, front_matter: str, key: str, expected: str, value: object) -> InputError:
+    line = _key_line(front_matter, key) or 2
+    return InputError(f"{path}:{line}: front matter {key}: expected {expected}, got {value!r}")
+
+
+def _check_name(path: Path, name: object, line: int | None) -> str:
+    if not isinstance(name, str) or not PAGE_NAME_RE.match(name):
+        raise InputError(f"{path}:{line or 2}: front matter page: expected a wiki page name of "
+                         f"lowercase letters, digits, '_', '-' and '/', got {name!r}")
+    return name
+
+
+def _string(path: Path, data: dict[str, Any], key: str, front_matter: str) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(path, front_matter, key, "a non-empty string", value)
+    return value.strip()
+
+
+def _reason(path: Path, data: dict[str, Any], front_matter: str) -> str | None:
+    reason = _string(path, data, "reason", front_matter)
+    if reason is not None and len(reason) > MAX_REASON_CHARS:
+        raise _fail(path, front_matter, "reason", f"at most {MAX_REASON_CHARS} characters",
+                    f"{len(reason)} characters")
+    return reason
+
+
+def _listed(path: Path, data: dict[str, Any], front_matter: str) -> bool:
+    value = data.get("listed", True)
+    if not isinstance(value, bool):
+        raise _fail(path, front_matter, "listed", "true or false", value)
+    return value
+
+
+def _permlevel(path: Path, data: dict[str, Any], front_matter: str) -> int:
+    value = data.get("permlevel", 0)
+    if isinstance(value, bool) or value not in (0, 1, 2):
+        raise _fail(path, front_matter, "permlevel",
+                    "0 (subreddit wiki rules), 1 (approved editors) or 2 (moderators only)", value)
+    return int(value)

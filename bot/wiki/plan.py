@@ -1,0 +1,211 @@
+"""Pure planning: local pages + what the wiki holds + last synced state -> actions.
+
+Three-way per page, comparing normalised text:
+
+==================  ======================  ==============================================
+local vs synced     wiki vs synced          action
+==================  ======================  ==============================================
+(no wiki page)      -                       create
+unchanged           unchanged               unchanged
+changed             unchanged               update
+unchanged           changed                 drift (someone edited the wiki; ``pull`` adopts)
+changed             changed, differently    conflict (never overwritten without ``--force``)
+either              equal to local          unchanged (recorded as synced)
+never synced        differs from local      conflict
+(no local file)     exists                  remote-only
+==================  ======================  ==============================================
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from bot.wiki.render import normalize
+
+_DEFAULT_SETTINGS = (True, 0)
+
+
+class Kind(StrEnum):
+    """What a plan does with a page."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    UNCHANGED = "unchanged"
+    DRIFT = "drift"
+    CONFLICT = "conflict"
+    REMOTE_ONLY = "remote-only"
+
+
+@dataclass(frozen=True)
+class LocalPage:
+    """A page file, rendered to the exact wiki text."""
+
+    name: str
+    content: str
+    listed: bool = True
+    permlevel: int = 0
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class RemotePage:
+    """The wiki's current revision of a page (``content`` None when not read this time)."""
+
+    name: str
+    revision_id: str | None
+    author: str | None = None
+    content: str | None = None
+
+
+@dataclass(frozen=True)
+class SyncedPage:
+    """What we last published (or adopted) for a page."""
+
+    name: str
+    revision_id: str
+    content: str
+    listed: bool | None = None
+    permlevel: int | None = None
+
+
+@dataclass(frozen=True)
+class PageAction:
+    """The plan for one page."""
+
+    page: str
+    kind: Kind
+    diff: str = ""
+    content: str | None = None
+    previous: str | None = None
+    remote_revision: str | None = None
+    remote_author: str | None = None
+    remote_content: str | None = None
+    settings: tuple[bool, int] | None = None
+    path: str = ""
+    note: str = ""
+
+    @property
+    def writes(self) -> bool:
+        return self.kind in (Kind.CREATE, Kind.UPDATE)
+
+    def stats(self) -> tuple[int, int]:
+        """(+lines, -lines) of the diff."""
+        added = sum(1 for line in self.diff.splitlines()
+                    if line.startswith("+") and not line.startswith("+++"))
+        removed = sum(1 for line in self.diff.splitlines()
+                      if line.startswith("-") and not line.startswith("---"))
+        return added, removed
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Actions for every page, sorted by page name."""
+
+    actions: tuple[PageAction, ...] = field(default_factory=tuple)
+
+    def of(self, *kinds: Kind) -> list[PageAction]:
+        return [a for a in self.actions if a.kind in kinds]
+
+    @property
+    def has_changes(self) -> bool:
+        """True when something differs between the files and the wiki."""
+        return any(a.kind != Kind.UNCHANGED or a.settings for a in self.actions)
+
+    def counts(self) -> dict[str, int]:
+        counts = {kind.value: 0 for kind in Kind}
+        for action in self.actions:
+            counts[action.kind.value] += 1
+        return counts
+
+
+def unified_diff(before: str, after: str, *, before_name: str, after_name: str) -> str:
+    """A unified diff with three lines of context, empty when equal."""
+    return "".join(difflib.unified_diff(
+        before.splitlines(keepends=True), after.splitlines(keepends=True),
+        fromfile=before_name, tofile=after_name, n=3,
+    ))
+
+
+def build_plan(
+    *,
+    local: Mapping[str, LocalPage],
+    remote: Mapping[str, RemotePage],
+    synced: Mapping[str, SyncedPage],
+    ignore_remote: frozenset[str] = frozenset(),
+) -> Plan:
+    """Decide what to do with every page. Pure: no I/O.
+
+    ``remote`` holds the pages that exist on the wiki; a remote page whose ``content``
+    is None is known (from the revisions listing) to be at ``revision_id``, which must
+    equal the synced revision for its content to be taken from ``synced``.
+    """
+    names = sorted(set(local) | {n for n in remote if n not in ignore_remote})
+    actions = []
+    for name in names:
+        action = _plan_page(local.get(name), remote.get(name), synced.get(name), name=name)
+        actions.append(action)
+    return Plan(tuple(actions))
+
+
+def _plan_page(local: LocalPage | None, remote: RemotePage | None, synced: SyncedPage | None,
+               *, name: str) -> PageAction:
+    wiki_name = f"wiki/{name}"
+    if local is None:
+        assert remote is not None
+        return PageAction(page=name, kind=Kind.REMOTE_ONLY, remote_revision=remote.revision_id,
+                          remote_author=remote.author, remote_content=remote.content,
+                          note="exists only on the wiki; `wikibot pull --all` imports it")
+    settings = _settings_change(local, synced)
+    if remote is None:
+        diff = unified_diff("", local.content, before_name="/dev/null", after_name=local.path)
+        return PageAction(page=name, kind=Kind.CREATE, diff=diff, content=local.content,
+                          settings=settings if (local.listed, local.permlevel) != _DEFAULT_SETTINGS
+                          else None, path=local.path)
+
+    remote_text = _remote_text(remote, synced)
+    common = {"page": name, "path": local.path, "remote_revision": remote.revision_id,
+              "remote_author": remote.author, "remote_content": remote_text}
+    if remote_text is not None and normalize(remote_text) == local.content:
+        return PageAction(kind=Kind.UNCHANGED, settings=settings, **common)
+    if remote_text is None:
+        # Only reachable when the caller did not read a page whose revision moved.
+        return PageAction(kind=Kind.CONFLICT, note="wiki revision unknown; run plan again",
+                          **common)
+    base = synced.content if synced else None
+    local_changed = base is None or normalize(base) != local.content
+    remote_changed = base is None or normalize(remote_text) != normalize(base)
+    if local_changed and not remote_changed:
+        diff = unified_diff(normalize(remote_text), local.content, before_name=wiki_name,
+                            after_name=local.path)
+        return PageAction(kind=Kind.UPDATE, diff=diff, content=local.content,
+                          previous=remote.revision_id, settings=settings, **common)
+    if remote_changed and not local_changed:
+        diff = unified_diff(local.content, normalize(remote_text), before_name=local.path,
+                            after_name=wiki_name)
+        return PageAction(kind=Kind.DRIFT, diff=diff, content=local.content,
+                          previous=remote.revision_id,
+                          note=f"edited on the wiki by {remote.author or 'someone'}", **common)
+    diff = unified_diff(normalize(remote_text), local.content, before_name=wiki_name,
+                        after_name=local.path)
+    note = ("exists on the wiki with other content and was never synced" if base is None
+            else f"changed both here and on the wiki (by {remote.author or 'someone'})")
+    return PageAction(kind=Kind.CONFLICT, diff=diff, content=local.content,
+                      previous=remote.revision_id, note=note, settings=settings, **common)
+
+
+def _remote_text(remote: RemotePage, synced: SyncedPage | None) -> str | None:
+    if remote.content is not None:
+        return remote.content
+    if synced is not None and synced.revision_id == remote.revision_id:
+        return synced.content
+    return None
+
+
+def _settings_change(local: LocalPage, synced: SyncedPage | None) -> tuple[bool, int] | None:
+    wanted = (local.listed, local.permlevel)
+    if synced is None or synced.listed is None or synced.permlevel is None:
+        return wanted if wanted != _DEFAULT_SETTINGS else None
+    return wanted if wanted != (synced.listed, synced.permlevel) else None

@@ -1,0 +1,389 @@
+"""Apply wiki sync through the gateway: gather state cheaply, plan, push, pull, alert.
+
+API cost: an idle cycle is one call (the subreddit-wide revisions listing, stopping at
+the last revision already seen). Pages are read only when their revision moved. A push of
+k pages costs k edits plus one listing to learn the new revision ids.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.config import Settings
+from bot.errors import Conflict, InputError, NotFound, WriteUncertain
+from bot.models import WikiRevision
+from bot.reddit import Gateway
+from bot.state import State
+from bot.wiki import gitinfo
+from bot.wiki.pages import PageSource, load_pages, new_page_file, write_page_body
+from bot.wiki.plan import Kind, LocalPage, PageAction, Plan, RemotePage, SyncedPage, build_plan
+from bot.wiki.render import link_targets, normalize, render
+
+log = logging.getLogger(__name__)
+CURSOR_KEY = "wiki_cursor"
+MAX_REASON_CHARS = 256
+SEGMENT_LIMIT = 1000
+SPECIAL_PAGE_PREFIXES = ("config/", "automoderator", "usernotes", "toolbox")
+
+
+@dataclass
+class Outcome:
+    """What happened to one page in a push or pull."""
+
+    page: str
+    result: str  # created | updated | settings | adopted | skipped | conflict | error | pulled
+    message: str = ""
+
+
+@dataclass
+class SyncReport:
+    """Result of a push or pull."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def add(self, page: str, result: str, message: str = "") -> None:
+        self.outcomes.append(Outcome(page, result, message))
+
+    def count(self, *results: str) -> int:
+        return sum(1 for o in self.outcomes if o.result in results)
+
+    @property
+    def ok(self) -> bool:
+        return self.count("error", "conflict") == 0
+
+
+@dataclass
+class Workspace:
+    """Local pages and their rendered text, keyed by page name."""
+
+    sources: dict[str, PageSource]
+    local: dict[str, LocalPage]
+
+
+def load_workspace(settings: Settings) -> Workspace:
+    """Read and render ``wiki_pages/``; raise ``InputError`` on a bad file."""
+    root = settings.wiki_pages_dir
+    pages = load_pages(root)
+    targets = link_targets(pages, root)
+    sources = {p.name: p for p in pages}
+    local = {
+        p.name: LocalPage(name=p.name, content=render(p, root=root, targets=targets,
+                                                      subreddit=settings.subreddit),
+                          listed=p.listed, permlevel=p.permlevel, path=_display(p.path))
+        for p in pages
+    }
+    return Workspace(sources=sources, local=local)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def is_special(page: str) -> bool:
+    """Reddit's own configuration pages, never managed as guides."""
+    return page.startswith(SPECIAL_PAGE_PREFIXES)
+
+
+class WikiSync:
+    """Wiki sync over one gateway and one state database."""
+
+    def __init__(self, settings: Settings, gateway: Gateway, state: State) -> None:
+        self.settings = settings
+        self.gateway = gateway
+        self.state = state
+
+    # --- gathering remote state ----------------------------------------------------------
+
+    def refresh_remote(self, managed: Iterable[str]) -> dict[str, RemotePage]:
+        """What the wiki holds, reading only the managed pages whose revision moved."""
+        managed = set(managed)
+        cursor = self.state.get_meta(CURSOR_KEY)
+        revisions: list[WikiRevision] = []
+        reached = False
+        if cursor:
+            revisions, reached = self.gateway.revisions(stop_at={cursor}, limit=SEGMENT_LIMIT)
+        if reached:
+            self._record_listing(revisions)
+            existing = None
+        else:
+            log.info("wiki: full refresh (%s)", "first sync" if not cursor else "cursor lost")
+            top, _ = self.gateway.revisions(limit=1)
+            existing = set(self.gateway.list_pages())
+            with self.state.transaction() as db:
+                for name in existing - set(self.state.pages()):
+                    db.execute("INSERT OR IGNORE INTO pages (name) VALUES (?)", (name,))
+                for name in set(self.state.pages()) - existing:
+                    db.execute("UPDATE pages SET seen_revision = NULL WHERE name = ?", (name,))
+                self.state.set_meta(CURSOR_KEY, top[0].id if top else None, db=db)
+        remote: dict[str, RemotePage] = {}
+        for name, record in self.state.pages().items():
+            exists = record.seen_revision is not None if existing is None else name in existing
+            if not exists:
+                continue
+            must_read = name in managed and (
+                existing is not None or record.seen_revision != record.synced_revision)
+            if must_read:
+                page = self.gateway.read_page(name)
+                if page is None:
+                    continue
+                with self.state.transaction() as db:
+                    self.state.record_seen(db, name, revision=page.revision_id,
+                                           author=page.revision_by)
+                remote[name] = RemotePage(name, page.revision_id, page.revision_by, page.content)
+            else:
+                remote[name] = RemotePage(name, record.seen_revision, record.seen_author)
+        return remote
+
+    def _record_listing(self, revisions: list[WikiRevision]) -> None:
+        """Remember the newest revision of each page in a listing, and advance the cursor."""
+        if not revisions:
+            return
+        newest: dict[str, WikiRevision] = {}
+        for revision in revisions:
+            newest.setdefault(revision.page, revision)
+        with self.state.transaction() as db:
+            for name, revision in newest.items():
+                self.state.record_seen(db, name, revision=revision.id, author=revision.author)
+            self.state.set_meta(CURSOR_KEY, revisions[0].id, db=db)
+
+    # --- planning ------------------------------------------------------------------------
+
+    def plan(self, workspace: Workspace, pages: Iterable[str] = ()) -> Plan:
+        """Refresh the remote view and build the plan (for ``pages`` only, if given)."""
+        remote = self.refresh_remote(workspace.local)
+        synced = {
+            name: SyncedPage(name, r.synced_revision, r.synced_content, r.listed, r.permlevel)
+            for name, r in self.state.pages().items()
+            if r.synced_revision and r.synced_content is not None
+        }
+        ignore = frozenset(n for n in remote if is_special(n))
+        plan = build_plan(local=workspace.local, remote=remote, synced=synced,
+                          ignore_remote=ignore)
+        wanted = set(pages)
+        if not wanted:
+            return plan
+        known = {a.page for a in plan.actions}
+        if unknown := sorted(wanted - known):
+            raise InputError(f"unknown page {unknown[0]!r}: no file in "
+                             f"{self.settings.wiki_pages_dir} and not on the wiki; "
+                             f"known pages: {', '.join(sorted(known))}")
+        return Plan(tuple(a for a in plan.actions if a.page in wanted))
+
+    # --- push ------------------------------------------------------------------------------
+
+    def push(self, plan: Plan, workspace: Workspace, *, force: bool = False,
+             dry_run: bool = False, reason: str | None = None) -> SyncReport:
+        """Publish creates and updates; drift and conflicts only with ``force``."""
+        report = SyncReport()
+        written: dict[str, str] = {}
+        for action in plan.actions:
+            if action.kind == Kind.UNCHANGED:
+                self._adopt(action, report, dry_run=dry_run)
+                continue
+            if action.kind == Kind.REMOTE_ONLY:
+                continue
+            if action.kind in (Kind.DRIFT, Kind.CONFLICT) and not force:
+                hint = (f"`wikibot pull {action.page}` adopts the wiki's text"
+                        if action.kind == Kind.DRIFT else
+                        f"merge by hand, or `wikibot push --force {action.page}`")
+                report.add(action.page, action.kind.value, f"{action.note}; {hint}")
+                continue
+            if dry_run:
+                report.add(action.page, "would-" + ("create" if action.kind == Kind.CREATE
+                                                    else "update"))
+                continue
+            edit_reason = self._reason(action, workspace, reason)
+            if self._write(action, edit_reason, report):
+                written[action.page] = action.content  # type: ignore[assignment]
+        if written:
+            self._confirm_written(written, report)
+        if not dry_run:
+            self._apply_settings(plan, report)
+        return report
+
+    def _adopt(self, action: PageAction, report: SyncReport, *, dry_run: bool) -> None:
+        """The wiki already holds the local text: record it as synced."""
+        record = self.state.page(action.page)
+        if dry_run or action.remote_revision is None or action.remote_content is None:
+            return
+        if record is not None and record.synced_revision == action.remote_revision:
+            return
+        with self.state.transaction() as db:
+            self.state.record_synced(db, action.page, revision=action.remote_revision,
+                                     content=normalize(action.remote_content),
+                                     author=action.remote_author)
+        report.add(action.page, "adopted", "the wiki already holds this text")
+
+    def _write(self, action: PageAction, reason: str, report: SyncReport) -> bool:
+        """Edit one page; True when the edit went through and awaits its revision id."""
+        content = action.content or ""
+        previous = None if action.kind == Kind.CREATE else action.previous
+        try:
+            self.gateway.edit_page(action.page, content=content, reason=reason,
+                                   previous=previous)
+        except Conflict:
+            report.add(action.page, "conflict", "someone edited the page while we pushed; "
+                       "run `wikibot plan` to see it")
+            return False
+        except WriteUncertain as exc:
+            log.warning("wiki: %s; checking the page before deciding", exc)
+            page = self.gateway.read_page(action.page)
+            if page is not None and normalize(page.content) == content:
+                with self.state.transaction() as db:
+                    self.state.record_synced(db, action.page, revision=page.revision_id,
+                                             content=content, author=page.revision_by)
+                report.add(action.page, self._verb(action), "applied despite the error")
+            else:
+                report.add(action.page, "error", f"{exc}; not applied, will retry")
+            return False
+        report.add(action.page, self._verb(action))
+        return True
+
+    @staticmethod
+    def _verb(action: PageAction) -> str:
+        return "created" if action.kind == Kind.CREATE else "updated"
+
+    def _confirm_written(self, written: dict[str, str], report: SyncReport) -> None:
+        """Learn the revision ids of our edits with one listing call."""
+        cursor = self.state.get_meta(CURSOR_KEY)
+        me = self.gateway.username().lower()
+        revisions, _ = self.gateway.revisions(stop_at={cursor} if cursor else None,
+                                              limit=SEGMENT_LIMIT if cursor else 100)
+        ours = {}
+        for revision in revisions:
+            if revision.page in written and (revision.author or "").lower() == me:
+                ours.setdefault(revision.page, revision)
+        with self.state.transaction() as db:
+            for name, content in written.items():
+                revision = ours.get(name)
+                if revision is None:
+                    page = self.gateway.read_page(name)
+                    if page is None or normalize(page.content) != content:
+                        report.add(name, "error", "edit accepted but not found on the wiki")
+                        continue
+                    revision = WikiRevision(page.revision_id, name, page.revision_date,
+                                            page.revision_by, None)
+                self.state.record_synced(db, name, revision=revision.id, content=content,
+                                         author=revision.author)
+        self._record_listing(revisions)  # a human edit right after ours stays visible
+
+    def _apply_settings(self, plan: Plan, report: SyncReport) -> None:
+        for action in plan.actions:
+            record = self.state.page(action.page)
+            if record is None or record.synced_revision is None:
+                continue
+            if action.settings and action.kind in (Kind.CREATE, Kind.UPDATE, Kind.UNCHANGED):
+                listed, permlevel = action.settings
+                self.gateway.update_page_settings(action.page, listed=listed,
+                                                  permlevel=permlevel)
+                report.add(action.page, "settings", f"listed={listed} permlevel={permlevel}")
+            elif record.listed is None and action.kind == Kind.CREATE:
+                listed, permlevel = True, 0
+            else:
+                continue
+            with self.state.transaction() as db:
+                self.state.record_settings(db, action.page, listed=listed, permlevel=permlevel)
+
+    def _reason(self, action: PageAction, workspace: Workspace, override: str | None) -> str:
+        source = workspace.sources.get(action.page)
+        reason = override or (source.reason if source else None)
+        if not reason and source is not None:
+            reason = gitinfo.last_commit_subject(source.path)
+        reason = reason or f"wikibot: sync {action.page} from {action.path or 'wiki_pages'}"
+        return " ".join(reason.split())[:MAX_REASON_CHARS]
+
+    # --- pull ------------------------------------------------------------------------------
+
+    def pull(self, plan: Plan, workspace: Workspace, *, force: bool = False,
+             include_remote_only: bool = False) -> SyncReport:
+        """Write the wiki's text into the page files (front matter kept)."""
+        report = SyncReport()
+        for action in plan.actions:
+            if action.kind == Kind.REMOTE_ONLY:
+                if include_remote_only:
+                    self._import(action, report)
+                continue
+            if action.kind in (Kind.CREATE, Kind.UPDATE) or action.remote_content is None:
+                continue
+            remote_text = normalize(action.remote_content)
+            source = workspace.sources[action.page]
+            if action.kind == Kind.CONFLICT and not force:
+                report.add(action.page, "conflict", f"{action.note}; {action.path} would lose "
+                           "its changes: merge by hand, or `wikibot pull --force "
+                           f"{action.page}` to take the wiki's text")
+                continue
+            if action.kind == Kind.UNCHANGED:
+                continue
+            write_page_body(source, remote_text)
+            with self.state.transaction() as db:
+                self.state.record_synced(db, action.page, revision=action.remote_revision or "",
+                                         content=remote_text, author=action.remote_author)
+            report.add(action.page, "pulled", f"wrote {action.path}")
+        return report
+
+    def _import(self, action: PageAction, report: SyncReport) -> None:
+        page = self.gateway.read_page(action.page)
+        if page is None:
+            return
+        try:
+            settings = self.gateway.page_settings(action.page)
+            listed, permlevel = settings.listed, settings.permlevel
+        except NotFound:
+            listed, permlevel = True, 0
+        path = self.settings.wiki_pages_dir / f"{action.page}.md"
+        if path.exists():
+            report.add(action.page, "error", f"{path} exists but publishes another page name")
+            return
+        text = normalize(page.content)
+        new_page_file(self.settings.wiki_pages_dir, name=action.page, body=text, listed=listed,
+                      permlevel=permlevel)
+        with self.state.transaction() as db:
+            self.state.record_synced(db, action.page, revision=page.revision_id, content=text,
+                                     author=page.revision_by)
+            self.state.record_settings(db, action.page, listed=listed, permlevel=permlevel)
+        report.add(action.page, "pulled", f"created {_display(path)}")
+
+    # --- alerts ----------------------------------------------------------------------------
+
+    def alert_moderators(self, plan: Plan) -> int:
+        """Message the mod team once per drifted/conflicting wiki revision; returns sent."""
+        sent = 0
+        for action in plan.of(Kind.DRIFT, Kind.CONFLICT):
+            revision = action.remote_revision or "unknown"
+            if not self.state.record_alert(page=action.page, revision=revision,
+                                           kind=action.kind.value, author=action.remote_author):
+                continue
+            subject = f"wikibot: wiki page '{action.page}' needs a human ({action.kind.value})"
+            body = _alert_body(action, self.settings.subreddit)
+            try:
+                self.gateway.message_moderators(subject=subject, body=body)
+            except WriteUncertain:
+                log.warning("alert for %s: outcome unknown; not resending", action.page)
+            except Exception:
+                self.state.forget_alert(page=action.page, revision=revision)
+                raise
+            log.info("wiki: %s on %s (revision %s by %s); moderators messaged", action.kind.value,
+                     action.page, revision[:8], action.remote_author or "someone")
+            sent += 1
+        return sent
+
+
+def _alert_body(action: PageAction, subreddit: str) -> str:
+    who = f"u/{action.remote_author}" if action.remote_author else "someone"
+    if action.kind == Kind.DRIFT:
+        todo = (f"- keep the wiki's version: run `wikibot pull {action.page}` and commit the "
+                "file\n"
+                f"- discard it: run `wikibot push --force {action.page}`")
+    else:
+        todo = (f"- the file and the wiki both changed: merge by hand, then run "
+                f"`wikibot push --force {action.page}`")
+    return (f"The wiki page [{action.page}](/r/{subreddit}/wiki/{action.page}) was edited on "
+            f"the wiki by {who} (revision {action.remote_revision}) and differs from "
+            f"`{action.path}`. wikibot will not overwrite it.\n\nTo resolve:\n\n{todo}\n\n"
+            "You will get this message once per wiki revision.")
