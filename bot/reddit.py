@@ -49,10 +49,19 @@ class WriteOutcomeUnknown(Exception):  # noqa: N818 - it is an outcome, not a fa
 
 
 class WriteGuardSession(requests.Session):
-    """A ``requests.Session`` that stops prawcore from retrying writes blindly."""
+    """A ``requests.Session`` that stops prawcore from retrying writes blindly.
+
+    It also applies the configured request timeout: prawcore passes its own fixed
+    default to every call, and PRAW 8 does not forward its ``timeout`` setting.
+    """
+
+    def __init__(self, *, timeout: float) -> None:
+        super().__init__()
+        self.timeout = timeout
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         metrics.count("api_calls")
+        kwargs["timeout"] = min(float(kwargs.get("timeout") or self.timeout), self.timeout)
         is_write = str(method).upper() == "POST" and "access_token" not in str(url)
         if not is_write:
             return super().request(method, url, *args, **kwargs)
@@ -72,8 +81,7 @@ def build_reddit(settings: Settings) -> praw.Reddit:
         "check_for_updates": False,
         "check_for_async": False,
         "ratelimit_seconds": 0,  # the bot waits itself; PRAW must not sleep inside a job
-        "timeout": max(1, round(settings.request_timeout)),
-        "requestor_kwargs": {"session": WriteGuardSession()},
+        "requestor_kwargs": {"session": WriteGuardSession(timeout=settings.request_timeout)},
     }
     if settings.is_sandbox:
         options.update(oauth_url=settings.sandbox_url, reddit_url=settings.sandbox_url)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from bot.config import Settings
+from bot.config import SANDBOX_CREDENTIALS, Settings
 from bot.logs import register_secrets
 from bot.reddit import Gateway
 from bot.sandbox.client import ensure_sandbox
@@ -36,8 +36,9 @@ class Runtime:
         return self._state
 
     def __enter__(self) -> Runtime:
-        if self.settings.credentials is not None:
-            register_secrets(self.settings.credentials.secrets())
+        credentials = self.settings.credentials
+        if credentials is not None and credentials != SANDBOX_CREDENTIALS:
+            register_secrets(credentials.secrets())  # the sandbox's are public, not secrets
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,

@@ -132,6 +132,7 @@ class Daemon:
         validate_templates(self.rules, subreddit=settings.subreddit)
         schedule = settings.schedule
         self._published: dict[str, str] = {}
+        self._watcher: ReplyWatcher | None = None
         self.jobs: list[Job] = []
         if schedule.sync:
             self.jobs.append(Job("sync", self.sync_once, interval=schedule.sync_interval,
@@ -154,7 +155,8 @@ class Daemon:
         report = wiki.push(plan, workspace)
         for outcome in report.outcomes:
             if outcome.result in ("created", "updated", "adopted", "settings"):
-                log.info("sync: %s %s %s", outcome.result, outcome.page, outcome.message)
+                log.info("sync: %s %s%s", outcome.result, outcome.page,
+                         f": {outcome.message}" if outcome.message else "")
                 metrics.count("wiki_edits") if outcome.result in ("created", "updated") else None
             elif outcome.result == "error":
                 log.error("sync: %s: %s", outcome.page, outcome.message)
@@ -171,9 +173,10 @@ class Daemon:
                          needs_human=bool(human))
 
     def replies_once(self) -> JobResult:
-        watcher = ReplyWatcher(self.settings, self.runtime.gateway, self.runtime.state,
-                               self.rules)
-        report = watcher.scan()
+        if self._watcher is None:  # kept across runs: it caches the moderator list
+            self._watcher = ReplyWatcher(self.settings, self.runtime.gateway,
+                                         self.runtime.state, self.rules)
+        report = self._watcher.scan()
         for entry in report.replied:
             metrics.count("replies")
         summary = report.summary()

@@ -13,6 +13,7 @@ import re
 import secrets
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -254,7 +255,7 @@ class SandboxApp:
         return Reply(200, body)
 
     def expire_tokens(self) -> None:
-        for token in self.tokens.values():
+        for token in list(self.tokens.values()):
             token.expires_at = 0
 
     # --- wiki ------------------------------------------------------------------------------
@@ -435,7 +436,8 @@ class SandboxApp:
         if user is None:
             return Reply(403, shapes.http_error(403, "Forbidden"))
         to = form.get("to", "").lower().strip("/")
-        if to not in (f"r/{self.store.subreddit['name'].lower()}",):
+        sub = self.store.subreddit["name"].lower()
+        if to not in (f"r/{sub}", f"#{sub}"):  # PRAW writes "#sub" for a subreddit
             return Reply(200, shapes.api_errors(("USER_DOESNT_EXIST", "that user doesn't exist",
                                                  "to")))
         self.store.add_modmail(author=user, subject=form.get("subject", ""),
@@ -557,12 +559,21 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("content-length") or 0)
         body = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
-        reply = self.app.handle(self.command, self.path, headers, body)
-        payload = json.dumps(reply.body).encode("utf-8")
+        try:
+            reply = self.app.handle(self.command, self.path, headers, body)
+            payload = json.dumps(reply.body).encode("utf-8")
+        except Exception:  # noqa: BLE001 - answer 500 rather than drop the connection
+            traceback.print_exc()
+            reply = Reply(500, {})
+            payload = b'{"message": "Internal Server Error", "error": 500}'
         try:
             self.send_response(reply.status)
             self.send_header("content-type", "application/json; charset=UTF-8")
             self.send_header("content-length", str(len(payload)))
+            # One request per connection: no keep-alive races that would look like
+            # dropped writes (faults are injected on purpose, never by accident).
+            self.send_header("connection", "close")
+            self.close_connection = True
             for name, value in reply.headers.items():
                 self.send_header(name, value)
             self.end_headers()

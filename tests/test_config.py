@@ -1,0 +1,90 @@
+"""Configuration: one validated, frozen settings object, or a one-line error."""
+
+from __future__ import annotations
+
+from dataclasses import FrozenInstanceError
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_settings
+from bot.errors import ConfigError
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "bot.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_shipped_config_targets_the_sandbox() -> None:
+    settings = load_settings(REPO / "config" / "bot.yaml", environ={})
+    assert settings.target == "sandbox"
+    assert settings.subreddit == "learnmachinelearning"
+    assert settings.wiki_pages_dir == (REPO / "wiki_pages").resolve()
+    assert settings.schedule.sync_interval == 300
+    assert settings.replies.max_age == 86400
+    with pytest.raises(FrozenInstanceError):
+        settings.target = "reddit"  # type: ignore[misc]
+
+
+def test_environment_overrides_yaml(tmp_path: Path) -> None:
+    path = write(tmp_path, "sandbox:\n  port: 8000\n")
+    settings = load_settings(path, environ={"WIKIBOT_SANDBOX_PORT": "9001",
+                                            "WIKIBOT_SUBREDDIT": "learnpython"})
+    assert settings.sandbox.port == 9001
+    assert settings.subreddit == "learnpython"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("target: [oops\n", "YAML syntax error"),
+    ("colour: blue\n", "colour: unknown key"),
+    ("schedule:\n  sync_interval: soon\n", "sync_interval: expected a duration"),
+    ("sandbox:\n  port: 99999\n", "port: expected a port number"),
+    ("target: mars\n", "target: expected 'sandbox' or 'reddit'"),
+    ("sandbox:\n  host: 0.0.0.0\n", "host: expected a loopback address"),
+    ("replies:\n  max_per_hour: many\n", "max_per_hour: expected a whole number"),
+    ("- a\n- list\n", "expected a mapping"),
+])
+def test_bad_config_names_file_and_key(tmp_path: Path, text: str, expected: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as error:
+        load_settings(path, environ={})
+    message = str(error.value)
+    assert expected in message
+    assert str(path) in message
+    assert "\n" not in message
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_settings(tmp_path / "nope.yaml", environ={})
+
+
+def test_reddit_target_needs_credentials_from_environment(tmp_path: Path) -> None:
+    path = write(tmp_path, "target: reddit\n")
+    with pytest.raises(ConfigError, match="REDDIT_CLIENT_ID"):
+        load_settings(path, environ={})
+    env = {"REDDIT_CLIENT_ID": "id", "REDDIT_CLIENT_SECRET": "s3cret-value",
+           "REDDIT_USERNAME": "bot", "REDDIT_PASSWORD": "pa55word-value"}
+    settings = load_settings(path, environ=env)
+    assert settings.credentials is not None
+    assert settings.credentials.username == "bot"
+    assert "s3cret" not in repr(settings) and "pa55word" not in repr(settings.credentials)
+
+
+def test_praw_site_is_enough_for_reddit(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, "target: reddit\npraw_site: mybot\n"), environ={})
+    assert settings.credentials is None and settings.praw_site == "mybot"
+
+
+def test_cli_reports_broken_config_in_one_line_with_exit_2(tmp_path: Path, wikibot) -> None:  # type: ignore[no-untyped-def]
+    path = write(tmp_path, "schedule:\n  sync_interval: [1, 2\n")
+    result = wikibot("plan", config=path)
+    assert result.code == 2
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith(f"wikibot: error: {path}:")
+    assert "Traceback" not in result.err

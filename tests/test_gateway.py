@@ -1,0 +1,130 @@
+"""The gateway maps every fault kind to the bot's own errors, and never double-posts."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import Settings
+from bot.errors import Conflict, Forbidden, NotFound, RateLimited, Unavailable, WriteUncertain
+from bot.reddit import Gateway
+from bot.sandbox.client import SandboxClient
+from conftest import api_calls, wait_for
+
+
+@pytest.fixture
+def gateway(settings: Settings) -> Gateway:
+    return Gateway(settings)
+
+
+def posts_of(client: SandboxClient, path: str) -> int:
+    return sum(1 for e in client.log() if e["method"] == "POST" and e["path"] == path)
+
+
+def test_operations_return_plain_data(gateway: Gateway, client: SandboxClient) -> None:
+    assert gateway.read_page("index") is None
+    gateway.edit_page("index", content="hello\n", reason="r", previous=None)
+    page = gateway.read_page("index")
+    assert page is not None and page.content == "hello\n" and page.revision_by == "wikibot"
+    revisions, reached = gateway.revisions(stop_at={page.revision_id})
+    assert revisions == [] and reached
+    assert gateway.list_pages() == ["index"]
+    settings = gateway.page_settings("index")
+    assert (settings.listed, settings.permlevel) == (True, 0)
+    gateway.update_page_settings("index", listed=False, permlevel=2)
+    assert gateway.page_settings("index").permlevel == 2
+    posts = gateway.new_posts()
+    assert len(posts) == 5 and all(p.fullname.startswith("t3_") for p in posts)
+    comment_id = gateway.reply(posts[0].fullname, body="hi")
+    post, comments = gateway.post_with_comments(posts[0].id)
+    assert post.id == posts[0].id and [c.id for c in comments] == [comment_id]
+    assert set(gateway.moderators()) == {"wikibot", "alice_mod"}
+    gateway.message_moderators(subject="s", body="b")
+    assert client.state()["modmail"][0]["subject"] == "s"
+
+
+def test_stale_previous_is_conflict(gateway: Gateway, client: SandboxClient) -> None:
+    gateway.edit_page("index", content="a", reason=None, previous=None)
+    first = gateway.read_page("index").revision_id  # type: ignore[union-attr]
+    client.edit_wiki(page="index", content="human")
+    with pytest.raises(Conflict):
+        gateway.edit_page("index", content="b", reason=None, previous=first)
+
+
+def test_503_on_reply_is_uncertain_and_sent_once(gateway: Gateway, client: SandboxClient) -> None:
+    post = gateway.new_posts()[0]
+    client.add_fault("apply_503", path="/api/comment", count=3)
+    with pytest.raises(WriteUncertain):
+        gateway.reply(post.fullname, body="hello")
+    assert posts_of(client, "/api/comment") == 1  # prawcore did not retry the POST
+    _, comments = gateway.post_with_comments(post.id)
+    assert len(comments) == 1  # applied, although the answer was an error
+
+
+def test_timeout_on_wiki_edit_is_uncertain(settings: Settings, client: SandboxClient) -> None:
+    gateway = Gateway(settings)
+    client.add_fault("apply_timeout", path="/api/wiki/edit", delay=2.5)
+    with pytest.raises(WriteUncertain):
+        gateway.edit_page("index", content="x", reason=None, previous=None)
+    assert wait_for(lambda: posts_of(client, "/r/learnmachinelearning/api/wiki/edit") == 1)
+    assert gateway.read_page("index").content == "x"  # type: ignore[union-attr]
+
+
+def test_reads_keep_prawcore_retries(gateway: Gateway, client: SandboxClient) -> None:
+    client.add_fault("503", path="/new", count=1)
+    assert len(gateway.new_posts()) == 5
+    client.add_fault("500", path="/new", count=3)
+    with pytest.raises(Unavailable):
+        gateway.new_posts()
+
+
+@pytest.mark.parametrize(("kind", "error"), [
+    ("403", Forbidden), ("429", RateLimited), ("500", Unavailable), ("504", Unavailable),
+])
+def test_status_faults_map_to_errors(gateway: Gateway, client: SandboxClient, kind: str,
+                                     error: type[Exception]) -> None:
+    client.add_fault(kind, path="/wiki/revisions", count=3)
+    with pytest.raises(error):
+        gateway.revisions()
+
+
+def test_429_carries_the_reset_wait(gateway: Gateway, client: SandboxClient) -> None:
+    client.add_fault("429", path="/new")
+    with pytest.raises(RateLimited) as caught:
+        gateway.new_posts()
+    assert 0 < caught.value.wait_seconds <= 600
+
+
+def test_ratelimit_error_gives_reddits_wait(gateway: Gateway, client: SandboxClient) -> None:
+    post = gateway.new_posts()[0]
+    client.add_fault("ratelimit", path="/api/comment", wait_seconds=180)
+    with pytest.raises(RateLimited) as caught:
+        gateway.reply(post.fullname, body="hi")
+    assert caught.value.wait_seconds == 180
+    assert posts_of(client, "/api/comment") == 1  # PRAW did not sleep and retry
+
+
+def test_read_timeout_is_unavailable(gateway: Gateway, client: SandboxClient) -> None:
+    client.add_fault("timeout", path="/new", delay=2.5, count=3)
+    with pytest.raises(Unavailable):
+        gateway.new_posts()
+
+
+def test_expired_token_mid_run_is_refreshed(gateway: Gateway, client: SandboxClient) -> None:
+    gateway.new_posts()
+    client.add_fault("expire_token", path="/new")
+    assert len(gateway.new_posts()) == 5
+
+
+def test_missing_things_are_not_found(gateway: Gateway) -> None:
+    with pytest.raises(NotFound):
+        gateway.post_with_comments("zzzzzz")
+    with pytest.raises(NotFound):
+        gateway.page_settings("missing")
+
+
+def test_idle_calls_are_single_requests(gateway: Gateway, client: SandboxClient) -> None:
+    gateway.new_posts()
+    start = len(client.log())
+    newest = gateway.new_posts(limit=1)[0]
+    gateway.new_posts(before=newest.fullname)
+    assert len(api_calls(client.log()[start:])) == 2
