@@ -1,0 +1,183 @@
+"""The reply watcher end to end: real PRAW, the sandbox, the CLI."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.sandbox.client import SandboxClient
+from conftest import SHARED, api_calls, wait_for, wikibot_process, write_config
+
+GETTING_STARTED = ("I'm 16, how do I get into machine learning?",
+                   "I love maths and programming. Where should I start?")
+
+
+def bot_comments(client: SandboxClient, fullname: str | None = None) -> list[dict]:  # type: ignore[type-arg]
+    return [c for c in client.state()["comments"]
+            if c["author"] == "wikibot" and (fullname is None or c["link_id"] == fullname)]
+
+
+@pytest.fixture
+def quiet_sub(wikibot, client: SandboxClient):  # type: ignore[no-untyped-def]
+    """The seeded posts handled once, so each test sees only its own posts."""
+    assert wikibot("replies", "scan").code == 0
+    return client
+
+
+def test_getting_started_post_gets_exactly_one_reply(wikibot, quiet_sub: SandboxClient) -> None:  # type: ignore[no-untyped-def]
+    fullname = quiet_sub.post(title=GETTING_STARTED[0], body=GETTING_STARTED[1])
+    first = wikibot("replies", "scan")
+    assert first.code == 0 and "-> highschool" in first.out
+    replies = bot_comments(quiet_sub, fullname)
+    assert len(replies) == 1
+    assert "https://www.reddit.com/r/learnmachinelearning/wiki/highschool" in replies[0]["body"]
+    start = len(quiet_sub.log())
+    second = wikibot("replies", "scan")
+    assert second.code == 0 and "0 replied" in second.out
+    assert len(bot_comments(quiet_sub, fullname)) == 1
+    assert len(api_calls(quiet_sub.log()[start:])) == 1  # one /new call when nothing is new
+    listed = json.loads(wikibot("replies", "list", "--json").out)
+    assert fullname[3:] in {row["post_id"] for row in listed}
+
+
+def test_seeded_posts_are_answered_precisely(wikibot, client: SandboxClient) -> None:  # type: ignore[no-untyped-def]
+    result = json.loads(wikibot("replies", "scan", "--json").out)
+    answered = {entry["audience"] for entry in result["replied"]}
+    assert answered == {"highschool", "engineers"}
+    assert result["skipped"] == {"excluded flair": 1, "moderator post": 1,
+                                 "not a getting-started question": 1}
+
+
+@pytest.mark.parametrize(("title", "body", "author", "flair"), [
+    ("Loss becomes NaN after a few epochs", "My PyTorch loss explodes. Error after epoch 3?",
+     "gpu_gary", None),
+    ("I made a GAN that draws cats, check it out!", "Feedback welcome. Where to start with GANs?",
+     "weekend_tinkerer", None),
+    ("How do I get into machine learning? [mod FAQ test]", "Where do I start?", "alice_mod",
+     None),
+    ("How do I get into machine learning?", "Where do I start? Roadmap?", "curious_student",
+     "Project"),
+])
+def test_no_reply_to_other_posts(wikibot, quiet_sub: SandboxClient, title: str, body: str,  # type: ignore[no-untyped-def]
+                                 author: str, flair: str | None) -> None:
+    quiet_sub.post(title=title, body=body, author=author, flair=flair)
+    assert wikibot("replies", "scan").code == 0
+    assert bot_comments(quiet_sub) == [c for c in bot_comments(quiet_sub)
+                                       if c["link_id"] not in {f"t3_{p['id']}" for p in
+                                                               quiet_sub.state()["posts"]
+                                                               if p["title"] == title}]
+
+
+def test_locked_old_and_opted_out_posts_get_no_reply(wikibot, quiet_sub: SandboxClient) -> None:  # type: ignore[no-untyped-def]
+    before = len(bot_comments(quiet_sub))
+    quiet_sub.post(title=GETTING_STARTED[0], body=GETTING_STARTED[1], locked=True)
+    quiet_sub.post(title=GETTING_STARTED[0], body=GETTING_STARTED[1], author="phd_hopeful",
+                   created_utc=1_000_000.0)
+    assert wikibot("replies", "optout", "u/backend_ben").code == 0
+    quiet_sub.post(title=GETTING_STARTED[0], body=GETTING_STARTED[1], author="backend_ben")
+    result = json.loads(wikibot("replies", "scan", "--json").out)
+    assert len(bot_comments(quiet_sub)) == before
+    assert result["skipped"].get("opted out") == 1
+    assert result["skipped"].get("locked, archived or removed") == 1
+
+
+def test_dry_run_posts_nothing_and_remembers_nothing(wikibot, client: SandboxClient) -> None:  # type: ignore[no-untyped-def]
+    dry = wikibot("replies", "scan", "--dry-run")
+    assert dry.code == 0 and "would reply" in dry.out
+    assert bot_comments(client) == []
+    real = wikibot("replies", "scan")
+    assert "2 replied" in real.out
+
+
+def test_hourly_cap(tmp_path: Path, sandbox, wikibot) -> None:  # type: ignore[no-untyped-def]
+    config = write_config(tmp_path, sandbox.port, replies={"max_per_hour": 1})
+    result = json.loads(wikibot("replies", "scan", "--json", config=config).out)
+    assert len(result["replied"]) == 1
+    assert result["skipped"]["hourly reply cap reached"] == 1
+
+
+def test_reply_that_failed_with_503_but_was_applied_is_not_repeated(
+        wikibot, quiet_sub: SandboxClient) -> None:  # type: ignore[no-untyped-def]
+    fullname = quiet_sub.post(title=GETTING_STARTED[0], body=GETTING_STARTED[1])
+    quiet_sub.add_fault("apply_503", path="/api/comment", count=3)
+    assert wikibot("replies", "scan").code == 0
+    assert len(bot_comments(quiet_sub, fullname)) == 1  # prawcore did not retry the POST
+    recovered = wikibot("replies", "scan")
+    assert "recovered" in recovered.out
+    assert len(bot_comments(quiet_sub, fullname)) == 1
+
+
+def test_ratelimit_waits_and_replies_once_later(wikibot, quiet_sub: SandboxClient) -> None:  # type: ignore[no-untyped-def]
+    fullname = quiet_sub.post(title=GETTING_STARTED[0], body=GETTING_STARTED[1])
+    quiet_sub.add_fault("ratelimit", path="/api/comment", wait_seconds=120)
+    start = len(quiet_sub.log())
+    limited = wikibot("replies", "scan")
+    assert limited.code == 1 and "Take a break for 2 minutes" in limited.err
+    assert bot_comments(quiet_sub, fullname) == []
+    assert sum(1 for e in quiet_sub.log()[start:] if e["path"] == "/api/comment") == 1
+    assert wikibot("replies", "scan").code == 0
+    assert len(bot_comments(quiet_sub, fullname)) == 1
+
+
+def test_lost_state_does_not_cause_a_second_reply(wikibot, client: SandboxClient,  # type: ignore[no-untyped-def]
+                                                  settings) -> None:
+    assert "2 replied" in wikibot("replies", "scan").out
+    settings.state_db.unlink()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{settings.state_db}{suffix}").unlink(missing_ok=True)
+    again = wikibot("replies", "scan")
+    assert "recovered" in again.out and "0 replied" in again.out
+    assert len(bot_comments(client)) == 2
+
+
+def test_crash_between_intent_and_confirmation_ends_with_one_reply(
+        config_path: Path, settings, client: SandboxClient, wikibot) -> None:  # type: ignore[no-untyped-def]
+    assert wikibot("replies", "scan").code == 0
+    fullname = client.post(title=GETTING_STARTED[0], body=GETTING_STARTED[1])
+    # The sandbox applies the comment, then holds the answer back; we kill the bot while
+    # it waits: the intent is recorded, the comment exists, the confirmation never came.
+    client.add_fault("apply_timeout", path="/api/comment", delay=30)
+    process = wikibot_process(config_path, "replies", "scan",
+                              env={"WIKIBOT_REQUEST_TIMEOUT": "60"})
+    assert wait_for(lambda: len(bot_comments(client, fullname)) == 1, timeout=20)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    with sqlite3.connect(settings.state_db) as db:
+        status = db.execute("SELECT status FROM posts WHERE post_id = ?",
+                            (fullname[3:],)).fetchone()
+    assert status == ("intent",)
+    client.clear_faults()
+    restarted = wikibot("replies", "scan")
+    assert restarted.code == 0 and "recovered" in restarted.out
+    assert len(bot_comments(client, fullname)) == 1
+
+
+def test_replies_test_command_explains(wikibot) -> None:  # type: ignore[no-untyped-def]
+    result = wikibot("replies", "test", *GETTING_STARTED)
+    assert result.code == 0 and result.out.startswith("REPLY")
+    assert "guide: highschool" in result.out and "wiki/highschool" in result.out
+    other = json.loads(wikibot("replies", "test", "My CUDA error on epoch 3", "--json").out)
+    assert other["is_getting_started"] is False and other["reply"] is None
+
+
+@pytest.mark.skipif(not (SHARED / "eval" / "dev.jsonl").exists(), reason="no shared dev set")
+def test_eval_on_dev_set_beats_keyword_baseline(wikibot) -> None:  # type: ignore[no-untyped-def]
+    result = json.loads(wikibot("replies", "eval", str(SHARED / "eval" / "dev.jsonl"),
+                                "--json").out)
+    for key in ("precision", "recall", "f05", "routing_accuracy", "n"):
+        assert key in result and key in result["baseline"]
+    assert result["f05"] > result["baseline"]["f05"]
+    assert result["precision"] >= 0.9
+    text = wikibot("replies", "eval", str(SHARED / "eval" / "dev.jsonl")).out
+    assert "F0.5" in text and "keywords" in text
+
+
+def test_eval_rejects_a_bad_file(wikibot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"title": "x", "intent": "getting_started", "audience": "index"}\nnot json\n')
+    result = wikibot("replies", "eval", str(bad))
+    assert result.code == 1 and f"{bad}:2: not valid JSON" in result.err
