@@ -265,11 +265,13 @@ def preview(app: App, page: str, output: Path | None) -> None:
 @cli.command()
 @click.option("--once", is_flag=True,
               help="Run each job once and exit (0 ok, 1 a job failed, 3 needs a human).")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @pass_app
-def run(app: App, once: bool) -> None:
+def run(app: App, once: bool, verbose: int) -> None:
     """Run the bot: wiki sync and reply scans on their schedules (Ctrl-C stops)."""
     from bot.scheduler import run_daemon  # noqa: PLC0415
 
+    app.verbosity += verbose
     app.setup_logging(daemon=True)
     sys.exit(run_daemon(app.settings, once=once))
 
