@@ -31,8 +31,9 @@ EXIT_NEEDS_HUMAN = 3
 class App:
     """Per-invocation context: global options and lazily loaded settings."""
 
-    def __init__(self, *, config: Path | None, as_json: bool, verbosity: int,
-                 log_format: str | None) -> None:
+    def __init__(
+        self, *, config: Path | None, as_json: bool, verbosity: int, log_format: str | None
+    ) -> None:
         self.config = config
         self.as_json = as_json
         self.verbosity = verbosity
@@ -62,25 +63,47 @@ def json_option(func: F) -> F:
         if value:
             ctx.find_object(App).as_json = True  # type: ignore[union-attr]
 
-    return click.option("--json", "as_json", is_flag=True, expose_value=False,
-                        callback=callback, help="Print machine-readable JSON.")(func)
+    return click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        expose_value=False,
+        callback=callback,
+        help="Print machine-readable JSON.",
+    )(func)
 
 
 pass_app = click.make_pass_decorator(App)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path),
-              envvar="WIKIBOT_CONFIG", help="Config file [default: config/bot.yaml].")
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="WIKIBOT_CONFIG",
+    help="Config file [default: config/bot.yaml].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors.")
-@click.option("--log-format", type=click.Choice(["text", "json"]), default=None,
-              help="Log line format [default: from config].")
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default=None,
+    help="Log line format [default: from config].",
+)
 @click.version_option(__version__, prog_name="wikibot")
 @click.pass_context
-def cli(ctx: click.Context, config: Path | None, as_json: bool, verbose: int, quiet: bool,
-        log_format: str | None) -> None:
+def cli(
+    ctx: click.Context,
+    *,
+    config: Path | None,
+    as_json: bool,
+    verbose: int,
+    quiet: bool,
+    log_format: str | None,
+) -> None:
     """Keep r/learnmachinelearning's wiki guides in sync with Markdown files, and answer
     "how do I get into ML?" posts with the guide that fits.
 
@@ -90,8 +113,9 @@ def cli(ctx: click.Context, config: Path | None, as_json: bool, verbose: int, qu
     Daemon:   run [--once], status
     Sandbox:  sandbox serve | post | edit | log | fault
     """
-    ctx.obj = App(config=config, as_json=as_json, verbosity=-1 if quiet else verbose,
-                  log_format=log_format)
+    ctx.obj = App(
+        config=config, as_json=as_json, verbosity=-1 if quiet else verbose, log_format=log_format
+    )
     ctx.obj.setup_logging()
 
 
@@ -108,8 +132,11 @@ def _open_wiki(app: App):  # type: ignore[no-untyped-def]
 
 @cli.command()
 @click.argument("pages", nargs=-1)
-@click.option("--detailed-exitcode", is_flag=True,
-              help="Exit 0 when nothing would change, 2 when something would, 1 on error.")
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when nothing would change, 2 when something would, 1 on error.",
+)
 @click.option("--no-diff", is_flag=True, help="Only the summary, no diffs.")
 @json_option
 @pass_app
@@ -131,11 +158,20 @@ def _plan_json(result: Any) -> dict[str, Any]:
         "has_changes": result.has_changes,
         "counts": result.counts(),
         "pages": [
-            {"page": a.page, "action": a.kind.value, "file": a.path or None, "note": a.note,
-             "added": a.stats()[0], "removed": a.stats()[1], "diff": a.diff,
-             "wiki_revision": a.remote_revision, "wiki_author": a.remote_author,
-             "settings": ({"listed": a.settings[0], "permlevel": a.settings[1]}
-                          if a.settings else None)}
+            {
+                "page": a.page,
+                "action": a.kind.value,
+                "file": a.path or None,
+                "note": a.note,
+                "added": a.stats()[0],
+                "removed": a.stats()[1],
+                "diff": a.diff,
+                "wiki_revision": a.remote_revision,
+                "wiki_author": a.remote_author,
+                "settings": (
+                    {"listed": a.settings[0], "permlevel": a.settings[1]} if a.settings else None
+                ),
+            }
             for a in result.actions
         ],
     }
@@ -145,15 +181,22 @@ def _print_plan(result: Any, *, diffs: bool) -> None:
     for action in result.actions:
         added, removed = action.stats()
         detail = f"(+{added} -{removed})" if action.diff else ""
-        settings = (f" settings: listed={action.settings[0]} permlevel={action.settings[1]}"
-                    if action.settings else "")
+        settings = (
+            f" settings: listed={action.settings[0]} permlevel={action.settings[1]}"
+            if action.settings
+            else ""
+        )
         note = f"  {action.note}" if action.note else ""
-        click.echo(f"  {kind_label(action.kind.value):<12} {action.page:<16} {detail}"
-                   f"{settings}{note}".rstrip())
+        click.echo(
+            f"  {kind_label(action.kind.value):<12} {action.page:<16} {detail}"
+            f"{settings}{note}".rstrip()
+        )
     counts = result.counts()
-    click.echo(f"Plan: {counts['create']} to create, {counts['update']} to update, "
-               f"{counts['drift']} drift, {counts['conflict']} conflict(s), "
-               f"{counts['unchanged']} unchanged, {counts['remote-only']} only on the wiki.")
+    click.echo(
+        f"Plan: {counts['create']} to create, {counts['update']} to update, "
+        f"{counts['drift']} drift, {counts['conflict']} conflict(s), "
+        f"{counts['unchanged']} unchanged, {counts['remote-only']} only on the wiki."
+    )
     if not result.has_changes:
         click.echo("No changes: the wiki matches the files.")
     if diffs:
@@ -184,8 +227,7 @@ def _print_report(app: App, report: Any, *, verb: str) -> int:
 @click.option("--reason", help="Edit reason (default: front matter, then last git commit).")
 @json_option
 @pass_app
-def push(app: App, pages: tuple[str, ...], dry_run: bool, force: bool,
-         reason: str | None) -> None:
+def push(app: App, pages: tuple[str, ...], dry_run: bool, force: bool, reason: str | None) -> None:
     """Publish page files to the wiki. Never overwrites a wiki edit without --force."""
     if reason is not None and not reason.strip():
         raise click.BadParameter("must not be empty", param_hint="--reason")
@@ -200,8 +242,12 @@ def push(app: App, pages: tuple[str, ...], dry_run: bool, force: bool,
 @cli.command()
 @click.argument("pages", nargs=-1)
 @click.option("--force", is_flag=True, help="Replace local files that have unpublished changes.")
-@click.option("--all", "include_all", is_flag=True,
-              help="Also import pages that exist only on the wiki as new files.")
+@click.option(
+    "--all",
+    "include_all",
+    is_flag=True,
+    help="Also import pages that exist only on the wiki as new files.",
+)
 @json_option
 @pass_app
 def pull(app: App, pages: tuple[str, ...], force: bool, include_all: bool) -> None:
@@ -225,21 +271,37 @@ def check(app: App) -> None:
     problems = check_pages(settings.wiki_pages_dir, subreddit=settings.subreddit)
     errors = [p for p in problems if p.severity == "error"]
     if app.as_json:
-        print_json({"ok": not errors, "problems": [
-            {"file": str(p.path), "line": p.line, "severity": p.severity, "message": p.message}
-            for p in problems]})
+        print_json(
+            {
+                "ok": not errors,
+                "problems": [
+                    {
+                        "file": str(p.path),
+                        "line": p.line,
+                        "severity": p.severity,
+                        "message": p.message,
+                    }
+                    for p in problems
+                ],
+            }
+        )
     else:
         for problem in problems:
             click.echo(str(problem))
-        click.echo(f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s).",
-                   err=bool(errors))
+        click.echo(
+            f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s).", err=bool(errors)
+        )
     sys.exit(1 if errors else 0)
 
 
 @cli.command()
 @click.argument("page")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
-              help="Write the HTML here instead of standard output.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the HTML here instead of standard output.",
+)
 @pass_app
 def preview(app: App, page: str, output: Path | None) -> None:
     """Render PAGE to HTML (as it will be published) to look at before pushing."""
@@ -263,8 +325,11 @@ def preview(app: App, page: str, output: Path | None) -> None:
 
 
 @cli.command()
-@click.option("--once", is_flag=True,
-              help="Run each job once and exit (0 ok, 1 a job failed, 3 needs a human).")
+@click.option(
+    "--once",
+    is_flag=True,
+    help="Run each job once and exit (0 ok, 1 a job failed, 3 needs a human).",
+)
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @pass_app
 def run(app: App, once: bool, verbose: int) -> None:
@@ -295,12 +360,17 @@ def status(app: App) -> None:
     daemon = f"running (pid {info['daemon_pid']})" if info["daemon_pid"] else "not running"
     click.echo(f"target {info['target']}, r/{info['subreddit']}; daemon {daemon}")
     for job, when in info["next_runs"].items():
-        click.echo(f"  next {job}: " + (when if isinstance(when, str)
-                                        else time.strftime("%H:%M:%S", time.localtime(when))))
+        click.echo(
+            f"  next {job}: "
+            + (when if isinstance(when, str) else time.strftime("%H:%M:%S", time.localtime(when)))
+        )
     click.echo("Pages:")
     for page in info["pages"]:
-        synced = (time.strftime("%Y-%m-%d %H:%M", time.localtime(page["synced_at"]))
-                  if page["synced_at"] else "never")
+        synced = (
+            time.strftime("%Y-%m-%d %H:%M", time.localtime(page["synced_at"]))
+            if page["synced_at"]
+            else "never"
+        )
         pending = f"  ** {page['pending']}" if page["pending"] else ""
         who = f" (wiki edited by {page['wiki_edited_by']})" if page["wiki_edited_by"] else ""
         click.echo(f"  {page['page']:<16} synced {synced}{pending}{who}")
@@ -308,8 +378,10 @@ def status(app: App) -> None:
         click.echo(f"  page files: {info['local_error']}")
     click.echo(f"Replies in the last 24 hours: {len(info['replies_24h'])}")
     for reply in info["replies_24h"][:10]:
-        click.echo(f"  t3_{reply['post_id']} -> {reply['audience']} ({reply['status']}) "
-                   f"{reply['title'][:60]}")
+        click.echo(
+            f"  t3_{reply['post_id']} -> {reply['audience']} ({reply['status']}) "
+            f"{reply['title'][:60]}"
+        )
     click.echo(f"Recent errors: {len(info['errors'])}")
     for error in info["errors"]:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(error["started_at"]))
@@ -344,7 +416,8 @@ def replies_scan(app: App, dry_run: bool) -> None:
     rules = _rules(app)
     with Runtime(app.settings) as runtime:
         report = ReplyWatcher(app.settings, runtime.gateway, runtime.state, rules).scan(
-            dry_run=dry_run)
+            dry_run=dry_run
+        )
     if app.as_json:
         print_json(report.__dict__)
         return
@@ -370,14 +443,19 @@ def replies_test(app: App, title: str, body: str, flair: str | None) -> None:
 
     rules = _rules(app)
     decision = classify(title=title, body=body, flair=flair, rules=rules)
-    reply = (render_reply(decision.audience, rules=rules, subreddit=app.settings.subreddit)
-             if decision.is_getting_started else None)
+    reply = (
+        render_reply(decision.audience, rules=rules, subreddit=app.settings.subreddit)
+        if decision.is_getting_started
+        else None
+    )
     if app.as_json:
         print_json({**decision.to_dict(), "reply": reply})
         return
     verdict = "REPLY" if decision.is_getting_started else "no reply"
-    click.echo(f"{verdict}: score {decision.score:.1f} (threshold {rules.threshold:.1f}), "
-               f"guide: {decision.audience}")
+    click.echo(
+        f"{verdict}: score {decision.score:.1f} (threshold {rules.threshold:.1f}), "
+        f"guide: {decision.audience}"
+    )
     for reason in decision.reasons:
         click.echo(f"  {reason}")
     scores = ", ".join(f"{k} {v:.1f}" for k, v in decision.audience_scores.items())
@@ -403,18 +481,26 @@ def replies_eval(app: App, file: Path, show_errors: bool) -> None:
     base = result["baseline"]
     click.echo(f"{result['n']} clear posts ({result['borderline_skipped']} borderline left out)")
     click.echo(f"{'':18}{'classifier':>12}{'keywords':>12}")
-    for key, label in (("precision", "precision"), ("recall", "recall"), ("f05", "F0.5"),
-                       ("routing_accuracy", "routing")):
+    for key, label in (
+        ("precision", "precision"),
+        ("recall", "recall"),
+        ("f05", "F0.5"),
+        ("routing_accuracy", "routing"),
+    ):
         click.echo(f"{label:18}{result[key]:>12.3f}{base[key]:>12.3f}")
     for key in ("tp", "fp", "fn", "tn"):
         click.echo(f"{key:18}{result['confusion'][key]:>12}{base['confusion'][key]:>12}")
-    click.echo("routing (true -> chosen): " + ", ".join(
-        f"{k} {v}" for k, v in result["routing_confusion"].items()))
+    click.echo(
+        "routing (true -> chosen): "
+        + ", ".join(f"{k} {v}" for k, v in result["routing_confusion"].items())
+    )
     if show_errors:
         for error in result["errors"]:
-            click.echo(f"  {error['error']}: {error['key']} "
-                       f"{error.get('title', '')}{error.get('expected', '')}"
-                       f"{' -> ' + error['got'] if 'got' in error else ''}")
+            click.echo(
+                f"  {error['error']}: {error['key']} "
+                f"{error.get('title', '')}{error.get('expected', '')}"
+                f"{' -> ' + error['got'] if 'got' in error else ''}"
+            )
 
 
 @replies.command("optout")
@@ -436,8 +522,9 @@ def replies_optout(app: App, user: str) -> None:
 
 
 @replies.command("list")
-@click.option("--days", type=click.FloatRange(min=0), default=7.0, show_default=True,
-              help="How far back.")
+@click.option(
+    "--days", type=click.FloatRange(min=0), default=7.0, show_default=True, help="How far back."
+)
 @json_option
 @pass_app
 def replies_list(app: App, days: float) -> None:
@@ -454,8 +541,10 @@ def replies_list(app: App, days: float) -> None:
         return
     for row in rows:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(row["replied_at"]))
-        click.echo(f"{when}  t3_{row['post_id']}  {row['status']:<8} {row['audience'] or '':<11} "
-                   f"{row['title'][:60]}")
+        click.echo(
+            f"{when}  t3_{row['post_id']}  {row['status']:<8} {row['audience'] or '':<11} "
+            f"{row['title'][:60]}"
+        )
     click.echo(f"{len(rows)} repl{'y' if len(rows) == 1 else 'ies'} in the last {days:g} day(s).")
 
 
@@ -478,31 +567,49 @@ def _sandbox_client(app: App):  # type: ignore[no-untyped-def]
 @sandbox.command("serve")
 @click.option("--host", help="Loopback address [default: from config].")
 @click.option("--port", type=click.IntRange(0, 65535), help="Port [default: from config].")
-@click.option("--state", "state_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="State file [default: from config].")
-@click.option("--rate-limit", type=click.IntRange(1), default=600, show_default=True,
-              help="Requests per 10-minute window per token.")
+@click.option(
+    "--state",
+    "state_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="State file [default: from config].",
+)
+@click.option(
+    "--rate-limit",
+    type=click.IntRange(1),
+    default=600,
+    show_default=True,
+    help="Requests per 10-minute window per token.",
+)
 @pass_app
-def sandbox_serve(app: App, host: str | None, port: int | None, state_file: Path | None,
-                  rate_limit: int) -> None:
+def sandbox_serve(
+    app: App, host: str | None, port: int | None, state_file: Path | None, rate_limit: int
+) -> None:
     """Serve the sandbox in the foreground until Ctrl-C or SIGTERM."""
     from bot.sandbox.server import SandboxServer  # noqa: PLC0415
 
     settings = app.settings
     try:
-        server = SandboxServer(state_file=state_file or settings.sandbox.state_file,
-                               host=host or settings.sandbox.host,
-                               port=settings.sandbox.port if port is None else port,
-                               subreddit=settings.subreddit, rate_limit=rate_limit)
+        server = SandboxServer(
+            state_file=state_file or settings.sandbox.state_file,
+            host=host or settings.sandbox.host,
+            port=settings.sandbox.port if port is None else port,
+            subreddit=settings.subreddit,
+            rate_limit=rate_limit,
+        )
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--host") from None
     except OSError as exc:
-        raise WikibotError(f"cannot listen on {host or settings.sandbox.host}:"
-                           f"{settings.sandbox.port if port is None else port}: {exc.strerror}; "
-                           "pick another --port") from None
+        raise WikibotError(
+            f"cannot listen on {host or settings.sandbox.host}:"
+            f"{settings.sandbox.port if port is None else port}: {exc.strerror}; "
+            "pick another --port"
+        ) from None
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    click.echo(f"sandbox serving r/{settings.subreddit} on {server.url} "
-               f"(state {state_file or settings.sandbox.state_file}); Ctrl-C stops", err=True)
+    click.echo(
+        f"sandbox serving r/{settings.subreddit} on {server.url} "
+        f"(state {state_file or settings.sandbox.state_file}); Ctrl-C stops",
+        err=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -516,18 +623,28 @@ def sandbox_serve(app: App, host: str | None, port: int | None, state_file: Path
 @click.argument("body", required=False, default="")
 @click.option("--author", default="curious_student", show_default=True, help="Who posts.")
 @click.option("--flair", help="Link flair text.")
-@click.option("--age", type=click.FloatRange(min=0), default=0.0,
-              help="Pretend the post was made this many seconds ago.")
+@click.option(
+    "--age",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    help="Pretend the post was made this many seconds ago.",
+)
 @pass_app
-def sandbox_post(app: App, title: str, body: str, author: str, flair: str | None,
-                 age: float) -> None:
+def sandbox_post(
+    app: App, *, title: str, body: str, author: str, flair: str | None, age: float
+) -> None:
     """Simulate a user's new post in the subreddit; prints its fullname."""
     if not title.strip():
         raise click.BadParameter("must not be empty", param_hint="TITLE")
     client, server = _sandbox_client(app)
     try:
-        fullname = client.post(title=title, body=body, author=author, flair=flair,
-                               created_utc=time.time() - age if age else None)
+        fullname = client.post(
+            title=title,
+            body=body,
+            author=author,
+            flair=flair,
+            created_utc=time.time() - age if age else None,
+        )
     finally:
         if server is not None:
             server.stop()
@@ -536,8 +653,13 @@ def sandbox_post(app: App, title: str, body: str, author: str, flair: str | None
 
 @sandbox.command("edit")
 @click.argument("page")
-@click.option("--file", "source", type=click.File("r", encoding="utf-8"), required=True,
-              help="The new page content ('-' for standard input).")
+@click.option(
+    "--file",
+    "source",
+    type=click.File("r", encoding="utf-8"),
+    required=True,
+    help="The new page content ('-' for standard input).",
+)
 @click.option("--author", default="alice_mod", show_default=True, help="Who edits.")
 @click.option("--reason", help="Edit reason.")
 @pass_app
@@ -545,8 +667,7 @@ def sandbox_edit(app: App, page: str, source: Any, author: str, reason: str | No
     """Simulate a human's edit of a wiki page; prints the new revision id."""
     client, server = _sandbox_client(app)
     try:
-        revision = client.edit_wiki(page=page, content=source.read(), author=author,
-                                    reason=reason)
+        revision = client.edit_wiki(page=page, content=source.read(), author=author, reason=reason)
     finally:
         if server is not None:
             server.stop()
@@ -574,24 +695,42 @@ def sandbox_log(app: App, since: int) -> None:
 
 
 @sandbox.command("fault")
-@click.argument("kind", type=click.Choice(["500", "502", "503", "504", "429", "403", "ratelimit",
-                                           "timeout", "apply_500", "apply_503", "apply_timeout",
-                                           "expire_token"]))
+@click.argument(
+    "kind",
+    type=click.Choice(
+        [
+            "500",
+            "502",
+            "503",
+            "504",
+            "429",
+            "403",
+            "ratelimit",
+            "timeout",
+            "apply_500",
+            "apply_503",
+            "apply_timeout",
+            "expire_token",
+        ]
+    ),
+)
 @click.option("--path", default="", help="Regular expression matched against request paths.")
 @click.option("--method", type=click.Choice(["GET", "POST"]), help="Only this method.")
 @click.option("--count", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--delay", type=click.FloatRange(min=0), default=0.0, help="Seconds (timeouts).")
 @pass_app
-def sandbox_fault(app: App, kind: str, path: str, method: str | None, count: int,
-                  delay: float) -> None:
+def sandbox_fault(
+    app: App, *, kind: str, path: str, method: str | None, count: int, delay: float
+) -> None:
     """Make the next COUNT matching requests to a running sandbox misbehave."""
     from bot.sandbox.client import SandboxClient, is_listening  # noqa: PLC0415
 
     settings = app.settings
     if not is_listening(settings.sandbox.host, settings.sandbox.port):
         raise WikibotError("no sandbox is running; start one with `wikibot sandbox serve`")
-    SandboxClient(settings.sandbox_url).add_fault(kind, path=path, method=method, count=count,
-                                                  delay=delay)
+    SandboxClient(settings.sandbox_url).add_fault(
+        kind, path=path, method=method, count=count, delay=delay
+    )
     click.echo(f"armed: {kind} x{count} on {method or 'any'} {path or 'any path'}")
 
 

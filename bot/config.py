@@ -143,7 +143,9 @@ class _Reader:
             raise self.fail(key, expected, value) from None
 
 
-def _reject_unknown(data: Mapping[str, Any], allowed: set[str], *, source: str, prefix: str) -> None:
+def _reject_unknown(
+    data: Mapping[str, Any], allowed: set[str], *, source: str, prefix: str
+) -> None:
     for key in data:
         if key not in allowed:
             known = ", ".join(sorted(allowed))
@@ -249,8 +251,11 @@ _REPLY_KEYS = {
 }
 _SECTIONS = {"sandbox": _SANDBOX_KEYS, "schedule": _SCHEDULE_KEYS, "replies": _REPLY_KEYS}
 _CREDENTIAL_ENV = ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "REDDIT_USERNAME", "REDDIT_PASSWORD")
-SANDBOX_CREDENTIALS = Credentials(
-    client_id="sandbox", client_secret="sandbox", username="wikibot", password="sandbox"
+SANDBOX_CREDENTIALS = Credentials(  # the sandbox's public test account, not a secret
+    client_id="sandbox",
+    client_secret="sandbox",  # noqa: S106
+    username="wikibot",
+    password="sandbox",  # noqa: S106
 )
 
 
@@ -334,7 +339,9 @@ def _build(raw: dict[str, Any], *, config_file: Path, environ: Mapping[str, str]
         sync=schedule.get("sync", True, _boolean, "true or false"),
         replies=schedule.get("replies", True, _boolean, "true or false"),
         sync_interval=schedule.get("sync_interval", "5m", parse_duration, "a duration like '5m'"),
-        reply_interval=schedule.get("reply_interval", "1m", parse_duration, "a duration like '60s'"),
+        reply_interval=schedule.get(
+            "reply_interval", "1m", parse_duration, "a duration like '60s'"
+        ),
         misfire_grace=schedule.get("misfire_grace", "1m", parse_duration, "a duration like '60s'"),
         max_backoff=schedule.get("max_backoff", "15m", parse_duration, "a duration like '15m'"),
         git_pull=schedule.get("git_pull", False, _boolean, "true or false"),
@@ -345,9 +352,7 @@ def _build(raw: dict[str, Any], *, config_file: Path, environ: Mapping[str, str]
         max_age=replies.get("max_age", "24h", parse_duration, "a duration like '24h'"),
         max_per_hour=replies.get("max_per_hour", 10, _integer(0, 1000), "a whole number 0-1000"),
         max_per_day=replies.get("max_per_day", 50, _integer(0, 10000), "a whole number 0-10000"),
-        optout=tuple(
-            n.lower() for n in replies.get("optout", [], _names, "a list of user names")
-        ),
+        optout=tuple(n.lower() for n in replies.get("optout", [], _names, "a list of user names")),
         excluded_flairs=tuple(
             f.lower() for f in replies.get("excluded_flairs", [], _names, "a list of flair texts")
         ),

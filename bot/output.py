@@ -9,8 +9,14 @@ from typing import Any
 import click
 
 _DIFF_COLOURS = {"+": "green", "-": "red", "@": "cyan"}
-_KIND_COLOURS = {"create": "green", "update": "yellow", "drift": "magenta", "conflict": "red",
-                 "remote-only": "blue", "unchanged": None}
+_KIND_COLOURS = {
+    "create": "green",
+    "update": "yellow",
+    "drift": "magenta",
+    "conflict": "red",
+    "remote-only": "blue",
+    "unchanged": None,
+}
 
 
 def use_colour() -> bool:
@@ -24,8 +30,11 @@ def colour_diff(diff: str) -> str:
     lines = []
     for line in diff.splitlines(keepends=True):
         colour = None if line.startswith(("+++", "---")) else _DIFF_COLOURS.get(line[:1])
-        lines.append(click.style(line, fg=colour, bold=line.startswith(("+++", "---")))
-                     if colour or line.startswith(("+++", "---")) else line)
+        lines.append(
+            click.style(line, fg=colour, bold=line.startswith(("+++", "---")))
+            if colour or line.startswith(("+++", "---"))
+            else line
+        )
     return "".join(lines)
 
 

@@ -44,7 +44,7 @@ _UNCERTAIN_STATUSES = frozenset({500, 502, 503, 504, 520, 522, 408})
 _RATELIMIT_RE = re.compile(r"(\d+)\s+(millisecond|second|minute)", re.IGNORECASE)
 
 
-class WriteOutcomeUnknown(Exception):  # noqa: N818 - it is an outcome, not a failure
+class WriteOutcomeUnknown(Exception):
     """A POST got a 5xx or timed out: it may have been applied. Not retried by prawcore."""
 
 
@@ -87,8 +87,12 @@ def build_reddit(settings: Settings) -> praw.Reddit:
         options.update(oauth_url=settings.sandbox_url, reddit_url=settings.sandbox_url)
     creds = settings.credentials
     if creds is not None:
-        options.update(client_id=creds.client_id, client_secret=creds.client_secret,
-                       username=creds.username, password=creds.password)
+        options.update(
+            client_id=creds.client_id,
+            client_secret=creds.client_secret,
+            username=creds.username,
+            password=creds.password,
+        )
     if settings.praw_site and creds is None:
         return praw.Reddit(settings.praw_site, **options)
     return praw.Reddit(**options)
@@ -112,30 +116,35 @@ class Gateway:
             if configured is not None:
                 self._username = configured.username
             else:
-                me = self._call(lambda: self.reddit.user.me(), what="who am I")
+                me = self._call(self.reddit.user.me, what="who am I")
                 self._username = str(me)
         return self._username
 
     def rate_limit(self) -> dict[str, float | None]:
         """prawcore's view of the rate-limit window (remaining, used)."""
-        limiter = self.reddit._core._rate_limiter  # noqa: SLF001 - read-only peek
+        limiter = self.reddit._core._rate_limiter
         return {"remaining": limiter.remaining, "used": limiter.used}
 
     # --- wiki ------------------------------------------------------------------------------
 
     def list_pages(self) -> list[str]:
         """Names of all wiki pages."""
-        data = self._call(lambda: self.reddit.request(
-            method="GET", path=f"r/{self.settings.subreddit}/wiki/pages/"),
-            what="list wiki pages")
+        data = self._call(
+            lambda: self.reddit.request(
+                method="GET", path=f"r/{self.settings.subreddit}/wiki/pages/"
+            ),
+            what="list wiki pages",
+        )
         return [str(name) for name in data["data"]]
 
     def read_page(self, name: str) -> WikiPage | None:
         """The page's current revision, or None when it does not exist."""
         path = f"r/{self.settings.subreddit}/wiki/{name}"
         try:
-            data = self._call(lambda: self.reddit.request(method="GET", path=path),
-                              what=f"read wiki page {name!r}")
+            data = self._call(
+                lambda: self.reddit.request(method="GET", path=path),
+                what=f"read wiki page {name!r}",
+            )
         except NotFound:
             return None
         page = data["data"]
@@ -148,8 +157,9 @@ class Gateway:
             revision_by=(author.get("data") or {}).get("name"),
         )
 
-    def edit_page(self, name: str, *, content: str, reason: str | None,
-                  previous: str | None) -> None:
+    def edit_page(
+        self, name: str, *, content: str, reason: str | None, previous: str | None
+    ) -> None:
         """Create or edit a page; ``previous`` makes Reddit refuse (Conflict) a stale edit."""
         settings: dict[str, str] = {"previous": previous} if previous else {}
         self._call(
@@ -157,8 +167,9 @@ class Gateway:
             what=f"edit wiki page {name!r}",
         )
 
-    def revisions(self, *, page: str | None = None, stop_at: set[str] | None = None,
-                  limit: int | None = None) -> tuple[list[WikiRevision], bool]:
+    def revisions(
+        self, *, page: str | None = None, stop_at: set[str] | None = None, limit: int | None = None
+    ) -> tuple[list[WikiRevision], bool]:
         """Revisions newest first, of one page or the whole wiki.
 
         Stops before the first id in ``stop_at`` (the last revision already known), so
@@ -166,24 +177,34 @@ class Gateway:
         ``stop_at`` id was reached.
         """
         stop_at = stop_at or set()
-        path = (f"r/{self.settings.subreddit}/wiki/revisions/{page}" if page
-                else f"r/{self.settings.subreddit}/wiki/revisions/")
+        path = (
+            f"r/{self.settings.subreddit}/wiki/revisions/{page}"
+            if page
+            else f"r/{self.settings.subreddit}/wiki/revisions/"
+        )
         found: list[WikiRevision] = []
         after: str | None = None
         while True:
             params: dict[str, Any] = {"limit": LISTING_MAX}
             if after:
                 params["after"] = after
-            data = self._call(lambda p=params: self.reddit.request(method="GET", path=path,
-                                                                    params=p),
-                              what="list wiki revisions")
+            data = self._call(
+                lambda p=params: self.reddit.request(method="GET", path=path, params=p),
+                what="list wiki revisions",
+            )
             for child in data["data"]["children"]:
                 if child["id"] in stop_at:
                     return found, True
                 author = (child.get("author") or {}).get("data") or {}
-                found.append(WikiRevision(id=child["id"], page=child["page"],
-                                          timestamp=float(child["timestamp"]),
-                                          author=author.get("name"), reason=child.get("reason")))
+                found.append(
+                    WikiRevision(
+                        id=child["id"],
+                        page=child["page"],
+                        timestamp=float(child["timestamp"]),
+                        author=author.get("name"),
+                        reason=child.get("reason"),
+                    )
+                )
                 if limit is not None and len(found) >= limit:
                     return found, False
             after = data["data"].get("after")
@@ -191,14 +212,17 @@ class Gateway:
                 return found, False
 
     def page_settings(self, name: str) -> PageSettings:
-        data = self._call(lambda: self.subreddit.wiki[name].mod.settings(),
-                          what=f"read settings of wiki page {name!r}")
+        data = self._call(
+            self.subreddit.wiki[name].mod.settings,
+            what=f"read settings of wiki page {name!r}",
+        )
         return PageSettings(listed=bool(data["listed"]), permlevel=int(data["permlevel"]))
 
     def update_page_settings(self, name: str, *, listed: bool, permlevel: int) -> None:
-        self._call(lambda: self.subreddit.wiki[name].mod.update(listed=listed,
-                                                                 permlevel=permlevel),
-                   what=f"update settings of wiki page {name!r}")
+        self._call(
+            lambda: self.subreddit.wiki[name].mod.update(listed=listed, permlevel=permlevel),
+            what=f"update settings of wiki page {name!r}",
+        )
 
     # --- posts and comments --------------------------------------------------------------
 
@@ -208,17 +232,21 @@ class Gateway:
         if before:
             params["before"] = before
         data = self._call(
-            lambda: self.reddit.request(method="GET", path=f"r/{self.settings.subreddit}/new",
-                                        params=params),
+            lambda: self.reddit.request(
+                method="GET", path=f"r/{self.settings.subreddit}/new", params=params
+            ),
             what="list new posts",
         )
         return [_post(child["data"]) for child in data["data"]["children"]]
 
     def post_with_comments(self, post_id: str) -> tuple[Post, list[Comment]]:
         """A post and all its comments, flattened."""
-        data = self._call(lambda: self.reddit.request(method="GET", path=f"comments/{post_id}",
-                                                      params={"limit": 500}),
-                          what=f"read comments of post {post_id}")
+        data = self._call(
+            lambda: self.reddit.request(
+                method="GET", path=f"comments/{post_id}", params={"limit": 500}
+            ),
+            what=f"read comments of post {post_id}",
+        )
         post = _post(data[0]["data"]["children"][0]["data"])
         found: list[Comment] = []
         stack = list(data[1]["data"]["children"])
@@ -227,8 +255,14 @@ class Gateway:
             if child.get("kind") != "t1":
                 continue
             item = child["data"]
-            found.append(Comment(id=item["id"], author=item.get("author"),
-                                 body=item.get("body", ""), parent_id=item["parent_id"]))
+            found.append(
+                Comment(
+                    id=item["id"],
+                    author=item.get("author"),
+                    body=item.get("body", ""),
+                    parent_id=item["parent_id"],
+                )
+            )
             replies = item.get("replies")
             if isinstance(replies, dict):
                 stack.extend(replies["data"]["children"])
@@ -236,24 +270,33 @@ class Gateway:
 
     def moderators(self) -> list[str]:
         """Names of the subreddit's moderators."""
-        data = self._call(lambda: self.reddit.request(
-            method="GET", path=f"r/{self.settings.subreddit}/about/moderators"),
-            what="list moderators")
+        data = self._call(
+            lambda: self.reddit.request(
+                method="GET", path=f"r/{self.settings.subreddit}/about/moderators"
+            ),
+            what="list moderators",
+        )
         return [child["name"] for child in data["data"]["children"]]
 
     def reply(self, fullname: str, *, body: str) -> str:
         """Comment on a post; returns the new comment's id."""
-        comment = self._call(lambda: self.reddit.submission(fullname.removeprefix("t3_"))
-                             .reply(body=body), what=f"reply to {fullname}")
+        comment = self._call(
+            lambda: self.reddit.submission(fullname.removeprefix("t3_")).reply(body=body),
+            what=f"reply to {fullname}",
+        )
         if comment is None:
-            raise ApiError(f"reply to {fullname}: Reddit accepted the comment but returned none "
-                           "(the post may be deleted)")
+            raise ApiError(
+                f"reply to {fullname}: Reddit accepted the comment but returned none "
+                "(the post may be deleted)"
+            )
         return str(comment.id)
 
     def message_moderators(self, *, subject: str, body: str) -> None:
         """Send a message to the subreddit's moderators (modmail)."""
-        self._call(lambda: self.subreddit.message(subject=subject[:100], message=body),
-                   what="message the moderators")
+        self._call(
+            lambda: self.subreddit.message(subject=subject[:100], message=body),
+            what="message the moderators",
+        )
 
     # --- error mapping ---------------------------------------------------------------------
 
@@ -268,13 +311,16 @@ def translate_errors(what: str) -> Iterator[None]:
     try:
         yield
     except prawcore.Conflict:
-        raise Conflict(f"{what}: the page changed since the revision we based the edit on "
-                       "(HTTP 409)") from None
+        raise Conflict(
+            f"{what}: the page changed since the revision we based the edit on (HTTP 409)"
+        ) from None
     except prawcore.NotFound:
         raise NotFound(f"{what}: not found (HTTP 404)") from None
     except prawcore.OAuthException as exc:
-        raise AuthFailed(f"{what}: login refused ({exc.error}); check REDDIT_USERNAME/"
-                         "REDDIT_PASSWORD or the praw.ini site") from None
+        raise AuthFailed(
+            f"{what}: login refused ({exc.error}); check REDDIT_USERNAME/"
+            "REDDIT_PASSWORD or the praw.ini site"
+        ) from None
     except prawcore.ResponseException as exc:
         raise _from_response(what, exc.response) from None
     except prawcore.RequestException as exc:
@@ -293,13 +339,16 @@ def _from_response(what: str, response: requests.Response) -> Exception:
     if status == 429:
         reset = response.headers.get("x-ratelimit-reset") or response.headers.get("retry-after")
         wait = float(reset) if reset and reset.replace(".", "", 1).isdigit() else 60.0
-        return RateLimited(f"{what}: rate limited (HTTP 429); waiting {wait:.0f}s",
-                           wait_seconds=wait)
+        return RateLimited(
+            f"{what}: rate limited (HTTP 429); waiting {wait:.0f}s", wait_seconds=wait
+        )
     if status == 401:
         return AuthFailed(f"{what}: unauthorized (HTTP 401); check the credentials")
     if status == 403:
-        return Forbidden(f"{what}: forbidden (HTTP 403); the account lacks the permission "
-                         "(is it a moderator with wiki permission?)")
+        return Forbidden(
+            f"{what}: forbidden (HTTP 403); the account lacks the permission "
+            "(is it a moderator with wiki permission?)"
+        )
     if status >= 500:
         return Unavailable(f"{what}: Reddit answered HTTP {status}; will retry later")
     reason = ""
@@ -314,8 +363,10 @@ def _from_response(what: str, response: requests.Response) -> Exception:
 def _from_api_exception(what: str, exc: RedditAPIException) -> Exception:
     for item in exc.items:
         if item.error_type == "RATELIMIT":
-            return RateLimited(f"{what}: Reddit says: {item.message}",
-                               wait_seconds=_ratelimit_seconds(item.message or ""))
+            return RateLimited(
+                f"{what}: Reddit says: {item.message}",
+                wait_seconds=_ratelimit_seconds(item.message or ""),
+            )
     first = exc.items[0]
     return ApiError(f"{what}: Reddit refused: {first.error_type}: {first.message}")
 

@@ -41,8 +41,12 @@ class Runtime:
             register_secrets(credentials.secrets())  # the sandbox's are public, not secrets
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if self._state is not None:
             self._state.close()
         if self.sandbox is not None:

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC
 from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -58,8 +59,15 @@ class JobResult:
 class Job:
     """One scheduled job with its own backoff state."""
 
-    def __init__(self, name: str, action: Callable[[], JobResult], *, interval: float,
-                 max_backoff: float, runtime: Runtime) -> None:
+    def __init__(
+        self,
+        name: str,
+        action: Callable[[], JobResult],
+        *,
+        interval: float,
+        max_backoff: float,
+        runtime: Runtime,
+    ) -> None:
         self.name = name
         self.action = action
         self.interval = interval
@@ -82,17 +90,22 @@ class Job:
         try:
             result = self.action()
         except RateLimited as exc:
-            self._pause(exc.wait_seconds, f"rate limited: {exc}; waiting {exc.wait_seconds:.0f}s "
-                        "as Reddit asks")
+            self._pause(
+                exc.wait_seconds,
+                f"rate limited: {exc}; waiting {exc.wait_seconds:.0f}s as Reddit asks",
+            )
             result = JobResult(False, str(exc))
         except (AuthFailed, Forbidden) as exc:
             self.disabled_reason = str(exc)
-            log.error("%s: stopped: %s. Fix it and restart wikibot; the other job goes on.",
-                      self.name, exc)
+            log.error(
+                "%s: stopped: %s. Fix it and restart wikibot; the other job goes on.",
+                self.name,
+                exc,
+            )
             result = JobResult(False, str(exc))
         except Unavailable as exc:
             self.failures += 1
-            delay = min(self.max_backoff, self.interval * 2 ** self.failures)
+            delay = min(self.max_backoff, self.interval * 2**self.failures)
             delay *= random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not cryptography
             self._pause(delay, f"{exc}; backing off {delay:.1f}s (failure {self.failures})")
             result = JobResult(False, str(exc))
@@ -101,7 +114,7 @@ class Job:
             result = JobResult(False, str(exc))
         except Exception as exc:
             self.failures += 1
-            delay = min(self.max_backoff, self.interval * 2 ** self.failures)
+            delay = min(self.max_backoff, self.interval * 2**self.failures)
             log.exception("%s: unexpected error; backing off %.1fs", self.name, delay)
             self.resume_at = time.time() + delay
             result = JobResult(False, f"{type(exc).__name__}: {exc}")
@@ -109,8 +122,12 @@ class Job:
             if self.failures:
                 log.info("%s: recovered after %d failed run(s)", self.name, self.failures)
             self.failures = 0
-        state.finish_run(run_id, ok=result.ok, summary=result.summary if result.ok else "",
-                         error="" if result.ok else result.summary)
+        state.finish_run(
+            run_id,
+            ok=result.ok,
+            summary=result.summary if result.ok else "",
+            error="" if result.ok else result.summary,
+        )
         metrics.count(f"{self.name}_runs")
         if not result.ok:
             metrics.count(f"{self.name}_errors")
@@ -135,12 +152,25 @@ class Daemon:
         self._watcher: ReplyWatcher | None = None
         self.jobs: list[Job] = []
         if schedule.sync:
-            self.jobs.append(Job("sync", self.sync_once, interval=schedule.sync_interval,
-                                 max_backoff=schedule.max_backoff, runtime=runtime))
+            self.jobs.append(
+                Job(
+                    "sync",
+                    self.sync_once,
+                    interval=schedule.sync_interval,
+                    max_backoff=schedule.max_backoff,
+                    runtime=runtime,
+                )
+            )
         if schedule.replies:
-            self.jobs.append(Job("replies", self.replies_once,
-                                 interval=schedule.reply_interval,
-                                 max_backoff=schedule.max_backoff, runtime=runtime))
+            self.jobs.append(
+                Job(
+                    "replies",
+                    self.replies_once,
+                    interval=schedule.reply_interval,
+                    max_backoff=schedule.max_backoff,
+                    runtime=runtime,
+                )
+            )
 
     # --- the jobs ----------------------------------------------------------------------------
 
@@ -155,30 +185,39 @@ class Daemon:
         report = wiki.push(plan, workspace)
         for outcome in report.outcomes:
             if outcome.result in ("created", "updated", "adopted", "settings"):
-                log.info("sync: %s %s%s", outcome.result, outcome.page,
-                         f": {outcome.message}" if outcome.message else "")
+                log.info(
+                    "sync: %s %s%s",
+                    outcome.result,
+                    outcome.page,
+                    f": {outcome.message}" if outcome.message else "",
+                )
                 metrics.count("wiki_edits") if outcome.result in ("created", "updated") else None
             elif outcome.result == "error":
                 log.error("sync: %s: %s", outcome.page, outcome.message)
         sent = wiki.alert_moderators(plan)
         human = plan.of(Kind.DRIFT, Kind.CONFLICT)
         for action in human:
-            log.warning("sync: %s on %s: %s (moderators alerted once per revision)",
-                        action.kind.value, action.page, action.note)
-        summary = (f"{report.count('created')} created, {report.count('updated')} updated, "
-                   f"{len(plan.of(Kind.UNCHANGED))} unchanged, {len(human)} need a human"
-                   f"{f', {sent} alert(s) sent' if sent else ''}")
+            log.warning(
+                "sync: %s on %s: %s (moderators alerted once per revision)",
+                action.kind.value,
+                action.page,
+                action.note,
+            )
+        summary = (
+            f"{report.count('created')} created, {report.count('updated')} updated, "
+            f"{len(plan.of(Kind.UNCHANGED))} unchanged, {len(human)} need a human"
+            f"{f', {sent} alert(s) sent' if sent else ''}"
+        )
         log.info("sync: %s", summary)
-        return JobResult(ok=report.count("error") == 0, summary=summary,
-                         needs_human=bool(human))
+        return JobResult(ok=report.count("error") == 0, summary=summary, needs_human=bool(human))
 
     def replies_once(self) -> JobResult:
         if self._watcher is None:  # kept across runs: it caches the moderator list
-            self._watcher = ReplyWatcher(self.settings, self.runtime.gateway,
-                                         self.runtime.state, self.rules)
+            self._watcher = ReplyWatcher(
+                self.settings, self.runtime.gateway, self.runtime.state, self.rules
+            )
         report = self._watcher.scan()
-        for entry in report.replied:
-            metrics.count("replies")
+        metrics.count("replies", len(report.replied))
         summary = report.summary()
         log.info("replies: %s", summary)
         return JobResult(ok=True, summary=summary)
@@ -196,12 +235,21 @@ class Daemon:
         """Run the jobs on their schedules until SIGTERM/SIGINT; returns the exit code."""
         stop = stop or threading.Event()
         scheduler = BackgroundScheduler(
-            job_defaults={"coalesce": True, "max_instances": 1,
-                          "misfire_grace_time": int(self.settings.schedule.misfire_grace)},
+            job_defaults={
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": int(self.settings.schedule.misfire_grace),
+            },
         )
         for job in self.jobs:
-            scheduler.add_job(job.run, "interval", seconds=job.interval, id=job.name,
-                              name=job.name, next_run_time=_now_datetime())
+            scheduler.add_job(
+                job.run,
+                "interval",
+                seconds=job.interval,
+                id=job.name,
+                name=job.name,
+                next_run_time=_now_datetime(),
+            )
 
         def on_signal(signum: int, _frame: FrameType | None) -> None:
             log.info("received %s; finishing the current step", signal.Signals(signum).name)
@@ -209,8 +257,10 @@ class Daemon:
 
         previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
         scheduler.start()
-        log.info("daemon started: %s", ", ".join(
-            f"{j.name} every {j.interval:.0f}s" for j in self.jobs) or "no jobs enabled")
+        log.info(
+            "daemon started: %s",
+            ", ".join(f"{j.name} every {j.interval:.0f}s" for j in self.jobs) or "no jobs enabled",
+        )
         try:
             while not stop.wait(1.0):
                 self._record_next_runs(scheduler)
@@ -238,9 +288,9 @@ class Daemon:
 
 
 def _now_datetime():  # type: ignore[no-untyped-def]
-    from datetime import datetime, timezone  # noqa: PLC0415
+    from datetime import datetime  # noqa: PLC0415
 
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def run_daemon(settings: Settings, *, once: bool) -> int:

@@ -95,15 +95,18 @@ class State:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None,
-                                       timeout=10)
+            self._db = sqlite3.connect(
+                path, check_same_thread=False, isolation_level=None, timeout=10
+            )
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
         except sqlite3.DatabaseError as exc:
-            raise StateError(f"{path}: cannot open the state database: {exc}; restore it "
-                             "from a backup or move it away to start fresh") from None
+            raise StateError(
+                f"{path}: cannot open the state database: {exc}; restore it "
+                "from a backup or move it away to start fresh"
+            ) from None
         self._lock = threading.RLock()
 
     def close(self) -> None:
@@ -135,7 +138,9 @@ class State:
         rows = self._query("SELECT value FROM meta WHERE key = ?", (key,))
         return rows[0]["value"] if rows else None
 
-    def set_meta(self, key: str, value: str | None, *, db: sqlite3.Connection | None = None) -> None:
+    def set_meta(
+        self, key: str, value: str | None, *, db: sqlite3.Connection | None = None
+    ) -> None:
         if db is None:
             with self.transaction() as tx:
                 self.set_meta(key, value, db=tx)
@@ -143,8 +148,11 @@ class State:
         if value is None:
             db.execute("DELETE FROM meta WHERE key = ?", (key,))
         else:
-            db.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
-                       "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
 
     # --- pages -----------------------------------------------------------------------------
 
@@ -156,8 +164,9 @@ class State:
         rows = self._query("SELECT * FROM pages WHERE name = ?", (name,))
         return _page_record(rows[0]) if rows else None
 
-    def record_seen(self, db: sqlite3.Connection, name: str, *, revision: str,
-                    author: str | None) -> None:
+    def record_seen(
+        self, db: sqlite3.Connection, name: str, *, revision: str, author: str | None
+    ) -> None:
         db.execute(
             "INSERT INTO pages (name, seen_revision, seen_author) VALUES (?, ?, ?) "
             "ON CONFLICT(name) DO UPDATE SET seen_revision = excluded.seen_revision, "
@@ -165,8 +174,9 @@ class State:
             (name, revision, author),
         )
 
-    def record_synced(self, db: sqlite3.Connection, name: str, *, revision: str, content: str,
-                      author: str | None) -> None:
+    def record_synced(
+        self, db: sqlite3.Connection, name: str, *, revision: str, content: str, author: str | None
+    ) -> None:
         """The wiki's ``revision`` of ``name`` holds exactly ``content``, equal to local."""
         db.execute(
             "INSERT INTO pages (name, synced_revision, synced_hash, synced_content, synced_at, "
@@ -178,23 +188,29 @@ class State:
             (name, revision, content_hash(content), content, time.time(), revision, author),
         )
 
-    def record_settings(self, db: sqlite3.Connection, name: str, *, listed: bool,
-                        permlevel: int) -> None:
-        db.execute("UPDATE pages SET listed = ?, permlevel = ? WHERE name = ?",
-                   (int(listed), permlevel, name))
+    def record_settings(
+        self, db: sqlite3.Connection, name: str, *, listed: bool, permlevel: int
+    ) -> None:
+        db.execute(
+            "UPDATE pages SET listed = ?, permlevel = ? WHERE name = ?",
+            (int(listed), permlevel, name),
+        )
 
     # --- alerts ----------------------------------------------------------------------------
 
     def alert_sent(self, page: str, revision: str) -> bool:
-        return bool(self._query("SELECT 1 FROM alerts WHERE page = ? AND revision = ?",
-                                (page, revision)))
+        return bool(
+            self._query("SELECT 1 FROM alerts WHERE page = ? AND revision = ?", (page, revision))
+        )
 
     def record_alert(self, *, page: str, revision: str, kind: str, author: str | None) -> bool:
         """Record an alert; False when one was already recorded for this revision."""
         with self.transaction() as db:
             cursor = db.execute(
                 "INSERT OR IGNORE INTO alerts (page, revision, kind, author, sent_at) "
-                "VALUES (?, ?, ?, ?, ?)", (page, revision, kind, author, time.time()))
+                "VALUES (?, ?, ?, ?, ?)",
+                (page, revision, kind, author, time.time()),
+            )
             return cursor.rowcount == 1
 
     def forget_alert(self, *, page: str, revision: str) -> None:
@@ -214,14 +230,24 @@ class State:
         if not post_ids:
             return {}
         marks = ",".join("?" * len(post_ids))
-        rows = self._query(f"SELECT * FROM posts WHERE post_id IN ({marks})",  # noqa: S608
-                           tuple(post_ids))
+        rows = self._query(
+            f"SELECT * FROM posts WHERE post_id IN ({marks})",  # noqa: S608
+            tuple(post_ids),
+        )
         return {row["post_id"]: dict(row) for row in rows}
 
-    def record_post(self, *, post_id: str, status: str, reason: str | None = None,
-                    audience: str | None = None, score: float | None = None,
-                    title: str | None = None, author: str | None = None,
-                    comment_id: str | None = None) -> None:
+    def record_post(
+        self,
+        *,
+        post_id: str,
+        status: str,
+        reason: str | None = None,
+        audience: str | None = None,
+        score: float | None = None,
+        title: str | None = None,
+        author: str | None = None,
+        comment_id: str | None = None,
+    ) -> None:
         """Insert or update a post's decision; one transaction."""
         now = time.time()
         replied_at = now if status in ("intent", "replied", "dry_run") else None
@@ -234,8 +260,18 @@ class State:
                 "score = COALESCE(excluded.score, score), "
                 "comment_id = COALESCE(excluded.comment_id, comment_id), "
                 "replied_at = COALESCE(replied_at, excluded.replied_at)",
-                (post_id, status, reason, audience, score, (title or "")[:200], author,
-                 comment_id, now, replied_at),
+                (
+                    post_id,
+                    status,
+                    reason,
+                    audience,
+                    score,
+                    (title or "")[:200],
+                    author,
+                    comment_id,
+                    now,
+                    replied_at,
+                ),
             )
 
     def pending_intents(self) -> list[dict[str, Any]]:
@@ -245,20 +281,26 @@ class State:
     def replies_since(self, since: float) -> list[dict[str, Any]]:
         rows = self._query(
             "SELECT * FROM posts WHERE status IN ('intent', 'replied', 'dry_run') "
-            "AND replied_at >= ? ORDER BY replied_at DESC", (since,))
+            "AND replied_at >= ? ORDER BY replied_at DESC",
+            (since,),
+        )
         return [dict(r) for r in rows]
 
     def replies_count_since(self, since: float) -> int:
-        rows = self._query("SELECT COUNT(*) FROM posts WHERE status IN ('intent', 'replied') "
-                           "AND replied_at >= ?", (since,))
+        rows = self._query(
+            "SELECT COUNT(*) FROM posts WHERE status IN ('intent', 'replied') AND replied_at >= ?",
+            (since,),
+        )
         return int(rows[0][0])
 
     # --- opt-out -----------------------------------------------------------------------------
 
     def add_optout(self, user: str) -> bool:
         with self.transaction() as db:
-            cursor = db.execute("INSERT OR IGNORE INTO optout (user, added_at) VALUES (?, ?)",
-                                (user.lower(), time.time()))
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO optout (user, added_at) VALUES (?, ?)",
+                (user.lower(), time.time()),
+            )
             return cursor.rowcount == 1
 
     def optouts(self) -> set[str]:
@@ -268,15 +310,18 @@ class State:
 
     def start_run(self, job: str) -> int:
         with self.transaction() as db:
-            cursor = db.execute("INSERT INTO runs (job, started_at) VALUES (?, ?)",
-                                (job, time.time()))
+            cursor = db.execute(
+                "INSERT INTO runs (job, started_at) VALUES (?, ?)", (job, time.time())
+            )
             db.execute("DELETE FROM runs WHERE id <= ?", (int(cursor.lastrowid or 0) - RUNS_KEPT,))
             return int(cursor.lastrowid or 0)
 
     def finish_run(self, run_id: int, *, ok: bool, summary: str = "", error: str = "") -> None:
         with self.transaction() as db:
-            db.execute("UPDATE runs SET finished_at = ?, ok = ?, summary = ?, error = ? "
-                       "WHERE id = ?", (time.time(), int(ok), summary, error or None, run_id))
+            db.execute(
+                "UPDATE runs SET finished_at = ?, ok = ?, summary = ?, error = ? WHERE id = ?",
+                (time.time(), int(ok), summary, error or None, run_id),
+            )
 
     def recent_runs(self, limit: int = 20) -> list[dict[str, Any]]:
         rows = self._query("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))

@@ -24,8 +24,9 @@ def collect_status(settings: Settings, state: State) -> dict[str, Any]:
         if name not in local and record.synced_revision is None:
             continue
         local_changed = name in local and content_hash(local[name]) != record.synced_hash
-        wiki_changed = (record.seen_revision is not None
-                        and record.seen_revision != record.synced_revision)
+        wiki_changed = (
+            record.seen_revision is not None and record.seen_revision != record.synced_revision
+        )
         if wiki_changed and local_changed:
             pending = "conflict"
         elif wiki_changed:
@@ -34,17 +35,27 @@ def collect_status(settings: Settings, state: State) -> dict[str, Any]:
             pending = "local changes to push"
         else:
             pending = None
-        pages.append({
-            "page": name,
-            "synced_revision": record.synced_revision,
-            "synced_at": record.synced_at,
-            "wiki_revision": record.seen_revision,
-            "wiki_edited_by": record.seen_author if wiki_changed else None,
-            "pending": pending,
-        })
+        pages.append(
+            {
+                "page": name,
+                "synced_revision": record.synced_revision,
+                "synced_at": record.synced_at,
+                "wiki_revision": record.seen_revision,
+                "wiki_edited_by": record.seen_author if wiki_changed else None,
+                "pending": pending,
+            }
+        )
     for name in sorted(set(local) - {p["page"] for p in pages}):
-        pages.append({"page": name, "synced_revision": None, "synced_at": None,
-                      "wiki_revision": None, "wiki_edited_by": None, "pending": "never synced"})
+        pages.append(
+            {
+                "page": name,
+                "synced_revision": None,
+                "synced_at": None,
+                "wiki_revision": None,
+                "wiki_edited_by": None,
+                "pending": "never synced",
+            }
+        )
     now = time.time()
     replies = state.replies_since(now - 86400)
     owner = lock_owner(settings.state_db.with_suffix(".lock"))
@@ -63,8 +74,11 @@ def collect_status(settings: Settings, state: State) -> dict[str, Any]:
         "local_error": local_error,
         "alerts": state.alerts()[:20],
         "replies_24h": [
-            {k: r[k] for k in ("post_id", "status", "audience", "comment_id", "title",
-                               "replied_at")} for r in replies
+            {
+                k: r[k]
+                for k in ("post_id", "status", "audience", "comment_id", "title", "replied_at")
+            }
+            for r in replies
         ],
         "errors": [
             {k: r[k] for k in ("job", "started_at", "error")} for r in state.recent_errors()

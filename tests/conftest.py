@@ -58,11 +58,16 @@ def write_config(tmp_path: Path, port: int, **overrides: object) -> Path:
         "request_timeout": 2,
         "state_db": str(tmp_path / "state" / "state.db"),
         "wiki_pages_dir": str(pages),
-        "sandbox": {"host": "127.0.0.1", "port": port,
-                    "state_file": str(tmp_path / "sandbox" / "state.json")},
+        "sandbox": {
+            "host": "127.0.0.1",
+            "port": port,
+            "state_file": str(tmp_path / "sandbox" / "state.json"),
+        },
         "schedule": {"sync_interval": 1, "reply_interval": 1, "max_backoff": 4},
-        "replies": {"rules_file": str(REPO / "config" / "replies.yaml"),
-                    "excluded_flairs": ["Project"]},
+        "replies": {
+            "rules_file": str(REPO / "config" / "replies.yaml"),
+            "excluded_flairs": ["Project"],
+        },
     }
     for key, value in overrides.items():
         if isinstance(value, dict) and isinstance(config.get(key), dict):
@@ -86,8 +91,7 @@ def settings(config_path: Path) -> Settings:
 
 
 @pytest.fixture
-def wikibot(config_path: Path, capsys: pytest.CaptureFixture[str],
-            monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def wikibot(config_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """Run the real CLI entry point in-process: ``wikibot("plan", "--json")``."""
     from bot.cli import main
 
@@ -113,9 +117,13 @@ def wikibot_process(config: Path, *args: str, **kwargs: object) -> subprocess.Po
     """Start ``wikibot`` as a real subprocess (for daemon, signal and crash tests)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WIKIBOT_", "REDDIT_"))}
     env.update(kwargs.pop("env", {}) or {})  # type: ignore[arg-type]
-    return subprocess.Popen(  # noqa: S603
+    return subprocess.Popen(
         [sys.executable, "-m", "bot", "--config", str(config), *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=REPO,
         **kwargs,  # type: ignore[arg-type]
     )
 

@@ -14,43 +14,78 @@ REPO = Path(__file__).resolve().parent.parent
 RULES = load_rules(REPO / "config" / "replies.yaml")
 
 
-@pytest.mark.parametrize(("title", "body", "audience"), [
-    ("I'm 16, how do I get into machine learning?", "I like maths. Where should I start?",
-     "highschool"),
-    ("Backend developer looking to switch careers into ML engineering",
-     "I've been a Java developer for 6 years. What should I learn? Any roadmap?", "engineers"),
-    ("Do I need a PhD to get into ML research?",
-     "I'm finishing my undergrad in maths and want to become a researcher. Where do I start?",
-     "researchers"),
-    ("Where do I start with machine learning?",
-     "Complete beginner here, no background in the field. Any roadmap?", "index"),
-    ("How to get started with ML as a hobby?",
-     "I just want to build cool stuff on weekends, side projects for fun. Where to start?",
-     "hackers"),
-])
-def test_getting_started_questions_are_recognised_and_routed(title: str, body: str,
-                                                             audience: str) -> None:
+@pytest.mark.parametrize(
+    ("title", "body", "audience"),
+    [
+        (
+            "I'm 16, how do I get into machine learning?",
+            "I like maths. Where should I start?",
+            "highschool",
+        ),
+        (
+            "Backend developer looking to switch careers into ML engineering",
+            "I've been a Java developer for 6 years. What should I learn? Any roadmap?",
+            "engineers",
+        ),
+        (
+            "Do I need a PhD to get into ML research?",
+            "I'm finishing my undergrad in maths and want to become a researcher. "
+            "Where do I start?",
+            "researchers",
+        ),
+        (
+            "Where do I start with machine learning?",
+            "Complete beginner here, no background in the field. Any roadmap?",
+            "index",
+        ),
+        (
+            "How to get started with ML as a hobby?",
+            "I just want to build cool stuff on weekends, side projects for fun. Where to start?",
+            "hackers",
+        ),
+    ],
+)
+def test_getting_started_questions_are_recognised_and_routed(
+    title: str, body: str, audience: str
+) -> None:
     decision = classify(title=title, body=body, rules=RULES)
     assert decision.is_getting_started, decision.reasons
     assert decision.audience == audience, decision.audience_scores
 
 
-@pytest.mark.parametrize(("title", "body", "flair"), [
-    ("Loss becomes NaN after a few epochs with Adam in PyTorch",
-     "My training loss explodes to NaN after epoch 3. What else can cause this?", None),
-    ("I built a bird-song classifier with a Raspberry Pi [project]",
-     "Sharing my weekend project. Feedback welcome!", "Project"),
-    ("[N] New state of the art on ImageNet",
-     "The paper is on arxiv, what do you think?", None),
-    ("Which GPU should I buy to get into deep learning?",
-     "RTX 4070 or a MacBook? Budget is limited.", None),
-    ("Free course: learn machine learning from scratch, use my coupon",
-     "Enroll today in my course, where to start is covered!", None),
-    ("Senior data scientist: how do I negotiate salary?",
-     "I'm a senior data scientist with 6 years of experience in ML. Any tips?", None),
-    ("Weekly entering and transitioning thread", "Ask your questions here.", None),
-    ("What's the weather like?", "Is it going to rain tomorrow?", None),
-])
+@pytest.mark.parametrize(
+    ("title", "body", "flair"),
+    [
+        (
+            "Loss becomes NaN after a few epochs with Adam in PyTorch",
+            "My training loss explodes to NaN after epoch 3. What else can cause this?",
+            None,
+        ),
+        (
+            "I built a bird-song classifier with a Raspberry Pi [project]",
+            "Sharing my weekend project. Feedback welcome!",
+            "Project",
+        ),
+        ("[N] New state of the art on ImageNet", "The paper is on arxiv, what do you think?", None),
+        (
+            "Which GPU should I buy to get into deep learning?",
+            "RTX 4070 or a MacBook? Budget is limited.",
+            None,
+        ),
+        (
+            "Free course: learn machine learning from scratch, use my coupon",
+            "Enroll today in my course, where to start is covered!",
+            None,
+        ),
+        (
+            "Senior data scientist: how do I negotiate salary?",
+            "I'm a senior data scientist with 6 years of experience in ML. Any tips?",
+            None,
+        ),
+        ("Weekly entering and transitioning thread", "Ask your questions here.", None),
+        ("What's the weather like?", "Is it going to rain tomorrow?", None),
+    ],
+)
 def test_other_posts_get_no_reply(title: str, body: str, flair: str | None) -> None:
     decision = classify(title=title, body=body, flair=flair, rules=RULES)
     assert not decision.is_getting_started, decision.reasons
@@ -63,13 +98,12 @@ def test_decision_explains_itself() -> None:
     assert decision.to_dict()["score"] == round(decision.score, 2)
 
 
-@pytest.mark.parametrize("audience", ["index", "highschool", "engineers", "researchers",
-                                      "hackers"])
+@pytest.mark.parametrize("audience", ["index", "highschool", "engineers", "researchers", "hackers"])
 def test_reply_links_the_guide_and_introduction_and_says_it_is_a_bot(audience: str) -> None:
     text = render_reply(audience, rules=RULES, subreddit="learnmachinelearning")
     assert f"https://www.reddit.com/r/learnmachinelearning/wiki/{audience}" in text
     assert "https://www.reddit.com/r/learnmachinelearning/wiki/index" in text
-    assert "bot" in text and "opt" not in text.lower() or "stop my replies" in text
+    assert ("bot" in text and "opt" not in text.lower()) or "stop my replies" in text
     assert "message/compose" in text and len(text) <= MAX_REPLY_CHARS
 
 
@@ -86,13 +120,16 @@ def base_rules() -> dict:  # type: ignore[type-arg]
     return yaml.safe_load((REPO / "config" / "replies.yaml").read_text())
 
 
-@pytest.mark.parametrize(("change", "expected"), [
-    (lambda d: d.update(threshold="high"), "threshold: expected a number"),
-    (lambda d: d["intent"].append({"pattern": "(", "weight": 1}), "invalid regular expression"),
-    (lambda d: d["templates"].pop("hackers"), "templates.hackers: missing"),
-    (lambda d: d["audiences"].update(pirates=[{"pattern": "x"}]), "audiences.pirates: unknown"),
-    (lambda d: d.update(colour=1), "colour: unknown key"),
-])
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda d: d.update(threshold="high"), "threshold: expected a number"),
+        (lambda d: d["intent"].append({"pattern": "(", "weight": 1}), "invalid regular expression"),
+        (lambda d: d["templates"].pop("hackers"), "templates.hackers: missing"),
+        (lambda d: d["audiences"].update(pirates=[{"pattern": "x"}]), "audiences.pirates: unknown"),
+        (lambda d: d.update(colour=1), "colour: unknown key"),
+    ],
+)
 def test_bad_rules_are_config_errors(change, expected: str) -> None:  # type: ignore[no-untyped-def]
     data = base_rules()
     change(data)

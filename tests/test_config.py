@@ -32,22 +32,26 @@ def test_shipped_config_targets_the_sandbox() -> None:
 
 def test_environment_overrides_yaml(tmp_path: Path) -> None:
     path = write(tmp_path, "sandbox:\n  port: 8000\n")
-    settings = load_settings(path, environ={"WIKIBOT_SANDBOX_PORT": "9001",
-                                            "WIKIBOT_SUBREDDIT": "learnpython"})
+    settings = load_settings(
+        path, environ={"WIKIBOT_SANDBOX_PORT": "9001", "WIKIBOT_SUBREDDIT": "learnpython"}
+    )
     assert settings.sandbox.port == 9001
     assert settings.subreddit == "learnpython"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("target: [oops\n", "YAML syntax error"),
-    ("colour: blue\n", "colour: unknown key"),
-    ("schedule:\n  sync_interval: soon\n", "sync_interval: expected a duration"),
-    ("sandbox:\n  port: 99999\n", "port: expected a port number"),
-    ("target: mars\n", "target: expected 'sandbox' or 'reddit'"),
-    ("sandbox:\n  host: 0.0.0.0\n", "host: expected a loopback address"),
-    ("replies:\n  max_per_hour: many\n", "max_per_hour: expected a whole number"),
-    ("- a\n- list\n", "expected a mapping"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("target: [oops\n", "YAML syntax error"),
+        ("colour: blue\n", "colour: unknown key"),
+        ("schedule:\n  sync_interval: soon\n", "sync_interval: expected a duration"),
+        ("sandbox:\n  port: 99999\n", "port: expected a port number"),
+        ("target: mars\n", "target: expected 'sandbox' or 'reddit'"),
+        ("sandbox:\n  host: 0.0.0.0\n", "host: expected a loopback address"),
+        ("replies:\n  max_per_hour: many\n", "max_per_hour: expected a whole number"),
+        ("- a\n- list\n", "expected a mapping"),
+    ],
+)
 def test_bad_config_names_file_and_key(tmp_path: Path, text: str, expected: str) -> None:
     path = write(tmp_path, text)
     with pytest.raises(ConfigError) as error:
@@ -67,8 +71,12 @@ def test_reddit_target_needs_credentials_from_environment(tmp_path: Path) -> Non
     path = write(tmp_path, "target: reddit\n")
     with pytest.raises(ConfigError, match="REDDIT_CLIENT_ID"):
         load_settings(path, environ={})
-    env = {"REDDIT_CLIENT_ID": "id", "REDDIT_CLIENT_SECRET": "s3cret-value",
-           "REDDIT_USERNAME": "bot", "REDDIT_PASSWORD": "pa55word-value"}
+    env = {
+        "REDDIT_CLIENT_ID": "id",
+        "REDDIT_CLIENT_SECRET": "s3cret-value",
+        "REDDIT_USERNAME": "bot",
+        "REDDIT_PASSWORD": "pa55word-value",
+    }
     settings = load_settings(path, environ=env)
     assert settings.credentials is not None
     assert settings.credentials.username == "bot"

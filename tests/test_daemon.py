@@ -31,20 +31,27 @@ def stop(process: subprocess.Popen[str], timeout: float = 10.0) -> tuple[int, st
     return process.returncode, err
 
 
-def test_run_publishes_answers_and_stops_cleanly_on_sigterm(config_path: Path, settings,  # type: ignore[no-untyped-def]
-                                                            client: SandboxClient) -> None:
+def test_run_publishes_answers_and_stops_cleanly_on_sigterm(
+    config_path: Path,
+    settings,  # type: ignore[no-untyped-def]
+    client: SandboxClient,
+) -> None:
     daemon = wikibot_process(config_path, "run")
     try:
-        assert wait_for(lambda: published(client) == GUIDES and len(bot_replies(client)) == 2,
-                        timeout=30)
+        assert wait_for(
+            lambda: published(client) == GUIDES and len(bot_replies(client)) == 2, timeout=30
+        )
         second = wikibot_process(config_path, "run")
         _, second_err = second.communicate(timeout=30)
         assert second.returncode == 1
         assert f"another wikibot daemon (pid {daemon.pid})" in second_err
-        fullname = client.post(title="How do I get into machine learning as a beginner?",
-                               body="Where should I start? Any roadmap?")
-        assert wait_for(lambda: any(c["link_id"] == fullname for c in bot_replies(client)),
-                        timeout=20)
+        fullname = client.post(
+            title="How do I get into machine learning as a beginner?",
+            body="Where should I start? Any roadmap?",
+        )
+        assert wait_for(
+            lambda: any(c["link_id"] == fullname for c in bot_replies(client)), timeout=20
+        )
     finally:
         code, err = stop(daemon)
     assert code == 0, err
@@ -57,15 +64,17 @@ def test_run_publishes_answers_and_stops_cleanly_on_sigterm(config_path: Path, s
 
 
 def test_daemon_survives_5xx_and_timeouts_with_backoff_then_catches_up(
-        config_path: Path, client: SandboxClient) -> None:
+    config_path: Path, client: SandboxClient
+) -> None:
     daemon = wikibot_process(config_path, "run", "-v")
     try:
         client.add_fault("503", path="", count=15)
         client.add_fault("timeout", path="/new", delay=2.5, count=2)
         time.sleep(6)
         assert daemon.poll() is None, "the daemon died"
-        assert wait_for(lambda: published(client) == GUIDES and len(bot_replies(client)) == 2,
-                        timeout=60)
+        assert wait_for(
+            lambda: published(client) == GUIDES and len(bot_replies(client)) == 2, timeout=60
+        )
     finally:
         code, err = stop(daemon)
     assert code == 0
@@ -74,8 +83,11 @@ def test_daemon_survives_5xx_and_timeouts_with_backoff_then_catches_up(
     assert "Traceback" not in err
 
 
-def test_conflict_reaches_moderators_exactly_once(config_path: Path, client: SandboxClient,  # type: ignore[no-untyped-def]
-                                                  settings) -> None:
+def test_conflict_reaches_moderators_exactly_once(
+    config_path: Path,
+    client: SandboxClient,  # type: ignore[no-untyped-def]
+    settings,
+) -> None:
     assert wikibot_process(config_path, "run", "--once").wait(timeout=60) == 0
     page = settings.wiki_pages_dir / "engineers.md"
     page.write_text(page.read_text().replace("hard-won", "hard-earned"))
@@ -84,21 +96,26 @@ def test_conflict_reaches_moderators_exactly_once(config_path: Path, client: San
     try:
         time.sleep(6)  # several sync cycles at 1s
     finally:
-        code, err = stop(daemon)
+        code, _ = stop(daemon)
     assert code == 0
     mail = client.state()["modmail"]
     assert len(mail) == 1, mail
     assert "engineers" in mail[0]["subject"] and "alice_mod" in mail[0]["text"]
     assert "wikibot push --force engineers" in mail[0]["text"]
-    assert client.state()["wiki"]["engineers"]["revisions"][-1]["content"] == \
-        "A human rewrote this page.\n"
+    assert (
+        client.state()["wiki"]["engineers"]["revisions"][-1]["content"]
+        == "A human rewrote this page.\n"
+    )
     once = wikibot_process(config_path, "run", "--once")
     assert once.wait(timeout=60) == 3  # done, but a page needs a human
     assert len(client.state()["modmail"]) == 1
 
 
-def test_status_json_reports_pages_conflicts_replies_and_errors(config_path: Path, wikibot,  # type: ignore[no-untyped-def]
-                                                               client: SandboxClient) -> None:
+def test_status_json_reports_pages_conflicts_replies_and_errors(
+    config_path: Path,
+    wikibot,  # type: ignore[no-untyped-def]
+    client: SandboxClient,
+) -> None:
     assert wikibot_process(config_path, "run", "--once").wait(timeout=60) == 0
     client.edit_wiki(page="index", content="edited by a human\n")
     client.add_fault("503", path="/new", count=3)
@@ -120,8 +137,12 @@ def test_bad_credentials_stop_only_the_affected_job(tmp_path: Path, sandbox) -> 
     from conftest import write_config
 
     config = write_config(tmp_path, sandbox.port)
-    env = {"REDDIT_CLIENT_ID": "sandbox", "REDDIT_CLIENT_SECRET": "sandbox",
-           "REDDIT_USERNAME": "wikibot", "REDDIT_PASSWORD": "wrong-password-123"}
+    env = {
+        "REDDIT_CLIENT_ID": "sandbox",
+        "REDDIT_CLIENT_SECRET": "sandbox",
+        "REDDIT_USERNAME": "wikibot",
+        "REDDIT_PASSWORD": "wrong-password-123",
+    }
     process = wikibot_process(config, "run", "--once", env=env)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 1

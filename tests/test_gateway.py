@@ -77,11 +77,18 @@ def test_reads_keep_prawcore_retries(gateway: Gateway, client: SandboxClient) ->
         gateway.new_posts()
 
 
-@pytest.mark.parametrize(("kind", "error"), [
-    ("403", Forbidden), ("429", RateLimited), ("500", Unavailable), ("504", Unavailable),
-])
-def test_status_faults_map_to_errors(gateway: Gateway, client: SandboxClient, kind: str,
-                                     error: type[Exception]) -> None:
+@pytest.mark.parametrize(
+    ("kind", "error"),
+    [
+        ("403", Forbidden),
+        ("429", RateLimited),
+        ("500", Unavailable),
+        ("504", Unavailable),
+    ],
+)
+def test_status_faults_map_to_errors(
+    gateway: Gateway, client: SandboxClient, kind: str, error: type[Exception]
+) -> None:
     client.add_fault(kind, path="/wiki/revisions", count=3)
     with pytest.raises(error):
         gateway.revisions()

@@ -10,9 +10,20 @@ from bot.wiki.check import check_pages
 from bot.wiki.sync import load_workspace
 
 REPO = Path(__file__).resolve().parent.parent
-SEED_DEFECTS = ["probelm", "Your still", "committment", "whether your heading",
-                "If your happy", "in congress with", "Com. sci. Distributed",
-                "somewhere.com", "(((", "<---LINKS", "((IBM))", "a *still*"]
+SEED_DEFECTS = [
+    "probelm",
+    "Your still",
+    "committment",
+    "whether your heading",
+    "If your happy",
+    "in congress with",
+    "Com. sci. Distributed",
+    "somewhere.com",
+    "(((",
+    "<---LINKS",
+    "((IBM))",
+    "a *still*",
+]
 
 
 def published() -> dict[str, str]:
@@ -48,9 +59,13 @@ def test_links_between_guides_resolve() -> None:
 def test_faithful_to_the_seed() -> None:
     seed = next((REPO.parent / "shared" / "seed").glob("*.txt"), None)
     text = published()
-    for phrase in ("everyone and their nana", "Pokémon and Call of Duty",
-                   "A Super Harsh Guide to Machine Learning", "78% of the Google Brain team",
-                   "erikbern/deep-pink"):
+    for phrase in (
+        "everyone and their nana",
+        "Pokémon and Call of Duty",
+        "A Super Harsh Guide to Machine Learning",
+        "78% of the Google Brain team",
+        "erikbern/deep-pink",
+    ):
         assert any(phrase in page for page in text.values()), phrase
         if seed is not None:
             assert phrase in seed.read_text()

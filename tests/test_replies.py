@@ -12,13 +12,18 @@ import pytest
 from bot.sandbox.client import SandboxClient
 from conftest import SHARED, api_calls, wait_for, wikibot_process, write_config
 
-GETTING_STARTED = ("I'm 16, how do I get into machine learning?",
-                   "I love maths and programming. Where should I start?")
+GETTING_STARTED = (
+    "I'm 16, how do I get into machine learning?",
+    "I love maths and programming. Where should I start?",
+)
 
 
 def bot_comments(client: SandboxClient, fullname: str | None = None) -> list[dict]:  # type: ignore[type-arg]
-    return [c for c in client.state()["comments"]
-            if c["author"] == "wikibot" and (fullname is None or c["link_id"] == fullname)]
+    return [
+        c
+        for c in client.state()["comments"]
+        if c["author"] == "wikibot" and (fullname is None or c["link_id"] == fullname)
+    ]
 
 
 @pytest.fixture
@@ -48,35 +53,65 @@ def test_seeded_posts_are_answered_precisely(wikibot, client: SandboxClient) -> 
     result = json.loads(wikibot("replies", "scan", "--json").out)
     answered = {entry["audience"] for entry in result["replied"]}
     assert answered == {"highschool", "engineers"}
-    assert result["skipped"] == {"excluded flair": 1, "moderator post": 1,
-                                 "not a getting-started question": 1}
+    assert result["skipped"] == {
+        "excluded flair": 1,
+        "moderator post": 1,
+        "not a getting-started question": 1,
+    }
 
 
-@pytest.mark.parametrize(("title", "body", "author", "flair"), [
-    ("Loss becomes NaN after a few epochs", "My PyTorch loss explodes. Error after epoch 3?",
-     "gpu_gary", None),
-    ("I made a GAN that draws cats, check it out!", "Feedback welcome. Where to start with GANs?",
-     "weekend_tinkerer", None),
-    ("How do I get into machine learning? [mod FAQ test]", "Where do I start?", "alice_mod",
-     None),
-    ("How do I get into machine learning?", "Where do I start? Roadmap?", "curious_student",
-     "Project"),
-])
-def test_no_reply_to_other_posts(wikibot, quiet_sub: SandboxClient, title: str, body: str,  # type: ignore[no-untyped-def]
-                                 author: str, flair: str | None) -> None:
-    quiet_sub.post(title=title, body=body, author=author, flair=flair)
+@pytest.mark.parametrize(
+    ("title", "body", "author", "flair"),
+    [
+        (
+            "Loss becomes NaN after a few epochs",
+            "My PyTorch loss explodes. Error after epoch 3?",
+            "gpu_gary",
+            None,
+        ),
+        (
+            "I made a GAN that draws cats, check it out!",
+            "Feedback welcome. Where to start with GANs?",
+            "weekend_tinkerer",
+            None,
+        ),
+        (
+            "How do I get into machine learning? [mod FAQ test]",
+            "Where do I start?",
+            "alice_mod",
+            None,
+        ),
+        (
+            "How do I get into machine learning?",
+            "Where do I start? Roadmap?",
+            "curious_student",
+            "Project",
+        ),
+    ],
+)
+def test_no_reply_to_other_posts(  # type: ignore[no-untyped-def]
+    wikibot,
+    quiet_sub: SandboxClient,
+    *,
+    title: str,
+    body: str,
+    author: str,
+    flair: str | None,
+) -> None:
+    fullname = quiet_sub.post(title=title, body=body, author=author, flair=flair)
     assert wikibot("replies", "scan").code == 0
-    assert bot_comments(quiet_sub) == [c for c in bot_comments(quiet_sub)
-                                       if c["link_id"] not in {f"t3_{p['id']}" for p in
-                                                               quiet_sub.state()["posts"]
-                                                               if p["title"] == title}]
+    assert bot_comments(quiet_sub, fullname) == []
 
 
 def test_locked_old_and_opted_out_posts_get_no_reply(wikibot, quiet_sub: SandboxClient) -> None:  # type: ignore[no-untyped-def]
     before = len(bot_comments(quiet_sub))
     quiet_sub.post(title=GETTING_STARTED[0], body=GETTING_STARTED[1], locked=True)
-    quiet_sub.post(title=GETTING_STARTED[0], body=GETTING_STARTED[1], author="phd_hopeful",
-                   created_utc=1_000_000.0)
+    quiet_sub.post(
+        title=GETTING_STARTED[0],
+        body=GETTING_STARTED[1],
+        author="phd_hopeful",
+        created_utc=1_000_000.0,
+    )
     assert wikibot("replies", "optout", "u/backend_ben").code == 0
     quiet_sub.post(title=GETTING_STARTED[0], body=GETTING_STARTED[1], author="backend_ben")
     result = json.loads(wikibot("replies", "scan", "--json").out)
@@ -101,7 +136,8 @@ def test_hourly_cap(tmp_path: Path, sandbox, wikibot) -> None:  # type: ignore[n
 
 
 def test_reply_that_failed_with_503_but_was_applied_is_not_repeated(
-        wikibot, quiet_sub: SandboxClient) -> None:  # type: ignore[no-untyped-def]
+    wikibot, quiet_sub: SandboxClient
+) -> None:  # type: ignore[no-untyped-def]
     fullname = quiet_sub.post(title=GETTING_STARTED[0], body=GETTING_STARTED[1])
     quiet_sub.add_fault("apply_503", path="/api/comment", count=3)
     assert wikibot("replies", "scan").code == 0
@@ -123,8 +159,11 @@ def test_ratelimit_waits_and_replies_once_later(wikibot, quiet_sub: SandboxClien
     assert len(bot_comments(quiet_sub, fullname)) == 1
 
 
-def test_lost_state_does_not_cause_a_second_reply(wikibot, client: SandboxClient,  # type: ignore[no-untyped-def]
-                                                  settings) -> None:
+def test_lost_state_does_not_cause_a_second_reply(
+    wikibot,
+    client: SandboxClient,  # type: ignore[no-untyped-def]
+    settings,
+) -> None:
     assert "2 replied" in wikibot("replies", "scan").out
     settings.state_db.unlink()
     for suffix in ("-wal", "-shm"):
@@ -135,20 +174,21 @@ def test_lost_state_does_not_cause_a_second_reply(wikibot, client: SandboxClient
 
 
 def test_crash_between_intent_and_confirmation_ends_with_one_reply(
-        config_path: Path, settings, client: SandboxClient, wikibot) -> None:  # type: ignore[no-untyped-def]
+    config_path: Path, settings, client: SandboxClient, wikibot
+) -> None:  # type: ignore[no-untyped-def]
     assert wikibot("replies", "scan").code == 0
     fullname = client.post(title=GETTING_STARTED[0], body=GETTING_STARTED[1])
     # The sandbox applies the comment, then holds the answer back; we kill the bot while
     # it waits: the intent is recorded, the comment exists, the confirmation never came.
     client.add_fault("apply_timeout", path="/api/comment", delay=30)
-    process = wikibot_process(config_path, "replies", "scan",
-                              env={"WIKIBOT_REQUEST_TIMEOUT": "60"})
+    process = wikibot_process(config_path, "replies", "scan", env={"WIKIBOT_REQUEST_TIMEOUT": "60"})
     assert wait_for(lambda: len(bot_comments(client, fullname)) == 1, timeout=20)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
     with sqlite3.connect(settings.state_db) as db:
-        status = db.execute("SELECT status FROM posts WHERE post_id = ?",
-                            (fullname[3:],)).fetchone()
+        status = db.execute(
+            "SELECT status FROM posts WHERE post_id = ?", (fullname[3:],)
+        ).fetchone()
     assert status == ("intent",)
     client.clear_faults()
     restarted = wikibot("replies", "scan")
@@ -166,8 +206,9 @@ def test_replies_test_command_explains(wikibot) -> None:  # type: ignore[no-unty
 
 @pytest.mark.skipif(not (SHARED / "eval" / "dev.jsonl").exists(), reason="no shared dev set")
 def test_eval_on_dev_set_beats_keyword_baseline(wikibot) -> None:  # type: ignore[no-untyped-def]
-    result = json.loads(wikibot("replies", "eval", str(SHARED / "eval" / "dev.jsonl"),
-                                "--json").out)
+    result = json.loads(
+        wikibot("replies", "eval", str(SHARED / "eval" / "dev.jsonl"), "--json").out
+    )
     for key in ("precision", "recall", "f05", "routing_accuracy", "n"):
         assert key in result and key in result["baseline"]
     assert result["f05"] > result["baseline"]["f05"]

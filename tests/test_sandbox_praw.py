@@ -16,9 +16,16 @@ SUB = "learnmachinelearning"
 
 
 def plain_praw(url: str, username: str = "wikibot") -> praw.Reddit:
-    return praw.Reddit(client_id="sandbox", client_secret="sandbox", username=username,
-                       password="sandbox", user_agent="plain praw test by u/wikibot",
-                       oauth_url=url, reddit_url=url, check_for_updates=False)
+    return praw.Reddit(
+        client_id="sandbox",
+        client_secret="sandbox",
+        username=username,
+        password="sandbox",
+        user_agent="plain praw test by u/wikibot",
+        oauth_url=url,
+        reddit_url=url,
+        check_for_updates=False,
+    )
 
 
 def test_wiki_read_edit_and_stale_previous_conflict(sandbox: SandboxServer) -> None:
@@ -43,7 +50,7 @@ def test_new_listing_and_reply_shows_in_comments(sandbox: SandboxServer) -> None
     assert posts[0].created_utc >= posts[-1].created_utc
     comment = posts[-1].reply(body="Welcome! See the wiki.")
     bodies = [(c.author.name, c.body) for c in reddit.submission(posts[-1].id).comments.list()]
-    assert ("wikibot", "Welcome! See the wiki.") == bodies[0]
+    assert bodies[0] == ("wikibot", "Welcome! See the wiki.")
     assert comment.id
 
 
@@ -74,8 +81,12 @@ def test_expired_token_is_refreshed_transparently(sandbox: SandboxServer) -> Non
 
 def test_rate_limit_headers_and_429(tmp_path) -> None:  # type: ignore[no-untyped-def]
     with SandboxServer(state_file=None, port=0, rate_limit=3) as server:
-        token = requests.post(f"{server.url}/api/v1/access_token", auth=("sandbox", "sandbox"),
-                              data={"grant_type": "client_credentials"}, timeout=5).json()
+        token = requests.post(
+            f"{server.url}/api/v1/access_token",
+            auth=("sandbox", "sandbox"),
+            data={"grant_type": "client_credentials"},
+            timeout=5,
+        ).json()
         headers = {"Authorization": f"bearer {token['access_token']}"}
         seen = []
         for _ in range(4):
@@ -87,12 +98,23 @@ def test_rate_limit_headers_and_429(tmp_path) -> None:  # type: ignore[no-untype
 
 
 def test_bad_client_credentials_and_password(sandbox: SandboxServer) -> None:
-    response = requests.post(f"{sandbox.url}/api/v1/access_token", auth=("sandbox", "wrong"),
-                             data={"grant_type": "client_credentials"}, timeout=5)
+    response = requests.post(
+        f"{sandbox.url}/api/v1/access_token",
+        auth=("sandbox", "wrong"),
+        data={"grant_type": "client_credentials"},
+        timeout=5,
+    )
     assert response.status_code == 401
-    reddit = praw.Reddit(client_id="sandbox", client_secret="sandbox", username="wikibot",
-                         password="wrong", user_agent="plain praw test by u/wikibot",
-                         oauth_url=sandbox.url, reddit_url=sandbox.url, check_for_updates=False)
+    reddit = praw.Reddit(
+        client_id="sandbox",
+        client_secret="sandbox",
+        username="wikibot",
+        password="wrong",
+        user_agent="plain praw test by u/wikibot",
+        oauth_url=sandbox.url,
+        reddit_url=sandbox.url,
+        check_for_updates=False,
+    )
     with pytest.raises(prawcore.OAuthException):
         reddit.user.me()
 
@@ -119,6 +141,6 @@ def test_request_log_never_holds_secrets(sandbox: SandboxServer) -> None:
     reddit = plain_praw(sandbox.url)
     reddit.user.me()
     time.sleep(0.05)
-    raw = (sandbox.app.log.path.read_text() if sandbox.app.log.path else "")
+    raw = sandbox.app.log.path.read_text() if sandbox.app.log.path else ""
     token = next(iter(sandbox.app.tokens))
     assert raw and token not in raw and "password" not in raw

@@ -46,7 +46,8 @@ def test_push_creates_the_guides_then_plan_is_clean(wikibot, client: SandboxClie
 
 
 def test_human_wiki_edit_is_drift_kept_by_push_and_adopted_by_pull(
-        wikibot, client: SandboxClient, settings: Settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    wikibot, client: SandboxClient, settings: Settings, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     assert wikibot("push").code == 0
     human = body_of(settings.wiki_pages_dir / "engineers.md").replace("hard-won", "HARD WON")
     client.edit_wiki(page="engineers", content=human, author="alice_mod", reason="emphasis")
@@ -55,8 +56,10 @@ def test_human_wiki_edit_is_drift_kept_by_push_and_adopted_by_pull(
     actions = {p["page"]: p for p in plan["pages"]}
     assert actions["engineers"]["action"] == "drift"
     assert actions["engineers"]["wiki_author"] == "alice_mod"
-    assert "+A robust machine learning engineering skill set is HARD WON" in \
-        actions["engineers"]["diff"]
+    assert (
+        "+A robust machine learning engineering skill set is HARD WON"
+        in actions["engineers"]["diff"]
+    )
     assert wikibot("plan", "--detailed-exitcode").code == 2
 
     push = wikibot("push")
@@ -70,8 +73,11 @@ def test_human_wiki_edit_is_drift_kept_by_push_and_adopted_by_pull(
     assert wikibot("plan", "--detailed-exitcode").code == 0
 
 
-def test_conflict_is_refused_and_force_overwrites(wikibot, client: SandboxClient,  # type: ignore[no-untyped-def]
-                                                  settings: Settings) -> None:
+def test_conflict_is_refused_and_force_overwrites(
+    wikibot,
+    client: SandboxClient,  # type: ignore[no-untyped-def]
+    settings: Settings,
+) -> None:
     assert wikibot("push").code == 0
     edit_local(settings, "hackers", "cool shit", "cool things")
     client.edit_wiki(page="hackers", content="Completely rewritten by a human.\n")
@@ -87,8 +93,11 @@ def test_conflict_is_refused_and_force_overwrites(wikibot, client: SandboxClient
     assert wikibot("plan", "--detailed-exitcode").code == 0
 
 
-def test_changed_pages_cost_k_plus_two_calls(wikibot, client: SandboxClient,  # type: ignore[no-untyped-def]
-                                            settings: Settings) -> None:
+def test_changed_pages_cost_k_plus_two_calls(
+    wikibot,
+    client: SandboxClient,  # type: ignore[no-untyped-def]
+    settings: Settings,
+) -> None:
     assert wikibot("push").code == 0
     for page in ("index", "hackers", "researchers"):
         edit_local(settings, page, "guide", "Guide")
@@ -101,8 +110,11 @@ def test_changed_pages_cost_k_plus_two_calls(wikibot, client: SandboxClient,  # 
     assert wikibot("plan", "--detailed-exitcode").code == 0
 
 
-def test_edit_reason_falls_back_to_the_git_commit_subject(wikibot, client: SandboxClient,  # type: ignore[no-untyped-def]
-                                                          settings: Settings) -> None:
+def test_edit_reason_falls_back_to_the_git_commit_subject(
+    wikibot,
+    client: SandboxClient,  # type: ignore[no-untyped-def]
+    settings: Settings,
+) -> None:
     root = settings.wiki_pages_dir
     page = root / "hackers.md"
     page.write_text(page.read_text().replace('reason: "Hacker Guide"\n', ""))
@@ -111,12 +123,14 @@ def test_edit_reason_falls_back_to_the_git_commit_subject(wikibot, client: Sandb
     subprocess.run([*git, "add", "."], cwd=root, check=True)
     subprocess.run([*git, "commit", "-qm", "Fix the hacker guide links"], cwd=root, check=True)
     assert wikibot("push", "hackers").code == 0
-    assert client.state()["wiki"]["hackers"]["revisions"][-1]["reason"] == \
-        "Fix the hacker guide links"
+    assert (
+        client.state()["wiki"]["hackers"]["revisions"][-1]["reason"] == "Fix the hacker guide links"
+    )
 
 
-def test_edit_during_push_is_a_conflict_and_others_go_on(settings: Settings,
-                                                         client: SandboxClient) -> None:
+def test_edit_during_push_is_a_conflict_and_others_go_on(
+    settings: Settings, client: SandboxClient
+) -> None:
     state = State(settings.state_db)
     wiki = WikiSync(settings, Gateway(settings), state)
     workspace = load_workspace(settings)
@@ -133,8 +147,11 @@ def test_edit_during_push_is_a_conflict_and_others_go_on(settings: Settings,
     state.close()
 
 
-def test_applied_then_failed_edit_is_recorded_not_repeated(wikibot, client: SandboxClient,  # type: ignore[no-untyped-def]
-                                                           settings: Settings) -> None:
+def test_applied_then_failed_edit_is_recorded_not_repeated(
+    wikibot,
+    client: SandboxClient,  # type: ignore[no-untyped-def]
+    settings: Settings,
+) -> None:
     assert wikibot("push").code == 0
     edit_local(settings, "index", "guide", "Guide")
     client.add_fault("apply_503", path="/api/wiki/edit", count=5)
@@ -145,8 +162,11 @@ def test_applied_then_failed_edit_is_recorded_not_repeated(wikibot, client: Sand
     assert wikibot("plan", "--detailed-exitcode").code == 0
 
 
-def test_failed_edit_is_reported_and_retried_next_time(wikibot, client: SandboxClient,  # type: ignore[no-untyped-def]
-                                                       settings: Settings) -> None:
+def test_failed_edit_is_reported_and_retried_next_time(
+    wikibot,
+    client: SandboxClient,  # type: ignore[no-untyped-def]
+    settings: Settings,
+) -> None:
     assert wikibot("push").code == 0
     edit_local(settings, "index", "guide", "Guide")
     client.add_fault("503", path="/api/wiki/edit", method="POST", count=1)
@@ -157,8 +177,11 @@ def test_failed_edit_is_reported_and_retried_next_time(wikibot, client: SandboxC
     assert len(client.state()["wiki"]["index"]["revisions"]) == 2
 
 
-def test_pull_all_imports_wiki_only_pages(wikibot, client: SandboxClient,  # type: ignore[no-untyped-def]
-                                          settings: Settings) -> None:
+def test_pull_all_imports_wiki_only_pages(
+    wikibot,
+    client: SandboxClient,  # type: ignore[no-untyped-def]
+    settings: Settings,
+) -> None:
     assert wikibot("push").code == 0
     client.edit_wiki(page="faq", content="# FAQ\n\nAsk here.\n")
     plan = json.loads(wikibot("plan", "--json").out)
@@ -192,7 +215,8 @@ def test_bad_front_matter_stops_plan_with_one_line(wikibot, settings: Settings) 
     assert result.code == 1
     assert result.err.strip().splitlines() == [
         f"wikibot: error: {settings.wiki_pages_dir / 'bad.md'}:2: front matter listed: "
-        "expected true or false, got 'perhaps'"]
+        "expected true or false, got 'perhaps'"
+    ]
 
 
 def test_preview_renders_html(wikibot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -22,18 +22,22 @@ def test_front_matter_is_parsed_with_defaults(tmp_path: Path) -> None:
     assert page.body == "Body\n" and page.body_line == 4
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("no front matter\n", ":1: missing front matter"),
-    ("---\ntitle: x\n", ":1: front matter is not closed"),
-    (page_text("title: [x"), ":2: front matter YAML error"),
-    (page_text("title: x\ncolour: red"), ":3: unknown front matter key 'colour'"),
-    (page_text("permlevel: 7"), ":2: front matter permlevel: expected 0"),
-    (page_text("listed: maybe"), ":2: front matter listed: expected true or false"),
-    (page_text("page: Bad Name!"), ":2: front matter page: expected a wiki page name"),
-    (page_text("reason: " + "x" * 300), ":2: front matter reason: expected at most 256"),
-])
-def test_bad_front_matter_is_one_line_with_file_and_line(tmp_path: Path, text: str,
-                                                         expected: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("no front matter\n", ":1: missing front matter"),
+        ("---\ntitle: x\n", ":1: front matter is not closed"),
+        (page_text("title: [x"), ":2: front matter YAML error"),
+        (page_text("title: x\ncolour: red"), ":3: unknown front matter key 'colour'"),
+        (page_text("permlevel: 7"), ":2: front matter permlevel: expected 0"),
+        (page_text("listed: maybe"), ":2: front matter listed: expected true or false"),
+        (page_text("page: Bad Name!"), ":2: front matter page: expected a wiki page name"),
+        (page_text("reason: " + "x" * 300), ":2: front matter reason: expected at most 256"),
+    ],
+)
+def test_bad_front_matter_is_one_line_with_file_and_line(
+    tmp_path: Path, text: str, expected: str
+) -> None:
     path = tmp_path / "p.md"
     with pytest.raises(InputError) as error:
         parse_page(path, text, root=tmp_path)
@@ -48,9 +52,17 @@ def test_duplicate_page_names_are_refused(tmp_path: Path) -> None:
         load_pages(tmp_path)
 
 
-@pytest.mark.parametrize("text", [
-    "a\r\nb  \r\n\r\n\r\n", "\ufeff\n\nline\t \n", "x  \ny\n", "", "  \n", "a\rb\n\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a\r\nb  \r\n\r\n\r\n",
+        "\ufeff\n\nline\t \n",
+        "x  \ny\n",
+        "",
+        "  \n",
+        "a\rb\n\n",
+    ],
+)
 def test_normalize_is_idempotent(text: str) -> None:
     once = normalize(text)
     assert normalize(once) == once
@@ -64,12 +76,12 @@ def test_normalize_keeps_hard_breaks_and_strips_other_trailing_space() -> None:
 def test_relative_links_become_wiki_paths(tmp_path: Path) -> None:
     (tmp_path / "guides").mkdir()
     (tmp_path / "index.md").write_text(page_text("title: i", "See [eng](guides/eng.md#jobs).\n"))
-    (tmp_path / "guides" / "eng.md").write_text(page_text("page: engineers",
-                                                          "[home](../index.md)\n"))
+    (tmp_path / "guides" / "eng.md").write_text(
+        page_text("page: engineers", "[home](../index.md)\n")
+    )
     pages = load_pages(tmp_path)
     targets = link_targets(pages, tmp_path)
-    rendered = {p.name: render(p, root=tmp_path, targets=targets, subreddit="sub")
-                for p in pages}
+    rendered = {p.name: render(p, root=tmp_path, targets=targets, subreddit="sub") for p in pages}
     assert rendered["index"] == "See [eng](/r/sub/wiki/engineers#jobs).\n"
     assert rendered["engineers"] == "[home](/r/sub/wiki/index)\n"
 
@@ -79,8 +91,10 @@ def local(name: str, text: str, **kw: object) -> LocalPage:
 
 
 def test_plan_decision_table() -> None:
-    synced = {n: SyncedPage(n, f"r-{n}", "base\n", True, 0)
-              for n in ("same", "upd", "drift", "conflict", "both_same", "resaved")}
+    synced = {
+        n: SyncedPage(n, f"r-{n}", "base\n", True, 0)
+        for n in ("same", "upd", "drift", "conflict", "both_same", "resaved")
+    }
     local_pages = {
         "new": local("new", "hello"),
         "same": local("same", "base"),
@@ -102,8 +116,13 @@ def test_plan_decision_table() -> None:
     plan = build_plan(local=local_pages, remote=remote, synced=synced)
     kinds = {a.page: a.kind for a in plan.actions}
     assert kinds == {
-        "new": Kind.CREATE, "same": Kind.UNCHANGED, "upd": Kind.UPDATE, "drift": Kind.DRIFT,
-        "conflict": Kind.CONFLICT, "both_same": Kind.UNCHANGED, "resaved": Kind.UNCHANGED,
+        "new": Kind.CREATE,
+        "same": Kind.UNCHANGED,
+        "upd": Kind.UPDATE,
+        "drift": Kind.DRIFT,
+        "conflict": Kind.CONFLICT,
+        "both_same": Kind.UNCHANGED,
+        "resaved": Kind.UNCHANGED,
         "wiki_only": Kind.REMOTE_ONLY,
     }
     update = next(a for a in plan.actions if a.page == "upd")
@@ -112,8 +131,11 @@ def test_plan_decision_table() -> None:
 
 
 def test_never_synced_page_that_differs_is_a_conflict() -> None:
-    plan = build_plan(local={"p": local("p", "mine")},
-                      remote={"p": RemotePage("p", "r1", "alice", "theirs")}, synced={})
+    plan = build_plan(
+        local={"p": local("p", "mine")},
+        remote={"p": RemotePage("p", "r1", "alice", "theirs")},
+        synced={},
+    )
     assert plan.actions[0].kind == Kind.CONFLICT
     assert "never synced" in plan.actions[0].note
 
@@ -121,15 +143,19 @@ def test_never_synced_page_that_differs_is_a_conflict() -> None:
 def test_plan_of_a_page_against_itself_is_unchanged() -> None:
     text = "# Title\r\n\r\nSome text  \nmore   \n"
     synced = {"p": SyncedPage("p", "r1", normalize(text), True, 0)}
-    plan = build_plan(local={"p": local("p", text)}, remote={"p": RemotePage("p", "r1")},
-                      synced=synced)
+    plan = build_plan(
+        local={"p": local("p", text)}, remote={"p": RemotePage("p", "r1")}, synced=synced
+    )
     assert [a.kind for a in plan.actions] == [Kind.UNCHANGED]
     assert not plan.has_changes
 
 
 def test_settings_changes_are_planned() -> None:
     synced = {"p": SyncedPage("p", "r1", "x\n", True, 0)}
-    plan = build_plan(local={"p": local("p", "x", permlevel=2)},
-                      remote={"p": RemotePage("p", "r1")}, synced=synced)
+    plan = build_plan(
+        local={"p": local("p", "x", permlevel=2)},
+        remote={"p": RemotePage("p", "r1")},
+        synced=synced,
+    )
     assert plan.actions[0].kind == Kind.UNCHANGED and plan.actions[0].settings == (True, 2)
     assert plan.has_changes

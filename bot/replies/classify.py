@@ -151,8 +151,9 @@ def load_rules(path: Path) -> Rules:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        raise ConfigError(f"{where}: YAML syntax error: "
-                          f"{getattr(exc, 'problem', None) or exc}") from None
+        raise ConfigError(
+            f"{where}: YAML syntax error: {getattr(exc, 'problem', None) or exc}"
+        ) from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
     return rules_from_dict(data, source=str(path))
@@ -160,9 +161,20 @@ def load_rules(path: Path) -> Rules:
 
 def rules_from_dict(data: Mapping[str, Any], *, source: str) -> Rules:
     """Build ``Rules`` from parsed YAML (also used by tests)."""
-    known = {"threshold", "title_boost", "topic", "question", "intent", "audiences",
-             "audience_min", "audience_margin", "flair_weights", "templates", "guide_titles",
-             "footer"}
+    known = {
+        "threshold",
+        "title_boost",
+        "topic",
+        "question",
+        "intent",
+        "audiences",
+        "audience_min",
+        "audience_margin",
+        "flair_weights",
+        "templates",
+        "guide_titles",
+        "footer",
+    }
     for key in data:
         if key not in known:
             raise ConfigError(f"{source}: {key}: unknown key (known: {', '.join(sorted(known))})")
@@ -171,8 +183,9 @@ def rules_from_dict(data: Mapping[str, Any], *, source: str) -> Rules:
         raise ConfigError(f"{source}: audiences: expected a mapping of audience to rules")
     for name in audiences_raw:
         if name not in AUDIENCES[:-1]:
-            raise ConfigError(f"{source}: audiences.{name}: unknown audience (known: "
-                              f"{', '.join(AUDIENCES[:-1])})")
+            raise ConfigError(
+                f"{source}: audiences.{name}: unknown audience (known: {', '.join(AUDIENCES[:-1])})"
+            )
     templates = _strings(data.get("templates"), f"{source}: templates")
     for name in AUDIENCES:
         if name not in templates:
@@ -182,7 +195,8 @@ def rules_from_dict(data: Mapping[str, Any], *, source: str) -> Rules:
         raise ConfigError(f"{source}: footer: expected the reply footer text")
     flair_weights = data.get("flair_weights") or {}
     if not isinstance(flair_weights, dict) or not all(
-            isinstance(v, int | float) and not isinstance(v, bool) for v in flair_weights.values()):
+        isinstance(v, int | float) and not isinstance(v, bool) for v in flair_weights.values()
+    ):
         raise ConfigError(f"{source}: flair_weights: expected 'flair text: number' pairs")
     return Rules(
         threshold=_number(data, "threshold", source),
@@ -190,8 +204,10 @@ def rules_from_dict(data: Mapping[str, Any], *, source: str) -> Rules:
         topic=_rules(data.get("topic"), f"{source}: topic", weighted=False),
         question=_rules(data.get("question"), f"{source}: question", weighted=False),
         intent=_rules(data.get("intent"), f"{source}: intent"),
-        audiences={name: _rules(group, f"{source}: audiences.{name}")
-                   for name, group in audiences_raw.items()},
+        audiences={
+            name: _rules(group, f"{source}: audiences.{name}")
+            for name, group in audiences_raw.items()
+        },
         audience_min=_number(data, "audience_min", source, default=1.0),
         audience_margin=_number(data, "audience_margin", source, default=0.5),
         flair_weights={str(k).lower(): float(v) for k, v in flair_weights.items()},
@@ -219,21 +235,28 @@ def _rules(items: Any, where: str, *, weighted: bool = True) -> tuple[Rule, ...]
     if not isinstance(items, list) or not items:
         raise ConfigError(f"{where}: expected a non-empty list of rules")
     rules = []
-    for index, item in enumerate(items):
-        if isinstance(item, str) and not weighted:
-            item = {"pattern": item}
+    for index, raw in enumerate(items):
+        item = {"pattern": raw} if isinstance(raw, str) and not weighted else raw
         if not isinstance(item, dict) or "pattern" not in item:
-            raise ConfigError(f"{where}[{index}]: expected a mapping with 'pattern'"
-                              + (", 'weight' and 'reason'" if weighted else ""))
+            raise ConfigError(
+                f"{where}[{index}]: expected a mapping with 'pattern'"
+                + (", 'weight' and 'reason'" if weighted else "")
+            )
         try:
             pattern = re.compile(str(item["pattern"]), re.IGNORECASE)
         except re.error as exc:
-            raise ConfigError(f"{where}[{index}].pattern: invalid regular expression: "
-                              f"{exc}") from None
+            raise ConfigError(
+                f"{where}[{index}].pattern: invalid regular expression: {exc}"
+            ) from None
         weight = item.get("weight", 1.0)
         if isinstance(weight, bool) or not isinstance(weight, int | float):
             raise ConfigError(f"{where}[{index}].weight: expected a number, got {weight!r}")
-        rules.append(Rule(pattern=pattern, weight=float(weight),
-                          reason=str(item.get("reason") or item["pattern"]),
-                          title_only=bool(item.get("title_only", False))))
+        rules.append(
+            Rule(
+                pattern=pattern,
+                weight=float(weight),
+                reason=str(item.get("reason") or item["pattern"]),
+                title_only=bool(item.get("title_only", False)),
+            )
+        )
     return tuple(rules)

@@ -21,7 +21,9 @@ from bot.replies.classify import AUDIENCES, Rules, classify
 REQUIRED = ("title", "intent", "audience")
 _BASELINE = re.compile(
     r"get into|getting into|break into|where to start|where (do|should) i (start|begin)|"
-    r"roadmap|how (do i|to) (start|begin)|beginner", re.IGNORECASE)
+    r"roadmap|how (do i|to) (start|begin)|beginner",
+    re.IGNORECASE,
+)
 _BASELINE_AUDIENCE = (
     ("highschool", re.compile(r"high ?school", re.I)),
     ("researchers", re.compile(r"\bph\.?d\b|research", re.I)),
@@ -60,13 +62,20 @@ def load_examples(path: Path) -> list[Example]:
         if not isinstance(row, dict) or (missing := [k for k in REQUIRED if k not in row]):
             raise InputError(f"{path}:{number}: missing field(s) {', '.join(missing or REQUIRED)}")
         if row["intent"] not in ("getting_started", "other"):
-            raise InputError(f"{path}:{number}: intent must be getting_started or other, "
-                             f"got {row['intent']!r}")
-        examples.append(Example(
-            key=str(row.get("key", number)), title=str(row["title"]), body=str(row.get("body") or ""),
-            flair=row.get("flair"), intent=row["intent"] == "getting_started",
-            audience=str(row["audience"]), borderline=row.get("confidence") == "borderline",
-        ))
+            raise InputError(
+                f"{path}:{number}: intent must be getting_started or other, got {row['intent']!r}"
+            )
+        examples.append(
+            Example(
+                key=str(row.get("key", number)),
+                title=str(row["title"]),
+                body=str(row.get("body") or ""),
+                flair=row.get("flair"),
+                intent=row["intent"] == "getting_started",
+                audience=str(row["audience"]),
+                borderline=row.get("confidence") == "borderline",
+            )
+        )
     if not examples:
         raise InputError(f"{path}: no examples found")
     return examples
@@ -81,8 +90,9 @@ def baseline_predict(example: Example) -> tuple[bool, str]:
     return True, audience
 
 
-def score(examples: Iterable[Example],
-          predict: Callable[[Example], tuple[bool, str]]) -> dict[str, Any]:
+def score(
+    examples: Iterable[Example], predict: Callable[[Example], tuple[bool, str]]
+) -> dict[str, Any]:
     """Intent precision/recall/F0.5 on clear posts, routing accuracy on clear hits."""
     tp = fp = fn = tn = 0
     routed = correct = 0
@@ -100,8 +110,14 @@ def score(examples: Iterable[Example],
             correct += audience == example.audience
             confusion[(example.audience, audience)] += 1
             if audience != example.audience:
-                errors.append({"key": example.key, "error": "wrong guide",
-                               "expected": example.audience, "got": audience})
+                errors.append(
+                    {
+                        "key": example.key,
+                        "error": "wrong guide",
+                        "expected": example.audience,
+                        "got": audience,
+                    }
+                )
         elif predicted:
             fp += 1
             errors.append({"key": example.key, "error": "false reply", "title": example.title})
@@ -129,8 +145,9 @@ def evaluate(examples: list[Example], rules: Rules) -> dict[str, Any]:
     """The classifier's figures with the keyword baseline's beside them."""
 
     def predict(example: Example) -> tuple[bool, str]:
-        decision = classify(title=example.title, body=example.body, flair=example.flair,
-                            rules=rules)
+        decision = classify(
+            title=example.title, body=example.body, flair=example.flair, rules=rules
+        )
         return decision.is_getting_started, decision.audience
 
     result = score(examples, predict)

@@ -26,11 +26,16 @@ def render_reply(audience: str, *, rules: Rules, subreddit: str) -> str:
         "index_url": guide_url(subreddit, "index"),
         "subreddit": subreddit,
     }
-    text = (_fill(rules.templates[audience], values, f"templates.{audience}", rules.source)
-            .strip() + "\n\n---\n\n" + _fill(rules.footer, values, "footer", rules.source).strip())
+    text = (
+        _fill(rules.templates[audience], values, f"templates.{audience}", rules.source).strip()
+        + "\n\n---\n\n"
+        + _fill(rules.footer, values, "footer", rules.source).strip()
+    )
     if len(text) > MAX_REPLY_CHARS:
-        raise ConfigError(f"{rules.source}: templates.{audience}: the reply is {len(text)} "
-                          f"characters; Reddit allows {MAX_REPLY_CHARS}")
+        raise ConfigError(
+            f"{rules.source}: templates.{audience}: the reply is {len(text)} "
+            f"characters; Reddit allows {MAX_REPLY_CHARS}"
+        )
     return text + "\n"
 
 
@@ -43,8 +48,10 @@ def validate_templates(rules: Rules, *, subreddit: str) -> None:
 def _fill(template: str, values: dict[str, str], key: str, source: str) -> str:
     for _literal, field, _spec, _conv in string.Formatter().parse(template):
         if field is not None and field not in PLACEHOLDERS:
-            raise ConfigError(f"{source}: {key}: unknown placeholder {{{field}}} (allowed: "
-                              f"{', '.join('{' + p + '}' for p in sorted(PLACEHOLDERS))})")
+            raise ConfigError(
+                f"{source}: {key}: unknown placeholder {{{field}}} (allowed: "
+                f"{', '.join('{' + p + '}' for p in sorted(PLACEHOLDERS))})"
+            )
     try:
         return template.format(**values)
     except (ValueError, IndexError) as exc:

@@ -132,31 +132,57 @@ class ReplyWatcher:
         if reason is not None:
             report.skip(reason)
             if not dry_run:
-                self.state.record_post(post_id=post.id, status="skipped", reason=reason,
-                                       title=post.title, author=post.author)
+                self.state.record_post(
+                    post_id=post.id,
+                    status="skipped",
+                    reason=reason,
+                    title=post.title,
+                    author=post.author,
+                )
             return
         decision = classify(title=post.title, body=post.body, flair=post.flair, rules=self.rules)
         if not decision.is_getting_started:
             report.skip("not a getting-started question")
             if not dry_run:
-                self.state.record_post(post_id=post.id, status="ignored",
-                                       reason=f"score {decision.score:.1f}",
-                                       score=decision.score, title=post.title, author=post.author)
+                self.state.record_post(
+                    post_id=post.id,
+                    status="ignored",
+                    reason=f"score {decision.score:.1f}",
+                    score=decision.score,
+                    title=post.title,
+                    author=post.author,
+                )
             return
         entry = {"post": post.fullname, "audience": decision.audience, "title": post.title[:80]}
         if dry_run:
             report.would_reply.append(entry)
-            log.info("replies: would reply to %s with the %s guide (score %.1f)", post.fullname,
-                     decision.audience, decision.score)
+            log.info(
+                "replies: would reply to %s with the %s guide (score %.1f)",
+                post.fullname,
+                decision.audience,
+                decision.score,
+            )
             return
         if cap := self._cap_reached():
             report.skip(cap)
-            self.state.record_post(post_id=post.id, status="skipped", reason=cap,
-                                   audience=decision.audience, score=decision.score,
-                                   title=post.title, author=post.author)
+            self.state.record_post(
+                post_id=post.id,
+                status="skipped",
+                reason=cap,
+                audience=decision.audience,
+                score=decision.score,
+                title=post.title,
+                author=post.author,
+            )
             return
-        self.state.record_post(post_id=post.id, status="intent", audience=decision.audience,
-                               score=decision.score, title=post.title, author=post.author)
+        self.state.record_post(
+            post_id=post.id,
+            status="intent",
+            audience=decision.audience,
+            score=decision.score,
+            title=post.title,
+            author=post.author,
+        )
         self._reply(post.id, decision.audience, report, entry)
 
     def _cap_reached(self) -> str | None:
@@ -179,16 +205,21 @@ class ReplyWatcher:
                 return post, comment.id
         return post, None
 
-    def _reply(self, post_id: str, audience: str, report: ScanReport,
-               entry: dict[str, str]) -> None:
+    def _reply(
+        self, post_id: str, audience: str, report: ScanReport, entry: dict[str, str]
+    ) -> None:
         post, existing = self._look(post_id)
         if existing is None and (reason := self._skip_reason(post)) is not None:
             self.state.record_post(post_id=post_id, status="skipped", reason=reason)
             report.skip(reason)
             return
         if existing is not None:
-            self.state.record_post(post_id=post_id, status="replied", comment_id=existing,
-                                   reason="found an earlier reply")
+            self.state.record_post(
+                post_id=post_id,
+                status="replied",
+                comment_id=existing,
+                reason="found an earlier reply",
+            )
             report.recovered.append(post_id)
             return
         body = render_reply(audience, rules=self.rules, subreddit=self.settings.subreddit)
@@ -207,16 +238,23 @@ class ReplyWatcher:
             return
         self.state.record_post(post_id=post_id, status="replied", comment_id=comment_id)
         report.replied.append({**entry, "comment": comment_id})
-        log.info("replies: replied to t3_%s with the %s guide (comment %s)", post_id, audience,
-                 comment_id)
+        log.info(
+            "replies: replied to t3_%s with the %s guide (comment %s)",
+            post_id,
+            audience,
+            comment_id,
+        )
 
     def _resolve_intents(self, report: ScanReport) -> None:
         """Finish replies that were started but not confirmed (crash, 5xx, timeout)."""
         for pending in self.state.pending_intents():
             post_id = pending["post_id"]
             log.info("replies: resolving unconfirmed reply to t3_%s", post_id)
-            entry = {"post": f"t3_{post_id}", "audience": pending["audience"] or "index",
-                     "title": (pending["title"] or "")[:80]}
+            entry = {
+                "post": f"t3_{post_id}",
+                "audience": pending["audience"] or "index",
+                "title": (pending["title"] or "")[:80],
+            }
             try:
                 self._reply(post_id, entry["audience"], report, entry)
             except NotFound:

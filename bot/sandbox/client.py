@@ -22,7 +22,9 @@ class SandboxClient:
     def _call(self, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:
         data = json.dumps(payload or {}).encode() if method == "POST" else None
         request = urllib.request.Request(  # noqa: S310 - loopback URL from our own config
-            f"{self.base_url}/_sandbox/{path}", data=data, method=method,
+            f"{self.base_url}/_sandbox/{path}",
+            data=data,
+            method=method,
             headers={"content-type": "application/json"},
         )
         try:
@@ -40,11 +42,28 @@ class SandboxClient:
     def clear_log(self) -> None:
         self._call("POST", "log/clear")
 
-    def add_fault(self, kind: str, *, path: str = "", method: str | None = None, count: int = 1,
-                  delay: float = 0.0, wait_seconds: int = 180) -> None:
-        self._call("POST", "faults", {"kind": kind, "path": path, "method": method,
-                                      "count": count, "delay": delay,
-                                      "wait_seconds": wait_seconds})
+    def add_fault(
+        self,
+        kind: str,
+        *,
+        path: str = "",
+        method: str | None = None,
+        count: int = 1,
+        delay: float = 0.0,
+        wait_seconds: int = 180,
+    ) -> None:
+        self._call(
+            "POST",
+            "faults",
+            {
+                "kind": kind,
+                "path": path,
+                "method": method,
+                "count": count,
+                "delay": delay,
+                "wait_seconds": wait_seconds,
+            },
+        )
 
     def clear_faults(self) -> None:
         self._call("POST", "faults/clear")
@@ -52,19 +71,33 @@ class SandboxClient:
     def expire_tokens(self) -> None:
         self._call("POST", "expire_tokens")
 
-    def post(self, *, title: str, body: str = "", author: str = "curious_student",
-             flair: str | None = None, created_utc: float | None = None,
-             **flags: bool) -> str:
+    def post(
+        self,
+        *,
+        title: str,
+        body: str = "",
+        author: str = "curious_student",
+        flair: str | None = None,
+        created_utc: float | None = None,
+        **flags: bool,
+    ) -> str:
         """Simulate a user's new post; returns its fullname."""
-        payload = {"title": title, "body": body, "author": author, "flair": flair,
-                   "created_utc": created_utc, **flags}
+        payload = {
+            "title": title,
+            "body": body,
+            "author": author,
+            "flair": flair,
+            "created_utc": created_utc,
+            **flags,
+        }
         return self._call("POST", "posts", payload)["name"]
 
     def set_post_flags(self, post_id: str, **flags: bool) -> None:
         self._call("POST", "posts/flags", {"id": post_id, **flags})
 
-    def edit_wiki(self, *, page: str, content: str, author: str = "alice_mod",
-                  reason: str | None = None) -> str:
+    def edit_wiki(
+        self, *, page: str, content: str, author: str = "alice_mod", reason: str | None = None
+    ) -> str:
         """Simulate a human's wiki edit; returns the new revision id."""
         payload = {"page": page, "content": content, "author": author, "reason": reason}
         return self._call("POST", "wiki", payload)["revision_id"]
@@ -91,8 +124,12 @@ def ensure_sandbox(settings: Settings) -> SandboxServer | None:
     if is_listening(host, port):
         return None
     try:
-        server = SandboxServer(state_file=settings.sandbox.state_file, host=host, port=port,
-                               subreddit=settings.subreddit)
+        server = SandboxServer(
+            state_file=settings.sandbox.state_file,
+            host=host,
+            port=port,
+            subreddit=settings.subreddit,
+        )
     except OSError:
         if is_listening(host, port):  # another process won the race to start it
             return None

@@ -99,16 +99,28 @@ class SandboxApp:
         self.routes: list[tuple[str, re.Pattern[str], Callable[..., Reply]]] = [
             ("GET", re.compile(r"^/r/(?P<sub>[^/]+)/wiki/pages$"), self.wiki_pages),
             ("GET", re.compile(r"^/r/(?P<sub>[^/]+)/wiki/revisions$"), self.wiki_revisions),
-            ("GET", re.compile(r"^/r/(?P<sub>[^/]+)/wiki/revisions/(?P<page>.+)$"),
-             self.wiki_revisions),
-            ("GET", re.compile(r"^/r/(?P<sub>[^/]+)/wiki/settings/(?P<page>.+)$"),
-             self.wiki_settings),
-            ("POST", re.compile(r"^/r/(?P<sub>[^/]+)/wiki/settings/(?P<page>.+)$"),
-             self.wiki_settings_update),
+            (
+                "GET",
+                re.compile(r"^/r/(?P<sub>[^/]+)/wiki/revisions/(?P<page>.+)$"),
+                self.wiki_revisions,
+            ),
+            (
+                "GET",
+                re.compile(r"^/r/(?P<sub>[^/]+)/wiki/settings/(?P<page>.+)$"),
+                self.wiki_settings,
+            ),
+            (
+                "POST",
+                re.compile(r"^/r/(?P<sub>[^/]+)/wiki/settings/(?P<page>.+)$"),
+                self.wiki_settings_update,
+            ),
             ("POST", re.compile(r"^/r/(?P<sub>[^/]+)/api/wiki/edit$"), self.wiki_edit),
             ("POST", re.compile(r"^/r/(?P<sub>[^/]+)/api/wiki/revert$"), self.wiki_revert),
-            ("POST", re.compile(r"^/r/(?P<sub>[^/]+)/api/wiki/alloweditor/(?P<act>add|del)$"),
-             self.wiki_editor),
+            (
+                "POST",
+                re.compile(r"^/r/(?P<sub>[^/]+)/api/wiki/alloweditor/(?P<act>add|del)$"),
+                self.wiki_editor,
+            ),
             ("GET", re.compile(r"^/r/(?P<sub>[^/]+)/wiki/(?P<page>.+)$"), self.wiki_page),
             ("GET", re.compile(r"^/r/(?P<sub>[^/]+)/new$"), self.new_posts),
             ("GET", re.compile(r"^/r/(?P<sub>[^/]+)/about/moderators$"), self.moderators),
@@ -138,23 +150,29 @@ class SandboxApp:
                 reply = self.access_token(headers, form)
             else:
                 reply, user, fault_kind = self._api(method, path, query, form, headers)
-        except Exception as exc:  # noqa: BLE001 - a sandbox bug must answer, not hang
+        except Exception as exc:
             reply = Reply(500, shapes.http_error(500, f"Internal Server Error: {exc}"))
         if not path.startswith("/_sandbox/"):
-            self.log.add({
-                "t": round(time.time(), 3),
-                "method": method,
-                "path": path,
-                "query": _safe_query(query),
-                "status": reply.status,
-                "user": user,
-                "ms": round((time.monotonic() - started) * 1000, 1),
-                "fault": fault_kind,
-            })
+            self.log.add(
+                {
+                    "t": round(time.time(), 3),
+                    "method": method,
+                    "path": path,
+                    "query": _safe_query(query),
+                    "status": reply.status,
+                    "user": user,
+                    "ms": round((time.monotonic() - started) * 1000, 1),
+                    "fault": fault_kind,
+                }
+            )
         return reply
 
     def _api(
-        self, method: str, path: str, query: dict[str, str], form: dict[str, str],
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        form: dict[str, str],
         headers: dict[str, str],
     ) -> tuple[Reply, str | None, str | None]:
         token_value = headers.get("authorization", "").removeprefix("bearer ").strip()
@@ -168,13 +186,19 @@ class SandboxApp:
             reply.headers.update(limit_headers)
             return reply, user, None
         fault = self.faults.take(method, path)
-        reply = self._with_fault(fault, method, path, query, form, user)
+        reply = self._with_fault(fault, method=method, path=path, query=query, form=form, user=user)
         reply.headers.update(limit_headers)
         return reply, user, fault.kind if fault else None
 
     def _with_fault(
-        self, fault: Fault | None, method: str, path: str, query: dict[str, str],
-        form: dict[str, str], user: str | None,
+        self,
+        fault: Fault | None,
+        *,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        form: dict[str, str],
+        user: str | None,
     ) -> Reply:
         if fault is None:
             return self.route(method, path, query, form, user)
@@ -185,10 +209,15 @@ class SandboxApp:
             minutes = max(1, fault.wait_seconds // 60)
             message = (
                 "Looks like you've been doing that a lot. "
-                f"Take a break for {minutes} minute{'s' if minutes > 1 else ''} before trying again."
+                f"Take a break for {minutes} minute{'s' if minutes > 1 else ''} "
+                "before trying again."
             )
-            return Reply(200, shapes.api_errors(("RATELIMIT", message, "ratelimit"),
-                                                ratelimit=float(fault.wait_seconds)))
+            return Reply(
+                200,
+                shapes.api_errors(
+                    ("RATELIMIT", message, "ratelimit"), ratelimit=float(fault.wait_seconds)
+                ),
+            )
         if fault.kind == "timeout":
             time.sleep(fault.delay)
             return Reply(504, shapes.http_error(504, "Gateway Timeout"))
@@ -203,15 +232,21 @@ class SandboxApp:
         return Reply(status, shapes.http_error(status, _REASONS.get(status, "Error")))
 
     def route(
-        self, method: str, path: str, query: dict[str, str], form: dict[str, str],
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        form: dict[str, str],
         user: str | None,
     ) -> Reply:
         for route_method, pattern, handler in self.routes:
             if route_method == method and (match := pattern.match(path)):
                 params = match.groupdict()
                 sub = params.pop("sub", None)
-                if sub is not None and sub.lower() not in (self.store.subreddit["name"].lower(),
-                                                           "all"):
+                if sub is not None and sub.lower() not in (
+                    self.store.subreddit["name"].lower(),
+                    "all",
+                ):
                     return Reply(404, shapes.http_error(404, "Not Found"))
                 return handler(query=query, form=form, user=user, **params)
         return Reply(404, shapes.http_error(404, "Not Found"))
@@ -250,8 +285,12 @@ class SandboxApp:
             return Reply(200, {"error": "unsupported_grant_type"})
         value = secrets.token_urlsafe(24)
         self.tokens[value] = Token(user=user, expires_at=time.time() + self.token_ttl)
-        body = {"access_token": value, "token_type": "bearer", "expires_in": self.token_ttl,
-                "scope": "*"}
+        body = {
+            "access_token": value,
+            "token_type": "bearer",
+            "expires_in": self.token_ttl,
+            "scope": "*",
+        }
         return Reply(200, body)
 
     def expire_tokens(self) -> None:
@@ -271,13 +310,12 @@ class SandboxApp:
         if revision is None:
             return Reply(404, shapes.http_error(404, "Not Found", "PAGE_NOT_FOUND"))
         author = self.store.user(revision["author"])
-        body = shapes.wikipage(revision=revision, author=author,
-                               may_revise=self.store.may_revise(page, user))
+        body = shapes.wikipage(
+            revision=revision, author=author, may_revise=self.store.may_revise(page, user)
+        )
         return Reply(200, body)
 
-    def wiki_revisions(
-        self, *, query: dict[str, str], page: str | None = None, **_: Any
-    ) -> Reply:
+    def wiki_revisions(self, *, query: dict[str, str], page: str | None = None, **_: Any) -> Reply:
         if page is not None and self.store.page(page.lower()) is None:
             return Reply(404, shapes.http_error(404, "Not Found", "PAGE_NOT_FOUND"))
         revisions = self.store.revisions(page.lower() if page else None)
@@ -306,7 +344,11 @@ class SandboxApp:
             permlevel = int(form.get("permlevel", record["settings"]["permlevel"]))
         except ValueError:
             return Reply(400, shapes.http_error(400, "Bad Request"))
-        listed = form.get("listed", str(record["settings"]["listed"])).lower() in ("true", "on", "1")
+        listed = form.get("listed", str(record["settings"]["listed"])).lower() in (
+            "true",
+            "on",
+            "1",
+        )
         self.store.update_settings(page, listed=listed, permlevel=permlevel)
         return Reply(200, self._settings_body(self.store.page(page)))  # type: ignore[arg-type]
 
@@ -328,11 +370,16 @@ class SandboxApp:
             previous = form.get("previous")
             if previous and current is not None and previous != current["id"]:
                 body = shapes.http_error(409, "Conflict")
-                body.update(newcontent=current["content"], newrevision=current["id"],
-                            diffcontent="")
+                body.update(
+                    newcontent=current["content"], newrevision=current["id"], diffcontent=""
+                )
                 return Reply(409, body)
-            self.store.edit_page(page=page, content=content, author=user,  # type: ignore[arg-type]
-                                 reason=form.get("reason"))
+            self.store.edit_page(
+                page=page,
+                content=content,
+                author=user,  # type: ignore[arg-type]
+                reason=form.get("reason"),
+            )
         return Reply(200, {})
 
     def wiki_revert(self, *, form: dict[str, str], user: str | None, **_: Any) -> Reply:
@@ -343,8 +390,12 @@ class SandboxApp:
         if record is None:
             return Reply(404, shapes.http_error(404, "Not Found", "PAGE_NOT_FOUND"))
         revision = self.store.revision(page, form.get("revision")) or record["revisions"][-1]
-        self.store.edit_page(page=page, content=revision["content"], author=user,  # type: ignore[arg-type]
-                             reason=f"reverted back {revision['id']}")
+        self.store.edit_page(
+            page=page,
+            content=revision["content"],
+            author=user,  # type: ignore[arg-type]
+            reason=f"reverted back {revision['id']}",
+        )
         return Reply(200, {})
 
     def wiki_editor(self, *, act: str, form: dict[str, str], user: str | None, **_: Any) -> Reply:
@@ -377,16 +428,26 @@ class SandboxApp:
         children = []
         for name in self.store.subreddit["moderators"]:
             user = self.store.user(name) or {"name": name, "id": "0"}
-            children.append({"name": user["name"], "id": f"t2_{user['id']}",
-                             "mod_permissions": ["all"], "date": user.get("created_utc", 0.0),
-                             "author_flair_text": None, "author_flair_css_class": None})
+            children.append(
+                {
+                    "name": user["name"],
+                    "id": f"t2_{user['id']}",
+                    "mod_permissions": ["all"],
+                    "date": user.get("created_utc", 0.0),
+                    "author_flair_text": None,
+                    "author_flair_css_class": None,
+                }
+            )
         return Reply(200, {"kind": "UserList", "data": {"children": children}})
 
     def _link(self, post: dict[str, Any]) -> dict[str, Any]:
-        return shapes.link(post, subreddit=self.store.subreddit,
-                           num_comments=len(self.store.comments_of(post["id"])))
+        return shapes.link(
+            post,
+            subreddit=self.store.subreddit,
+            num_comments=len(self.store.comments_of(post["id"])),
+        )
 
-    def comments(self, *, id: str, **_: Any) -> Reply:  # noqa: A002 - Reddit's name
+    def comments(self, *, id: str, **_: Any) -> Reply:
         post = self.store.post(id)
         if post is None:
             return Reply(404, shapes.http_error(404, "Not Found"))
@@ -395,8 +456,11 @@ class SandboxApp:
         def tree(parent: str) -> list[dict[str, Any]]:
             children = [c for c in records if c["parent_id"] == parent]
             return [
-                shapes.comment(c, subreddit=self.store.subreddit,
-                               replies=shapes.listing(sub) if (sub := tree(f"t1_{c['id']}")) else "")
+                shapes.comment(
+                    c,
+                    subreddit=self.store.subreddit,
+                    replies=shapes.listing(sub) if (sub := tree(f"t1_{c['id']}")) else "",
+                )
                 for c in children
             ]
 
@@ -408,8 +472,12 @@ class SandboxApp:
         thing_id = form.get("thing_id", "")
         text = form.get("text", "")
         if len(text) > MAX_COMMENT_CHARS:
-            return Reply(200, shapes.api_errors(
-                ("TOO_LONG", f"this is too long (max: {MAX_COMMENT_CHARS})", "text")))
+            return Reply(
+                200,
+                shapes.api_errors(
+                    ("TOO_LONG", f"this is too long (max: {MAX_COMMENT_CHARS})", "text")
+                ),
+            )
         if not text.strip():
             return Reply(200, shapes.api_errors(("NO_TEXT", "we need something here", "text")))
         post_id = thing_id[3:] if thing_id.startswith("t3_") else None
@@ -418,16 +486,19 @@ class SandboxApp:
             post_id = parent_comment["link_id"][3:] if parent_comment else None
         post = self.store.post(post_id) if post_id else None
         if post is None:
-            return Reply(200, shapes.api_errors(("NO_THING_ID", "that item does not exist",
-                                                 "parent")))
+            return Reply(
+                200, shapes.api_errors(("NO_THING_ID", "that item does not exist", "parent"))
+            )
         if post.get("deleted"):
             return Reply(200, {"json": {"errors": [], "data": {"things": []}}})
         if post.get("locked") and not self.store.is_moderator(user):
-            return Reply(200, shapes.api_errors(("THREAD_LOCKED", "that thread is locked",
-                                                 "parent")))
+            return Reply(
+                200, shapes.api_errors(("THREAD_LOCKED", "that thread is locked", "parent"))
+            )
         if post.get("archived"):
-            return Reply(200, shapes.api_errors(("TOO_OLD", "that's a piece of history now",
-                                                 "parent")))
+            return Reply(
+                200, shapes.api_errors(("TOO_OLD", "that's a piece of history now", "parent"))
+            )
         record = self.store.add_comment(parent=thing_id, author=user, body=text)
         thing = shapes.comment(record, subreddit=self.store.subreddit)
         return Reply(200, {"json": {"errors": [], "data": {"things": [thing]}}})
@@ -438,10 +509,12 @@ class SandboxApp:
         to = form.get("to", "").lower().strip("/")
         sub = self.store.subreddit["name"].lower()
         if to not in (f"r/{sub}", f"#{sub}"):  # PRAW writes "#sub" for a subreddit
-            return Reply(200, shapes.api_errors(("USER_DOESNT_EXIST", "that user doesn't exist",
-                                                 "to")))
-        self.store.add_modmail(author=user, subject=form.get("subject", ""),
-                               text=form.get("text", ""))
+            return Reply(
+                200, shapes.api_errors(("USER_DOESNT_EXIST", "that user doesn't exist", "to"))
+            )
+        self.store.add_modmail(
+            author=user, subject=form.get("subject", ""), text=form.get("text", "")
+        )
         return Reply(200, {"json": {"errors": []}})
 
     def lock(self, *, form: dict[str, str], user: str | None, **_: Any) -> Reply:
@@ -497,22 +570,34 @@ class SandboxApp:
         if path == "/_sandbox/wiki" and method == "POST":
             author = payload.get("author", "alice_mod")
             self.store.ensure_user(author)
-            revision = self.store.edit_page(page=payload["page"].lower(),
-                                            content=payload["content"], author=author,
-                                            reason=payload.get("reason"))
+            revision = self.store.edit_page(
+                page=payload["page"].lower(),
+                content=payload["content"],
+                author=author,
+                reason=payload.get("reason"),
+            )
             return Reply(200, {"revision_id": revision["id"]})
         if path == "/_sandbox/state" and method == "GET":
             return Reply(200, self.store.data)
         return Reply(404, {"error": "unknown control endpoint"})
 
 
-_REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable",
-            504: "Gateway Timeout", 429: "Too Many Requests", 403: "Forbidden"}
+_REASONS = {
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+    429: "Too Many Requests",
+    403: "Forbidden",
+}
 
 
 def _unauthorized() -> Reply:
-    return Reply(401, shapes.http_error(401, "Unauthorized"),
-                 {"www-authenticate": 'Bearer realm="reddit", error="invalid_token"'})
+    return Reply(
+        401,
+        shapes.http_error(401, "Unauthorized"),
+        {"www-authenticate": 'Bearer realm="reddit", error="invalid_token"'},
+    )
 
 
 def _basic_auth(header: str) -> tuple[str, str] | None:
@@ -527,8 +612,11 @@ def _basic_auth(header: str) -> tuple[str, str] | None:
 
 
 def _safe_query(query: dict[str, str]) -> dict[str, str]:
-    return {k: ("<redacted>" if _SENSITIVE_PARAM.search(k) else v)
-            for k, v in query.items() if k != "raw_json"}
+    return {
+        k: ("<redacted>" if _SENSITIVE_PARAM.search(k) else v)
+        for k, v in query.items()
+        if k != "raw_json"
+    }
 
 
 def _paginate(
@@ -542,10 +630,10 @@ def _paginate(
     keys = [key(item) for item in items]
     if before := query.get("before"):
         end = keys.index(before) if before in keys else 0
-        page = items[max(0, end - limit):end]
+        page = items[max(0, end - limit) : end]
         return page, None
     start = keys.index(query["after"]) + 1 if query.get("after") in keys else 0
-    page = items[start:start + limit]
+    page = items[start : start + limit]
     after = key(page[-1]) if page and start + limit < len(items) else None
     return page, after
 
@@ -562,7 +650,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             reply = self.app.handle(self.command, self.path, headers, body)
             payload = json.dumps(reply.body).encode("utf-8")
-        except Exception:  # noqa: BLE001 - answer 500 rather than drop the connection
+        except Exception:
             traceback.print_exc()
             reply = Reply(500, {})
             payload = b'{"message": "Internal Server Error", "error": 500}'
@@ -583,7 +671,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_DELETE = _serve  # noqa: N815 - http.server's naming
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         """Silence http.server's stderr lines; the request log has them."""
 
 
@@ -605,8 +693,7 @@ class SandboxServer:
             raise ValueError(msg)
         store = SandboxStore(state_file, subreddit=subreddit)
         log_path = state_file.with_suffix(".requests.jsonl") if state_file else None
-        self.app = SandboxApp(store, log_path=log_path, rate_limit=rate_limit,
-                              token_ttl=token_ttl)
+        self.app = SandboxApp(store, log_path=log_path, rate_limit=rate_limit, token_ttl=token_ttl)
         handler = type("Handler", (_Handler,), {"app": self.app})
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
@@ -622,8 +709,7 @@ class SandboxServer:
         return int(self.httpd.server_address[1])
 
     def start(self) -> SandboxServer:
-        self.thread = threading.Thread(target=self.httpd.serve_forever, name="sandbox",
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, name="sandbox", daemon=True)
         self.thread.start()
         return self
 

@@ -96,8 +96,13 @@ def listing(
     """A ``Listing`` wrapper."""
     return {
         "kind": "Listing",
-        "data": {"modhash": "", "dist": len(children), "children": children, "after": after,
-                 "before": before},
+        "data": {
+            "modhash": "",
+            "dist": len(children),
+            "children": children,
+            "after": after,
+            "before": before,
+        },
     }
 
 

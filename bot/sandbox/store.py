@@ -16,9 +16,9 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-PASSWORD = "sandbox"
+PASSWORD = "sandbox"  # noqa: S105 - public sandbox credentials
 CLIENT_ID = "sandbox"
-CLIENT_SECRET = "sandbox"
+CLIENT_SECRET = "sandbox"  # noqa: S105
 PAGE_NAME_RE = re.compile(r"^[a-z0-9_\-]+(/[a-z0-9_\-]+)*$")
 MAX_PAGE_CHARS = 524_288
 MAX_REASON_CHARS = 256
@@ -35,20 +35,40 @@ SEED_USERS = (
 )
 
 SEED_POSTS = (
-    ("curious_student", "I'm 16 and want to get into machine learning. Where do I start?",
-     "I'm in high school and I love maths. What should I study now, and which degree should I "
-     "aim for at university if I want to work in ML one day?", None),
-    ("backend_ben", "Backend developer (5 years of Java) looking to move into ML engineering",
-     "I build services for a living. What should I learn to switch careers into an ML engineer "
-     "role? Any roadmap you would recommend?", None),
-    ("gpu_gary", "Loss becomes NaN after a few epochs with Adam in PyTorch",
-     "My training loss explodes to NaN after epoch 3. Learning rate is 1e-3, batch size 64. "
-     "I already tried gradient clipping. What else can cause this?", "Question"),
-    ("weekend_tinkerer", "I built a bird-song classifier with a Raspberry Pi [project]",
-     "Sharing my weekend project: a small CNN on spectrograms, code on GitHub. "
-     "Feedback welcome!", "Project"),
-    ("alice_mod", "Weekly thread: what are you learning this week?",
-     "Share what you are studying and help each other out.", None),
+    (
+        "curious_student",
+        "I'm 16 and want to get into machine learning. Where do I start?",
+        "I'm in high school and I love maths. What should I study now, and which degree should I "
+        "aim for at university if I want to work in ML one day?",
+        None,
+    ),
+    (
+        "backend_ben",
+        "Backend developer (5 years of Java) looking to move into ML engineering",
+        "I build services for a living. What should I learn to switch careers into an ML engineer "
+        "role? Any roadmap you would recommend?",
+        None,
+    ),
+    (
+        "gpu_gary",
+        "Loss becomes NaN after a few epochs with Adam in PyTorch",
+        "My training loss explodes to NaN after epoch 3. Learning rate is 1e-3, batch size 64. "
+        "I already tried gradient clipping. What else can cause this?",
+        "Question",
+    ),
+    (
+        "weekend_tinkerer",
+        "I built a bird-song classifier with a Raspberry Pi [project]",
+        "Sharing my weekend project: a small CNN on spectrograms, code on GitHub. "
+        "Feedback welcome!",
+        "Project",
+    ),
+    (
+        "alice_mod",
+        "Weekly thread: what are you learning this week?",
+        "Share what you are studying and help each other out.",
+        None,
+    ),
 )
 
 
@@ -202,8 +222,9 @@ class SandboxStore:
                 "selftext": body,
                 "flair": flair,
                 "created_utc": created_utc if created_utc is not None else _now(),
-                "distinguished": "moderator" if self.is_moderator(author) and flags.get(
-                    "distinguished") else None,
+                "distinguished": "moderator"
+                if self.is_moderator(author) and flags.get("distinguished")
+                else None,
                 **{k: bool(v) for k, v in flags.items() if k in _POST_FLAGS},
             }
             self.data["posts"].append(post)
@@ -234,10 +255,7 @@ class SandboxStore:
 
     def add_comment(self, *, parent: str, author: str, body: str) -> dict[str, Any]:
         with self.lock:
-            if parent.startswith("t3_"):
-                link_id = parent
-            else:
-                link_id = self.comment(parent[3:])["link_id"]  # type: ignore[index]
+            link_id = parent if parent.startswith("t3_") else self.comment(parent[3:])["link_id"]  # type: ignore[index]
             record = {
                 "id": self._next_id("comment"),
                 "link_id": link_id,
@@ -290,12 +308,14 @@ def _new_user(name: str, *, is_mod: bool, index: int) -> dict[str, Any]:
 
 def _seed(subreddit: str) -> dict[str, Any]:
     users = {
-        name: _new_user(name, is_mod=is_mod, index=i)
-        for i, (name, is_mod) in enumerate(SEED_USERS)
+        name: _new_user(name, is_mod=is_mod, index=i) for i, (name, is_mod) in enumerate(SEED_USERS)
     }
     data: dict[str, Any] = {
-        "subreddit": {"name": subreddit, "fullname": "t5_2r3gv", "moderators": [
-            n for n, m in SEED_USERS if m]},
+        "subreddit": {
+            "name": subreddit,
+            "fullname": "t5_2r3gv",
+            "moderators": [n for n, m in SEED_USERS if m],
+        },
         "users": users,
         "wiki": {},
         "wiki_log": [],
@@ -305,13 +325,20 @@ def _seed(subreddit: str) -> dict[str, Any]:
         "counters": {"post": 36**5, "comment": 36**6},
     }
     now = time.time()
-    for age, (author, title, body, flair) in zip(range(len(SEED_POSTS), 0, -1), SEED_POSTS,
-                                                 strict=True):
+    for age, (author, title, body, flair) in zip(
+        range(len(SEED_POSTS), 0, -1), SEED_POSTS, strict=True
+    ):
         post_id = _base36(data["counters"]["post"] + 1)
         data["counters"]["post"] += 1
-        data["posts"].append({
-            "id": post_id, "author": author, "title": title, "selftext": body, "flair": flair,
-            "created_utc": round(now - age * 600, 3),
-            "distinguished": "moderator" if users[author]["is_mod"] else None,
-        })
+        data["posts"].append(
+            {
+                "id": post_id,
+                "author": author,
+                "title": title,
+                "selftext": body,
+                "flair": flair,
+                "created_utc": round(now - age * 600, 3),
+                "distinguished": "moderator" if users[author]["is_mod"] else None,
+            }
+        )
     return data

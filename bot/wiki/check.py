@@ -48,10 +48,17 @@ def check_pages(root: Path, *, subreddit: str) -> list[Problem]:
     for page in pages:
         rendered = render(page, root=root, targets=targets, subreddit=subreddit)
         if len(rendered) > MAX_PAGE_CHARS:
-            problems.append(Problem(page.path, 1, f"page is {len(rendered):,} characters; Reddit "
-                                    f"stores at most {MAX_PAGE_CHARS:,}: split it into pages"))
-        problems.extend(_check_body(page, root=root, names=names, targets=targets,
-                                    subreddit=subreddit))
+            problems.append(
+                Problem(
+                    page.path,
+                    1,
+                    f"page is {len(rendered):,} characters; Reddit "
+                    f"stores at most {MAX_PAGE_CHARS:,}: split it into pages",
+                )
+            )
+        problems.extend(
+            _check_body(page, root=root, names=names, targets=targets, subreddit=subreddit)
+        )
     return sorted(problems, key=lambda p: (str(p.path), p.line))
 
 
@@ -83,22 +90,28 @@ def _prose_lines(page: PageSource) -> list[tuple[int, str]]:
     return found
 
 
-def _check_body(page: PageSource, *, root: Path, names: set[str], targets: dict[str, str],
-                subreddit: str) -> list[Problem]:
+def _check_body(
+    page: PageSource, *, root: Path, names: set[str], targets: dict[str, str], subreddit: str
+) -> list[Problem]:
     problems: list[Problem] = []
     here = page.path.parent.relative_to(root).as_posix()
-    wiki_prefixes = (f"/r/{subreddit.lower()}/wiki/",
-                     f"https://www.reddit.com/r/{subreddit.lower()}/wiki/",
-                     f"https://reddit.com/r/{subreddit.lower()}/wiki/",
-                     f"https://old.reddit.com/r/{subreddit.lower()}/wiki/")
+    wiki_prefixes = (
+        f"/r/{subreddit.lower()}/wiki/",
+        f"https://www.reddit.com/r/{subreddit.lower()}/wiki/",
+        f"https://reddit.com/r/{subreddit.lower()}/wiki/",
+        f"https://old.reddit.com/r/{subreddit.lower()}/wiki/",
+    )
 
     def add(line: int, message: str, severity: str = "error") -> None:
         problems.append(Problem(page.path, line, message, severity))
 
     for number, text in _prose_lines(page):
         if text == "```":
-            add(number, "fenced code blocks show as plain text on old Reddit; indent code by "
-                "4 spaces", "warning")
+            add(
+                number,
+                "fenced code blocks show as plain text on old Reddit; indent code by 4 spaces",
+                "warning",
+            )
             continue
         if match := _HTML_TAG.search(text):
             tag = "<!--" if match.group(0) == "<!--" else f"<{match.group(1)}>"
@@ -109,17 +122,27 @@ def _check_body(page: PageSource, *, root: Path, names: set[str], targets: dict[
             add(number, "leftover TODO/FIXME marker", "warning")
         for image, target in _LINK.findall(text):
             if image:
-                add(number, "images are not shown in Reddit wikis; link to the image instead",
-                    "warning")
-            problem = _link_problem(target, here=here, names=names, targets=targets,
-                                    wiki_prefixes=wiki_prefixes)
+                add(
+                    number,
+                    "images are not shown in Reddit wikis; link to the image instead",
+                    "warning",
+                )
+            problem = _link_problem(
+                target, here=here, names=names, targets=targets, wiki_prefixes=wiki_prefixes
+            )
             if problem:
                 add(number, problem)
     return problems
 
 
-def _link_problem(target: str, *, here: str, names: set[str], targets: dict[str, str],
-                  wiki_prefixes: tuple[str, ...]) -> str | None:
+def _link_problem(
+    target: str,
+    *,
+    here: str,
+    names: set[str],
+    targets: dict[str, str],
+    wiki_prefixes: tuple[str, ...],
+) -> str | None:
     if not target:
         return "empty link target"
     if _PLACEHOLDER_HOSTS.match(target):
@@ -127,10 +150,11 @@ def _link_problem(target: str, *, here: str, names: set[str], targets: dict[str,
     lowered = target.lower()
     for prefix in wiki_prefixes:
         if lowered.startswith(prefix):
-            page = re.split(r"[#?]", lowered[len(prefix):], maxsplit=1)[0].strip("/")
+            page = re.split(r"[#?]", lowered[len(prefix) :], maxsplit=1)[0].strip("/")
             if page and page not in names:
-                return (f"link to wiki page {page!r}, but no file in the wiki pages folder "
-                        "publishes it")
+                return (
+                    f"link to wiki page {page!r}, but no file in the wiki pages folder publishes it"
+                )
             return None
     if lowered.startswith(_AUTOLINK_HOSTS) or lowered.startswith(("/", "#")):
         return None

@@ -13,7 +13,11 @@ def last_commit_subject(path: Path) -> str | None:
     try:
         result = subprocess.run(
             ["git", "log", "-1", "--format=%s", "--", path.name],
-            cwd=path.parent, capture_output=True, text=True, timeout=GIT_TIMEOUT, check=False,
+            cwd=path.parent,
+            capture_output=True,
+            text=True,
+            timeout=GIT_TIMEOUT,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
@@ -25,8 +29,12 @@ def pull_ff_only(directory: Path) -> tuple[bool, str]:
     """``git pull --ff-only`` in ``directory``; (ok, one line of output)."""
     try:
         result = subprocess.run(
-            ["git", "pull", "--ff-only", "--quiet"], cwd=directory, capture_output=True,
-            text=True, timeout=GIT_TIMEOUT, check=False,
+            ["git", "pull", "--ff-only", "--quiet"],
+            cwd=directory,
+            capture_output=True,
+            text=True,
+            timeout=GIT_TIMEOUT,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return False, str(exc)

@@ -48,16 +48,19 @@ def parse_page(path: Path, text: str, *, root: Path) -> PageSource:
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     if not lines or lines[0].strip() != _DELIMITER:
-        raise InputError(f"{path}:1: missing front matter: start the file with a '---' line, "
-                         "the page settings, and another '---' line")
+        raise InputError(
+            f"{path}:1: missing front matter: start the file with a '---' line, "
+            "the page settings, and another '---' line"
+        )
     try:
         end = next(i for i in range(1, len(lines)) if lines[i].strip() == _DELIMITER)
     except StopIteration:
-        raise InputError(f"{path}:1: front matter is not closed: add a '---' line after the "
-                         "page settings") from None
+        raise InputError(
+            f"{path}:1: front matter is not closed: add a '---' line after the page settings"
+        ) from None
     front_matter = "\n".join(lines[1:end])
     data = _front_matter_data(path, front_matter)
-    body = "\n".join(lines[end + 1:])
+    body = "\n".join(lines[end + 1 :])
     name = data.get("page", page_name_for(path, root))
     return PageSource(
         path=path,
@@ -110,9 +113,12 @@ def load_pages_collecting(root: Path) -> tuple[list[PageSource], list[InputError
             continue
         if page.name in by_name:
             line = _key_line(page.front_matter, "page") or 1
-            problems.append(InputError(
-                f"{path}:{line}: page name {page.name!r} is also used by "
-                f"{by_name[page.name].path}; give each file its own page name"))
+            problems.append(
+                InputError(
+                    f"{path}:{line}: page name {page.name!r} is also used by "
+                    f"{by_name[page.name].path}; give each file its own page name"
+                )
+            )
             continue
         by_name[page.name] = page
         pages.append(page)
@@ -128,8 +134,9 @@ def write_page_body(page: PageSource, body: str) -> None:
 def new_page_file(root: Path, *, name: str, body: str, listed: bool, permlevel: int) -> Path:
     """Create ``<root>/<name>.md`` for a page that exists only on the wiki."""
     path = root / f"{name}.md"
-    front = yaml.safe_dump({"page": name, "title": name, "listed": listed,
-                            "permlevel": permlevel}, sort_keys=False).rstrip("\n")
+    front = yaml.safe_dump(
+        {"page": name, "title": name, "listed": listed, "permlevel": permlevel}, sort_keys=False
+    ).rstrip("\n")
     atomic_write_text(path, f"{_DELIMITER}\n{front}\n{_DELIMITER}\n{body}")
     return path
 
@@ -148,8 +155,9 @@ def _front_matter_data(path: Path, front_matter: str) -> dict[str, Any]:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise InputError(f"{path}:2: front matter must be 'key: value' lines, not "
-                         f"{type(data).__name__}")
+        raise InputError(
+            f"{path}:2: front matter must be 'key: value' lines, not {type(data).__name__}"
+        )
     for key in data:
         if key not in FRONT_MATTER_KEYS:
             line = _key_line(front_matter, str(key)) or 2
@@ -172,8 +180,10 @@ def _fail(path: Path, front_matter: str, key: str, expected: str, value: object)
 
 def _check_name(path: Path, name: object, line: int | None) -> str:
     if not isinstance(name, str) or not PAGE_NAME_RE.match(name):
-        raise InputError(f"{path}:{line or 2}: front matter page: expected a wiki page name of "
-                         f"lowercase letters, digits, '_', '-' and '/', got {name!r}")
+        raise InputError(
+            f"{path}:{line or 2}: front matter page: expected a wiki page name of "
+            f"lowercase letters, digits, '_', '-' and '/', got {name!r}"
+        )
     return name
 
 
@@ -189,8 +199,13 @@ def _string(path: Path, data: dict[str, Any], key: str, front_matter: str) -> st
 def _reason(path: Path, data: dict[str, Any], front_matter: str) -> str | None:
     reason = _string(path, data, "reason", front_matter)
     if reason is not None and len(reason) > MAX_REASON_CHARS:
-        raise _fail(path, front_matter, "reason", f"at most {MAX_REASON_CHARS} characters",
-                    f"{len(reason)} characters")
+        raise _fail(
+            path,
+            front_matter,
+            "reason",
+            f"at most {MAX_REASON_CHARS} characters",
+            f"{len(reason)} characters",
+        )
     return reason
 
 
@@ -204,6 +219,11 @@ def _listed(path: Path, data: dict[str, Any], front_matter: str) -> bool:
 def _permlevel(path: Path, data: dict[str, Any], front_matter: str) -> int:
     value = data.get("permlevel", 0)
     if isinstance(value, bool) or value not in (0, 1, 2):
-        raise _fail(path, front_matter, "permlevel",
-                    "0 (subreddit wiki rules), 1 (approved editors) or 2 (moderators only)", value)
+        raise _fail(
+            path,
+            front_matter,
+            "permlevel",
+            "0 (subreddit wiki rules), 1 (approved editors) or 2 (moderators only)",
+            value,
+        )
     return int(value)

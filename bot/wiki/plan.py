@@ -93,10 +93,16 @@ class PageAction:
 
     def stats(self) -> tuple[int, int]:
         """(+lines, -lines) of the diff."""
-        added = sum(1 for line in self.diff.splitlines()
-                    if line.startswith("+") and not line.startswith("+++"))
-        removed = sum(1 for line in self.diff.splitlines()
-                      if line.startswith("-") and not line.startswith("---"))
+        added = sum(
+            1
+            for line in self.diff.splitlines()
+            if line.startswith("+") and not line.startswith("+++")
+        )
+        removed = sum(
+            1
+            for line in self.diff.splitlines()
+            if line.startswith("-") and not line.startswith("---")
+        )
         return added, removed
 
 
@@ -123,10 +129,15 @@ class Plan:
 
 def unified_diff(before: str, after: str, *, before_name: str, after_name: str) -> str:
     """A unified diff with three lines of context, empty when equal."""
-    return "".join(difflib.unified_diff(
-        before.splitlines(keepends=True), after.splitlines(keepends=True),
-        fromfile=before_name, tofile=after_name, n=3,
-    ))
+    return "".join(
+        difflib.unified_diff(
+            before.splitlines(keepends=True),
+            after.splitlines(keepends=True),
+            fromfile=before_name,
+            tofile=after_name,
+            n=3,
+        )
+    )
 
 
 def build_plan(
@@ -150,50 +161,91 @@ def build_plan(
     return Plan(tuple(actions))
 
 
-def _plan_page(local: LocalPage | None, remote: RemotePage | None, synced: SyncedPage | None,
-               *, name: str) -> PageAction:
+def _plan_page(
+    local: LocalPage | None, remote: RemotePage | None, synced: SyncedPage | None, *, name: str
+) -> PageAction:
     wiki_name = f"wiki/{name}"
     if local is None:
         assert remote is not None
-        return PageAction(page=name, kind=Kind.REMOTE_ONLY, remote_revision=remote.revision_id,
-                          remote_author=remote.author, remote_content=remote.content,
-                          note="exists only on the wiki; `wikibot pull --all` imports it")
+        return PageAction(
+            page=name,
+            kind=Kind.REMOTE_ONLY,
+            remote_revision=remote.revision_id,
+            remote_author=remote.author,
+            remote_content=remote.content,
+            note="exists only on the wiki; `wikibot pull --all` imports it",
+        )
     settings = _settings_change(local, synced)
     if remote is None:
         diff = unified_diff("", local.content, before_name="/dev/null", after_name=local.path)
-        return PageAction(page=name, kind=Kind.CREATE, diff=diff, content=local.content,
-                          settings=settings if (local.listed, local.permlevel) != _DEFAULT_SETTINGS
-                          else None, path=local.path)
+        return PageAction(
+            page=name,
+            kind=Kind.CREATE,
+            diff=diff,
+            content=local.content,
+            settings=settings if (local.listed, local.permlevel) != _DEFAULT_SETTINGS else None,
+            path=local.path,
+        )
 
     remote_text = _remote_text(remote, synced)
-    common = {"page": name, "path": local.path, "remote_revision": remote.revision_id,
-              "remote_author": remote.author, "remote_content": remote_text}
+    common = {
+        "page": name,
+        "path": local.path,
+        "remote_revision": remote.revision_id,
+        "remote_author": remote.author,
+        "remote_content": remote_text,
+    }
     if remote_text is not None and normalize(remote_text) == local.content:
         return PageAction(kind=Kind.UNCHANGED, settings=settings, **common)
     if remote_text is None:
         # Only reachable when the caller did not read a page whose revision moved.
-        return PageAction(kind=Kind.CONFLICT, note="wiki revision unknown; run plan again",
-                          **common)
+        return PageAction(
+            kind=Kind.CONFLICT, note="wiki revision unknown; run plan again", **common
+        )
     base = synced.content if synced else None
     local_changed = base is None or normalize(base) != local.content
     remote_changed = base is None or normalize(remote_text) != normalize(base)
     if local_changed and not remote_changed:
-        diff = unified_diff(normalize(remote_text), local.content, before_name=wiki_name,
-                            after_name=local.path)
-        return PageAction(kind=Kind.UPDATE, diff=diff, content=local.content,
-                          previous=remote.revision_id, settings=settings, **common)
+        diff = unified_diff(
+            normalize(remote_text), local.content, before_name=wiki_name, after_name=local.path
+        )
+        return PageAction(
+            kind=Kind.UPDATE,
+            diff=diff,
+            content=local.content,
+            previous=remote.revision_id,
+            settings=settings,
+            **common,
+        )
     if remote_changed and not local_changed:
-        diff = unified_diff(local.content, normalize(remote_text), before_name=local.path,
-                            after_name=wiki_name)
-        return PageAction(kind=Kind.DRIFT, diff=diff, content=local.content,
-                          previous=remote.revision_id,
-                          note=f"edited on the wiki by {remote.author or 'someone'}", **common)
-    diff = unified_diff(normalize(remote_text), local.content, before_name=wiki_name,
-                        after_name=local.path)
-    note = ("exists on the wiki with other content and was never synced" if base is None
-            else f"changed both here and on the wiki (by {remote.author or 'someone'})")
-    return PageAction(kind=Kind.CONFLICT, diff=diff, content=local.content,
-                      previous=remote.revision_id, note=note, settings=settings, **common)
+        diff = unified_diff(
+            local.content, normalize(remote_text), before_name=local.path, after_name=wiki_name
+        )
+        return PageAction(
+            kind=Kind.DRIFT,
+            diff=diff,
+            content=local.content,
+            previous=remote.revision_id,
+            note=f"edited on the wiki by {remote.author or 'someone'}",
+            **common,
+        )
+    diff = unified_diff(
+        normalize(remote_text), local.content, before_name=wiki_name, after_name=local.path
+    )
+    note = (
+        "exists on the wiki with other content and was never synced"
+        if base is None
+        else f"changed both here and on the wiki (by {remote.author or 'someone'})"
+    )
+    return PageAction(
+        kind=Kind.CONFLICT,
+        diff=diff,
+        content=local.content,
+        previous=remote.revision_id,
+        note=note,
+        settings=settings,
+        **common,
+    )
 
 
 def _remote_text(remote: RemotePage, synced: SyncedPage | None) -> str | None:

@@ -19,8 +19,9 @@ import markdown
 from bot.wiki.pages import PageSource
 
 _TRAILING = re.compile(r"[ \t]+$")
-_RELATIVE_MD_LINK = re.compile(r"\]\((?![a-z][a-z0-9+.-]*:|/|#)([^)\s#]+\.md)(#[^)\s]*)?\)",
-                               re.IGNORECASE)
+_RELATIVE_MD_LINK = re.compile(
+    r"\]\((?![a-z][a-z0-9+.-]*:|/|#)([^)\s#]+\.md)(#[^)\s]*)?\)", re.IGNORECASE
+)
 
 
 def normalize(text: str) -> str:
@@ -58,7 +59,7 @@ def to_html(text: str, *, title: str) -> str:
     """A standalone HTML preview of wiki Markdown."""
     body = markdown.markdown(text, extensions=["tables", "sane_lists"], output_format="html")
     return (
-        "<!doctype html>\n<html><head><meta charset=\"utf-8\">"
+        '<!doctype html>\n<html><head><meta charset="utf-8">'
         f"<title>{_escape(title)}</title>"
         "<style>body{max-width:46em;margin:2em auto;font:16px/1.5 sans-serif;padding:0 1em}"
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em}</style>"

@@ -70,9 +70,13 @@ def load_workspace(settings: Settings) -> Workspace:
     targets = link_targets(pages, root)
     sources = {p.name: p for p in pages}
     local = {
-        p.name: LocalPage(name=p.name, content=render(p, root=root, targets=targets,
-                                                      subreddit=settings.subreddit),
-                          listed=p.listed, permlevel=p.permlevel, path=_display(p.path))
+        p.name: LocalPage(
+            name=p.name,
+            content=render(p, root=root, targets=targets, subreddit=settings.subreddit),
+            listed=p.listed,
+            permlevel=p.permlevel,
+            path=_display(p.path),
+        )
         for p in pages
     }
     return Workspace(sources=sources, local=local)
@@ -127,14 +131,16 @@ class WikiSync:
             if not exists:
                 continue
             must_read = name in managed and (
-                existing is not None or record.seen_revision != record.synced_revision)
+                existing is not None or record.seen_revision != record.synced_revision
+            )
             if must_read:
                 page = self.gateway.read_page(name)
                 if page is None:
                     continue
                 with self.state.transaction() as db:
-                    self.state.record_seen(db, name, revision=page.revision_id,
-                                           author=page.revision_by)
+                    self.state.record_seen(
+                        db, name, revision=page.revision_id, author=page.revision_by
+                    )
                 remote[name] = RemotePage(name, page.revision_id, page.revision_by, page.content)
             else:
                 remote[name] = RemotePage(name, record.seen_revision, record.seen_author)
@@ -163,22 +169,30 @@ class WikiSync:
             if r.synced_revision and r.synced_content is not None
         }
         ignore = frozenset(n for n in remote if is_special(n))
-        plan = build_plan(local=workspace.local, remote=remote, synced=synced,
-                          ignore_remote=ignore)
+        plan = build_plan(local=workspace.local, remote=remote, synced=synced, ignore_remote=ignore)
         wanted = set(pages)
         if not wanted:
             return plan
         known = {a.page for a in plan.actions}
         if unknown := sorted(wanted - known):
-            raise InputError(f"unknown page {unknown[0]!r}: no file in "
-                             f"{self.settings.wiki_pages_dir} and not on the wiki; "
-                             f"known pages: {', '.join(sorted(known))}")
+            raise InputError(
+                f"unknown page {unknown[0]!r}: no file in "
+                f"{self.settings.wiki_pages_dir} and not on the wiki; "
+                f"known pages: {', '.join(sorted(known))}"
+            )
         return Plan(tuple(a for a in plan.actions if a.page in wanted))
 
     # --- push ------------------------------------------------------------------------------
 
-    def push(self, plan: Plan, workspace: Workspace, *, force: bool = False,
-             dry_run: bool = False, reason: str | None = None) -> SyncReport:
+    def push(
+        self,
+        plan: Plan,
+        workspace: Workspace,
+        *,
+        force: bool = False,
+        dry_run: bool = False,
+        reason: str | None = None,
+    ) -> SyncReport:
         """Publish creates and updates; drift and conflicts only with ``force``."""
         report = SyncReport()
         written: dict[str, str] = {}
@@ -189,14 +203,17 @@ class WikiSync:
             if action.kind == Kind.REMOTE_ONLY:
                 continue
             if action.kind in (Kind.DRIFT, Kind.CONFLICT) and not force:
-                hint = (f"`wikibot pull {action.page}` adopts the wiki's text"
-                        if action.kind == Kind.DRIFT else
-                        f"merge by hand, or `wikibot push --force {action.page}`")
+                hint = (
+                    f"`wikibot pull {action.page}` adopts the wiki's text"
+                    if action.kind == Kind.DRIFT
+                    else f"merge by hand, or `wikibot push --force {action.page}`"
+                )
                 report.add(action.page, action.kind.value, f"{action.note}; {hint}")
                 continue
             if dry_run:
-                report.add(action.page, "would-" + ("create" if action.kind == Kind.CREATE
-                                                    else "update"))
+                report.add(
+                    action.page, "would-" + ("create" if action.kind == Kind.CREATE else "update")
+                )
                 continue
             edit_reason = self._reason(action, workspace, reason)
             if self._write(action, edit_reason, report):
@@ -215,9 +232,13 @@ class WikiSync:
         if record is not None and record.synced_revision == action.remote_revision:
             return
         with self.state.transaction() as db:
-            self.state.record_synced(db, action.page, revision=action.remote_revision,
-                                     content=normalize(action.remote_content),
-                                     author=action.remote_author)
+            self.state.record_synced(
+                db,
+                action.page,
+                revision=action.remote_revision,
+                content=normalize(action.remote_content),
+                author=action.remote_author,
+            )
         report.add(action.page, "adopted", "the wiki already holds this text")
 
     def _write(self, action: PageAction, reason: str, report: SyncReport) -> bool:
@@ -225,19 +246,26 @@ class WikiSync:
         content = action.content or ""
         previous = None if action.kind == Kind.CREATE else action.previous
         try:
-            self.gateway.edit_page(action.page, content=content, reason=reason,
-                                   previous=previous)
+            self.gateway.edit_page(action.page, content=content, reason=reason, previous=previous)
         except Conflict:
-            report.add(action.page, "conflict", "someone edited the page while we pushed; "
-                       "run `wikibot plan` to see it")
+            report.add(
+                action.page,
+                "conflict",
+                "someone edited the page while we pushed; run `wikibot plan` to see it",
+            )
             return False
         except WriteUncertain as exc:
             log.warning("wiki: %s; checking the page before deciding", exc)
             page = self.gateway.read_page(action.page)
             if page is not None and normalize(page.content) == content:
                 with self.state.transaction() as db:
-                    self.state.record_synced(db, action.page, revision=page.revision_id,
-                                             content=content, author=page.revision_by)
+                    self.state.record_synced(
+                        db,
+                        action.page,
+                        revision=page.revision_id,
+                        content=content,
+                        author=page.revision_by,
+                    )
                 report.add(action.page, self._verb(action), "applied despite the error")
             else:
                 report.add(action.page, "error", f"{exc}; not applied, will retry")
@@ -253,8 +281,9 @@ class WikiSync:
         """Learn the revision ids of our edits with one listing call."""
         cursor = self.state.get_meta(CURSOR_KEY)
         me = self.gateway.username().lower()
-        revisions, _ = self.gateway.revisions(stop_at={cursor} if cursor else None,
-                                              limit=SEGMENT_LIMIT if cursor else 100)
+        revisions, _ = self.gateway.revisions(
+            stop_at={cursor} if cursor else None, limit=SEGMENT_LIMIT if cursor else 100
+        )
         ours = {}
         for revision in revisions:
             if revision.page in written and (revision.author or "").lower() == me:
@@ -267,10 +296,12 @@ class WikiSync:
                     if page is None or normalize(page.content) != content:
                         report.add(name, "error", "edit accepted but not found on the wiki")
                         continue
-                    revision = WikiRevision(page.revision_id, name, page.revision_date,
-                                            page.revision_by, None)
-                self.state.record_synced(db, name, revision=revision.id, content=content,
-                                         author=revision.author)
+                    revision = WikiRevision(
+                        page.revision_id, name, page.revision_date, page.revision_by, None
+                    )
+                self.state.record_synced(
+                    db, name, revision=revision.id, content=content, author=revision.author
+                )
         self._record_listing(revisions)  # a human edit right after ours stays visible
 
     def _apply_settings(self, plan: Plan, report: SyncReport) -> None:
@@ -280,8 +311,7 @@ class WikiSync:
                 continue
             if action.settings and action.kind in (Kind.CREATE, Kind.UPDATE, Kind.UNCHANGED):
                 listed, permlevel = action.settings
-                self.gateway.update_page_settings(action.page, listed=listed,
-                                                  permlevel=permlevel)
+                self.gateway.update_page_settings(action.page, listed=listed, permlevel=permlevel)
                 report.add(action.page, "settings", f"listed={listed} permlevel={permlevel}")
             elif record.listed is None and action.kind == Kind.CREATE:
                 listed, permlevel = True, 0
@@ -300,8 +330,14 @@ class WikiSync:
 
     # --- pull ------------------------------------------------------------------------------
 
-    def pull(self, plan: Plan, workspace: Workspace, *, force: bool = False,
-             include_remote_only: bool = False) -> SyncReport:
+    def pull(
+        self,
+        plan: Plan,
+        workspace: Workspace,
+        *,
+        force: bool = False,
+        include_remote_only: bool = False,
+    ) -> SyncReport:
         """Write the wiki's text into the page files (front matter kept)."""
         report = SyncReport()
         for action in plan.actions:
@@ -314,16 +350,25 @@ class WikiSync:
             remote_text = normalize(action.remote_content)
             source = workspace.sources[action.page]
             if action.kind == Kind.CONFLICT and not force:
-                report.add(action.page, "conflict", f"{action.note}; {action.path} would lose "
-                           "its changes: merge by hand, or `wikibot pull --force "
-                           f"{action.page}` to take the wiki's text")
+                report.add(
+                    action.page,
+                    "conflict",
+                    f"{action.note}; {action.path} would lose "
+                    "its changes: merge by hand, or `wikibot pull --force "
+                    f"{action.page}` to take the wiki's text",
+                )
                 continue
             if action.kind == Kind.UNCHANGED:
                 continue
             write_page_body(source, remote_text)
             with self.state.transaction() as db:
-                self.state.record_synced(db, action.page, revision=action.remote_revision or "",
-                                         content=remote_text, author=action.remote_author)
+                self.state.record_synced(
+                    db,
+                    action.page,
+                    revision=action.remote_revision or "",
+                    content=remote_text,
+                    author=action.remote_author,
+                )
             report.add(action.page, "pulled", f"wrote {action.path}")
         return report
 
@@ -341,11 +386,17 @@ class WikiSync:
             report.add(action.page, "error", f"{path} exists but publishes another page name")
             return
         text = normalize(page.content)
-        new_page_file(self.settings.wiki_pages_dir, name=action.page, body=text, listed=listed,
-                      permlevel=permlevel)
+        new_page_file(
+            self.settings.wiki_pages_dir,
+            name=action.page,
+            body=text,
+            listed=listed,
+            permlevel=permlevel,
+        )
         with self.state.transaction() as db:
-            self.state.record_synced(db, action.page, revision=page.revision_id, content=text,
-                                     author=page.revision_by)
+            self.state.record_synced(
+                db, action.page, revision=page.revision_id, content=text, author=page.revision_by
+            )
             self.state.record_settings(db, action.page, listed=listed, permlevel=permlevel)
         report.add(action.page, "pulled", f"created {_display(path)}")
 
@@ -356,8 +407,12 @@ class WikiSync:
         sent = 0
         for action in plan.of(Kind.DRIFT, Kind.CONFLICT):
             revision = action.remote_revision or "unknown"
-            if not self.state.record_alert(page=action.page, revision=revision,
-                                           kind=action.kind.value, author=action.remote_author):
+            if not self.state.record_alert(
+                page=action.page,
+                revision=revision,
+                kind=action.kind.value,
+                author=action.remote_author,
+            ):
                 continue
             subject = f"wikibot: wiki page '{action.page}' needs a human ({action.kind.value})"
             body = _alert_body(action, self.settings.subreddit)
@@ -368,8 +423,13 @@ class WikiSync:
             except Exception:
                 self.state.forget_alert(page=action.page, revision=revision)
                 raise
-            log.info("wiki: %s on %s (revision %s by %s); moderators messaged", action.kind.value,
-                     action.page, revision[:8], action.remote_author or "someone")
+            log.info(
+                "wiki: %s on %s (revision %s by %s); moderators messaged",
+                action.kind.value,
+                action.page,
+                revision[:8],
+                action.remote_author or "someone",
+            )
             sent += 1
         return sent
 
@@ -377,13 +437,19 @@ class WikiSync:
 def _alert_body(action: PageAction, subreddit: str) -> str:
     who = f"u/{action.remote_author}" if action.remote_author else "someone"
     if action.kind == Kind.DRIFT:
-        todo = (f"- keep the wiki's version: run `wikibot pull {action.page}` and commit the "
-                "file\n"
-                f"- discard it: run `wikibot push --force {action.page}`")
+        todo = (
+            f"- keep the wiki's version: run `wikibot pull {action.page}` and commit the "
+            "file\n"
+            f"- discard it: run `wikibot push --force {action.page}`"
+        )
     else:
-        todo = (f"- the file and the wiki both changed: merge by hand, then run "
-                f"`wikibot push --force {action.page}`")
-    return (f"The wiki page [{action.page}](/r/{subreddit}/wiki/{action.page}) was edited on "
-            f"the wiki by {who} (revision {action.remote_revision}) and differs from "
-            f"`{action.path}`. wikibot will not overwrite it.\n\nTo resolve:\n\n{todo}\n\n"
-            "You will get this message once per wiki revision.")
+        todo = (
+            f"- the file and the wiki both changed: merge by hand, then run "
+            f"`wikibot push --force {action.page}`"
+        )
+    return (
+        f"The wiki page [{action.page}](/r/{subreddit}/wiki/{action.page}) was edited on "
+        f"the wiki by {who} (revision {action.remote_revision}) and differs from "
+        f"`{action.path}`. wikibot will not overwrite it.\n\nTo resolve:\n\n{todo}\n\n"
+        "You will get this message once per wiki revision."
+    )
