@@ -500,7 +500,7 @@ class SandboxApp:
                 200, shapes.api_errors(("TOO_OLD", "that's a piece of history now", "parent"))
             )
         record = self.store.add_comment(parent=thing_id, author=user, body=text)
-        thing = shapes.comment(record, subreddit=self.store.subreddit)
+        thing = shapes.comment(record, subreddit=self.store.subreddit, likes=True)
         return Reply(200, {"json": {"errors": [], "data": {"things": [thing]}}})
 
     def compose(self, *, form: dict[str, str], user: str | None, **_: Any) -> Reply:
@@ -531,6 +531,8 @@ class SandboxApp:
                 children.append(self._link(post))
             elif kind == "t1" and (record := self.store.comment(ident)):
                 children.append(shapes.comment(record, subreddit=self.store.subreddit))
+            elif fullname == self.store.subreddit["fullname"]:
+                children.append(shapes.subreddit_thing(self.store.subreddit))
         return Reply(200, shapes.listing(children))
 
     def me(self, *, user: str | None, **_: Any) -> Reply:

@@ -168,14 +168,75 @@ def link(post: dict[str, Any], *, subreddit: dict[str, Any], num_comments: int) 
             "visited": False,
             "num_reports": None,
             "ups": 1,
+            "upvote_ratio": 1.0,
+            "contest_mode": False,
+            "spoiler": False,
+        },
+    }
+
+
+def subreddit_thing(subreddit: dict[str, Any]) -> dict[str, Any]:
+    """A ``t5`` thing (the subreddit itself), as ``/api/info`` returns it."""
+    name = subreddit["name"]
+    return {
+        "kind": "t5",
+        "data": {
+            "banner_img": "",
+            "user_sr_theme_enabled": True,
+            "submit_text_html": None,
+            "user_is_banned": None,
+            "wiki_enabled": True,
+            "show_media": True,
+            "id": subreddit["fullname"][3:],
+            "submit_text": "",
+            "display_name": name,
+            "header_img": None,
+            "description_html": md_html(subreddit.get("description", "")),
+            "title": subreddit.get("title", name),
+            "collapse_deleted_comments": False,
+            "over18": False,
+            "public_description_html": None,
+            "icon_size": None,
+            "suggested_comment_sort": None,
+            "icon_img": "",
+            "header_title": None,
+            "description": subreddit.get("description", ""),
+            "user_is_muted": None,
+            "submit_link_label": "",
+            "accounts_active": None,
+            "public_traffic": False,
+            "header_size": None,
+            "subscribers": 1,
+            "submit_text_label": "",
+            "lang": "en",
+            "user_is_moderator": None,
+            "key_color": "",
+            "name": subreddit["fullname"],
+            "created": 1_300_000_000.0,
+            "url": f"/r/{name}/",
+            "quarantine": False,
+            "hide_ads": False,
+            "created_utc": 1_300_000_000.0,
+            "banner_size": None,
+            "user_is_contributor": None,
+            "public_description": "",
+            "show_media_preview": True,
+            "comment_score_hide_mins": 0,
+            "subreddit_type": "public",
+            "submission_type": "any",
+            "user_is_subscriber": None,
         },
     }
 
 
 def comment(
-    record: dict[str, Any], *, subreddit: dict[str, Any], replies: dict[str, Any] | str = ""
+    record: dict[str, Any],
+    *,
+    subreddit: dict[str, Any],
+    replies: dict[str, Any] | str = "",
+    likes: bool | None = None,
 ) -> dict[str, Any]:
-    """A ``t1`` thing (a comment)."""
+    """A ``t1`` thing (a comment); ``likes`` is True for the author's own new comment."""
     return {
         "kind": "t1",
         "data": {
@@ -183,7 +244,7 @@ def comment(
             "banned_by": None,
             "removal_reason": None,
             "link_id": record["link_id"],
-            "likes": None,
+            "likes": likes,
             "replies": replies,
             "user_reports": [],
             "saved": False,
