@@ -53,31 +53,40 @@ def structure_mismatches(recorded: Any, actual: Any, path: str = "") -> list[str
     if isinstance(recorded, dict):
         if not isinstance(actual, dict):
             return [f"{path}: expected an object, got {type(actual).__name__}"]
-        problems = []
-        for key, value in recorded.items():
-            if key in LINK_POST_ONLY:
-                continue
-            if key not in actual:
-                problems.append(f"{path}.{key}: missing")
-            elif key in MEDIA_KEYS:
-                continue
-            elif key in FALSE_OR_NUMBER:
-                if not (actual[key] is False or _is_number(actual[key])):
-                    problems.append(f"{path}.{key}: expected false or a number")
-            else:
-                problems.extend(structure_mismatches(value, actual[key], f"{path}.{key}"))
-        return problems
+        return _dict_mismatches(recorded, actual, path)
     if isinstance(recorded, list):
         if not isinstance(actual, list):
             return [f"{path}: expected a list, got {type(actual).__name__}"]
         return _list_mismatches(recorded, actual, path)
+    if _same_scalar_type(recorded, actual):
+        return []
+    return [f"{path}: expected {type(recorded).__name__}, got {actual!r}"]
+
+
+def _dict_mismatches(recorded: dict[str, Any], actual: dict[str, Any], path: str) -> list[str]:
+    problems = []
+    for key, value in recorded.items():
+        where = f"{path}.{key}"
+        if key in LINK_POST_ONLY or (key in actual and key in MEDIA_KEYS):
+            continue
+        if key not in actual:
+            problems.append(f"{where}: missing")
+        elif key in FALSE_OR_NUMBER:
+            if not (actual[key] is False or _is_number(actual[key])):
+                problems.append(f"{where}: expected false or a number")
+        else:
+            problems.extend(structure_mismatches(value, actual[key], where))
+    return problems
+
+
+def _same_scalar_type(recorded: Any, actual: Any) -> bool:
+    if actual is None:
+        return True
     if isinstance(recorded, bool) or isinstance(actual, bool):
-        ok = isinstance(recorded, bool) and isinstance(actual, bool)
-    elif isinstance(recorded, int | float):
-        ok = isinstance(actual, int | float) or actual is None
-    else:
-        ok = isinstance(actual, type(recorded)) or actual is None
-    return [] if ok else [f"{path}: expected {type(recorded).__name__}, got {actual!r}"]
+        return isinstance(recorded, bool) and isinstance(actual, bool)
+    if isinstance(recorded, int | float):
+        return isinstance(actual, int | float)
+    return isinstance(actual, type(recorded))
 
 
 def _is_number(value: Any) -> bool:
@@ -237,8 +246,8 @@ def token_exchange(sandbox: SandboxServer, body: str) -> tuple[int, Any]:
     )
     form = dict(parse_qsl(body))
     if form.get("grant_type") == "password":
-        form.update(username="wikibot", password="sandbox")  # noqa: S106 - public sandbox login
-    response = authenticator._post(url=f"{sandbox.url}/api/v1/access_token", **form)  # noqa: SLF001
+        form.update(username="wikibot", password="sandbox")
+    response = authenticator._post(url=f"{sandbox.url}/api/v1/access_token", **form)
     return response.status_code, response.json()
 
 
