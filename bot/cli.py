@@ -699,6 +699,7 @@ def sandbox_log(app: App, since: int) -> None:
     "kind",
     type=click.Choice(
         [
+            "409",
             "500",
             "502",
             "503",

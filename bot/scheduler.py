@@ -194,6 +194,8 @@ class Daemon:
                 metrics.count("wiki_edits") if outcome.result in ("created", "updated") else None
             elif outcome.result == "error":
                 log.error("sync: %s: %s", outcome.page, outcome.message)
+            elif outcome.result == "conflict" and "while we pushed" in outcome.message:
+                log.warning("sync: %s: edit refused (conflict): %s", outcome.page, outcome.message)
         sent = wiki.alert_moderators(plan)
         human = plan.of(Kind.DRIFT, Kind.CONFLICT)
         for action in human:

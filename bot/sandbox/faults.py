@@ -1,7 +1,7 @@
 """Fault injection: make the next N matching requests misbehave.
 
 Kinds:
-  ``500``/``502``/``503``/``504``/``429``/``403``  answer with that status, change nothing
+  ``500``/``502``/``503``/``504``/``429``/``403``/``409``  answer that status, change nothing
   ``ratelimit``          answer 200 with Reddit's ``RATELIMIT`` error, change nothing
   ``timeout``            sleep ``delay`` seconds, then answer 504, change nothing
   ``apply_500``/``apply_503``  apply the write, then answer 500/503 anyway
@@ -15,7 +15,15 @@ import re
 import threading
 from dataclasses import dataclass
 
-STATUS_KINDS = {"500": 500, "502": 502, "503": 503, "504": 504, "429": 429, "403": 403}
+STATUS_KINDS = {
+    "500": 500,
+    "502": 502,
+    "503": 503,
+    "504": 504,
+    "429": 429,
+    "403": 403,
+    "409": 409,
+}
 APPLY_KINDS = {"apply_500": 500, "apply_503": 503, "apply_timeout": 200}
 KINDS = (*STATUS_KINDS, "ratelimit", "timeout", *APPLY_KINDS, "expire_token")
 

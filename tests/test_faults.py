@@ -1,0 +1,166 @@
+"""Fault injection: every fault kind against the sync job and the reply job.
+
+Real PRAW against the sandbox's fault controls. After each fault: no wiki edit lost or
+applied twice, no duplicate or missing reply, the job keeps running (or, for 403, only that
+job stops), and a clear log line says what happened.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from bot.config import Settings
+from bot.runtime import Runtime
+from bot.sandbox.client import SandboxClient
+from bot.scheduler import Daemon, Job
+from bot.wiki.sync import load_workspace
+
+GETTING_STARTED = ("How do I get into machine learning?", "Complete beginner. Where do I start?")
+
+
+@pytest.fixture
+def daemon(settings: Settings) -> Iterator[Daemon]:
+    runtime = Runtime(settings).__enter__()
+    bot = Daemon(settings, runtime)
+    for job in bot.jobs:
+        assert job.run() is not None and job.last and job.last.ok  # initial publish and replies
+    yield bot
+    runtime.__exit__(None, None, None)
+
+
+def job(daemon: Daemon, name: str) -> Job:
+    return next(j for j in daemon.jobs if j.name == name)
+
+
+def run_until_settled(job: Job, runs: int = 4) -> None:
+    """Run the job a few times, skipping the backoff waits a real daemon would sleep."""
+    for _ in range(runs):
+        job.resume_at = 0.0
+        job.run()
+
+
+def revisions(client: SandboxClient, page: str) -> list[dict]:  # type: ignore[type-arg]
+    return client.state()["wiki"][page]["revisions"]
+
+
+SYNC_FAULTS = [
+    ("500", "/api/wiki/edit", "POST", "not applied"),
+    ("503", "/api/wiki/edit", "POST", "not applied"),
+    ("apply_503", "/api/wiki/edit", "POST", "applied despite"),
+    ("apply_timeout", "/api/wiki/edit", "POST", "may have been applied"),
+    ("409", "/api/wiki/edit", "POST", "conflict"),
+    ("429", "/wiki/revisions", "GET", "rate limited"),
+    ("ratelimit", "/api/wiki/edit", "POST", "rate limited"),
+    ("timeout", "/wiki/revisions", "GET", "backing off"),
+    ("503", "/wiki/revisions", "GET", "backing off"),
+    ("expire_token", "/api/wiki/edit", "POST", None),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "path", "method", "log_text"),
+    SYNC_FAULTS,
+    ids=[f"{k}-{m}-{p.rsplit('/', 1)[-1]}" for k, p, m, _ in SYNC_FAULTS],
+)
+def test_sync_job_survives_and_loses_nothing(
+    daemon: Daemon,
+    settings: Settings,
+    client: SandboxClient,
+    caplog: pytest.LogCaptureFixture,
+    kind: str,
+    path: str,
+    method: str,
+    log_text: str | None,
+) -> None:
+    page = settings.wiki_pages_dir / "index.md"
+    page.write_text(page.read_text().replace("## The guides", "## The four guides"))
+    before = len(revisions(client, "index"))
+    count = 3 if kind in ("timeout", "503") and method == "GET" else 1
+    client.add_fault(kind, path=path, method=method, count=count, delay=2.5)
+    sync = job(daemon, "sync")
+    with caplog.at_level(logging.INFO):
+        run_until_settled(sync)
+    expected = load_workspace(settings).local["index"].content
+    assert revisions(client, "index")[-1]["content"] == expected  # not lost
+    assert len(revisions(client, "index")) == before + 1  # not applied twice
+    assert sync.disabled_reason is None and sync.last is not None and sync.last.ok
+    if log_text:
+        assert any(log_text in r.getMessage() for r in caplog.records), [
+            r.getMessage() for r in caplog.records
+        ]
+
+
+REPLY_FAULTS = [
+    ("500", "/api/comment", "POST", "may have been applied"),
+    ("503", "/api/comment", "POST", "may have been applied"),
+    ("apply_503", "/api/comment", "POST", "may have been applied"),
+    ("apply_timeout", "/api/comment", "POST", "may have been applied"),
+    ("429", "/new", "GET", "rate limited"),
+    ("ratelimit", "/api/comment", "POST", "Take a break"),
+    ("timeout", "/new", "GET", "backing off"),
+    ("503", "/new", "GET", "backing off"),
+    ("expire_token", "/api/comment", "POST", None),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "path", "method", "log_text"),
+    REPLY_FAULTS,
+    ids=[f"{k}-{m}-{p.rsplit('/', 1)[-1]}" for k, p, m, _ in REPLY_FAULTS],
+)
+def test_reply_job_survives_and_replies_exactly_once(
+    daemon: Daemon,
+    client: SandboxClient,
+    caplog: pytest.LogCaptureFixture,
+    kind: str,
+    path: str,
+    method: str,
+    log_text: str | None,
+) -> None:
+    fullname = client.post(title=GETTING_STARTED[0], body=GETTING_STARTED[1])
+    count = 3 if method == "GET" and kind in ("timeout", "503") else 1
+    client.add_fault(kind, path=path, method=method, count=count, delay=2.5)
+    replies = job(daemon, "replies")
+    with caplog.at_level(logging.INFO):
+        run_until_settled(replies)
+    mine = [
+        c
+        for c in client.state()["comments"]
+        if c["link_id"] == fullname and c["author"] == "wikibot"
+    ]
+    assert len(mine) == 1
+    assert replies.disabled_reason is None and replies.last is not None and replies.last.ok
+    if log_text:
+        assert any(log_text in r.getMessage() for r in caplog.records), [
+            r.getMessage() for r in caplog.records
+        ]
+
+
+def test_403_stops_only_the_affected_job(
+    daemon: Daemon, settings: Settings, client: SandboxClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    page = settings.wiki_pages_dir / "index.md"
+    page.write_text(page.read_text().replace("## The guides", "## The four guides"))
+    client.add_fault("403", path="/api/wiki/edit", count=1)
+    sync, replies = job(daemon, "sync"), job(daemon, "replies")
+    with caplog.at_level(logging.INFO):
+        run_until_settled(sync)
+    assert sync.disabled_reason is not None and "forbidden" in sync.disabled_reason
+    assert any("stopped" in r.getMessage() and "Fix it" in r.getMessage() for r in caplog.records)
+    fullname = client.post(title=GETTING_STARTED[0], body=GETTING_STARTED[1])
+    run_until_settled(replies)
+    assert any(c["link_id"] == fullname for c in client.state()["comments"])
+
+
+def test_403_on_reply_stops_replies_without_a_duplicate(
+    daemon: Daemon, client: SandboxClient
+) -> None:
+    fullname = client.post(title=GETTING_STARTED[0], body=GETTING_STARTED[1])
+    client.add_fault("403", path="/api/comment", count=1)
+    replies = job(daemon, "replies")
+    run_until_settled(replies)
+    assert replies.disabled_reason is not None
+    assert not any(c["link_id"] == fullname for c in client.state()["comments"])
