@@ -323,6 +323,8 @@ def _build(raw: dict[str, Any], *, config_file: Path, environ: Mapping[str, str]
 
     def path(reader: _Reader, key: str, default: str) -> Path:
         value = reader.get(key, default, _text(), "a path")
+        if "\0" in value:
+            raise reader.fail(key, "a path", value)
         resolved = Path(value).expanduser()
         return resolved if resolved.is_absolute() else (base_dir / resolved).resolve()
 

@@ -34,10 +34,14 @@ AUTHORS = ("curious_student", "backend_ben", "phd_hopeful", "weekend_tinkerer", 
 GETTING_STARTED = [
     ("How do I get into machine learning?", "Complete beginner here. Where should I start?"),
     ("I'm 17 and want to learn ML, where do I start?", "I'm in high school. Any roadmap?"),
-    ("Web developer wanting to switch careers into ML engineering",
-     "What should I learn first? Is there a roadmap for this?"),
-    ("Do I need a PhD to get into ML research?",
-     "I'm an undergrad in maths. Where do I start on the research path?"),
+    (
+        "Web developer wanting to switch careers into ML engineering",
+        "What should I learn first? Is there a roadmap for this?",
+    ),
+    (
+        "Do I need a PhD to get into ML research?",
+        "I'm an undergrad in maths. Where do I start on the research path?",
+    ),
 ]
 OTHER = [
     ("CUDA out of memory with batch size 64", "My PyTorch model crashes with an error. Help?"),
@@ -46,19 +50,28 @@ OTHER = [
     ("What's your favourite ML paper of the year?", "Mine is about diffusion models."),
 ]
 PAGES = ("index", "highschool", "engineers", "researchers", "hackers")
-FAULTS = (("apply_timeout", "/api/comment"), ("apply_503", "/api/comment"),
-          ("apply_timeout", "/api/wiki/edit"), ("apply_503", "/api/wiki/edit"),
-          ("503", "/api/comment"), ("503", "/new"))
+FAULTS = (
+    ("apply_timeout", "/api/comment"),
+    ("apply_503", "/api/comment"),
+    ("apply_timeout", "/api/wiki/edit"),
+    ("apply_503", "/api/wiki/edit"),
+    ("503", "/api/comment"),
+    ("503", "/new"),
+)
 
 
-def drive(rng: random.Random, client: SandboxClient, pages_dir: Path, step: int,
-          posts: list[tuple[str, str, str]]) -> None:
+def drive(
+    rng: random.Random,
+    client: SandboxClient,
+    pages_dir: Path,
+    step: int,
+    posts: list[tuple[str, str, str]],
+) -> None:
     """One round of user activity."""
     for _ in range(rng.randint(0, 2)):
         title, body = rng.choice(GETTING_STARTED if rng.random() < 0.5 else OTHER)
         title = f"{title} ({step}.{rng.randint(0, 999)})"
-        posts.append((client.post(title=title, body=body, author=rng.choice(AUTHORS)),
-                      title, body))
+        posts.append((client.post(title=title, body=body, author=rng.choice(AUTHORS)), title, body))
     if rng.random() < 0.35:
         page = pages_dir / f"{rng.choice(PAGES)}.md"
         page.write_text(page.read_text() + f"\nUpdate {step}.\n")
@@ -71,11 +84,12 @@ def drive(rng: random.Random, client: SandboxClient, pages_dir: Path, step: int,
         client.add_fault(kind, path=path, delay=rng.uniform(0.5, 2.5))
 
 
-def test_crash_restart_soak(tmp_path: Path, sandbox: SandboxServer,
-                            client: SandboxClient) -> None:
+def test_crash_restart_soak(tmp_path: Path, sandbox: SandboxServer, client: SandboxClient) -> None:
     rng = random.Random(SEED)
     config = write_config(
-        tmp_path, sandbox.port, request_timeout=2,
+        tmp_path,
+        sandbox.port,
+        request_timeout=2,
         schedule={"sync_interval": 0.5, "reply_interval": 0.3, "max_backoff": 1},
         replies={"max_per_hour": 1000, "max_per_day": 10000, "excluded_flairs": []},
     )
@@ -127,5 +141,6 @@ def check_wiki(settings, client: SandboxClient) -> None:  # type: ignore[no-unty
     for name, page in local.items():
         if name in pending:
             continue
-        assert wiki[name]["revisions"][-1]["content"] == page.content, \
+        assert wiki[name]["revisions"][-1]["content"] == page.content, (
             f"seed {SEED}: wiki page {name} differs from its file and no conflict was reported"
+        )

@@ -68,6 +68,22 @@ class SandboxClient:
     def clear_faults(self) -> None:
         self._call("POST", "faults/clear")
 
+    def add_account(
+        self,
+        *,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        user: str | None = None,
+        password: str | None = None,
+    ) -> None:
+        """Accept another OAuth client and/or give a user another password."""
+        payload: dict[str, str] = {}
+        if client_id and client_secret:
+            payload.update(client_id=client_id, client_secret=client_secret)
+        if user and password:
+            payload.update(user=user, password=password)
+        self._call("POST", "accounts", payload)
+
     def expire_tokens(self) -> None:
         self._call("POST", "expire_tokens")
 

@@ -8,6 +8,7 @@ loopback only. Besides Reddit's endpoints it offers ``/_sandbox/...`` control en
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 import secrets
@@ -94,6 +95,7 @@ class SandboxApp:
         self.rate_limit = rate_limit
         self.token_ttl = token_ttl
         self.tokens: dict[str, Token] = {}
+        self.clients: dict[str, str] = {CLIENT_ID: _digest(CLIENT_SECRET)}  # id -> secret hash
         self.usage: dict[tuple[str, int], int] = {}
         self._lock = threading.Lock()
         self.routes: list[tuple[str, re.Pattern[str], Callable[..., Reply]]] = [
@@ -271,7 +273,7 @@ class SandboxApp:
 
     def access_token(self, headers: dict[str, str], form: dict[str, str]) -> Reply:
         client = _basic_auth(headers.get("authorization", ""))
-        if client != (CLIENT_ID, CLIENT_SECRET):
+        if client is None or self.clients.get(client[0]) != _digest(client[1]):
             return Reply(401, shapes.http_error(401, "Unauthorized"))
         grant = form.get("grant_type")
         if grant == "password":
@@ -544,44 +546,66 @@ class SandboxApp:
     # --- control endpoints (not part of Reddit) ------------------------------------------
 
     def control(self, method: str, path: str, query: dict[str, str], body: bytes) -> Reply:
+        """Dispatch a ``/_sandbox/...`` control request."""
+        handler = self._control_routes().get((method, path.removeprefix("/_sandbox/")))
+        if handler is None:
+            return Reply(404, {"error": "unknown control endpoint"})
         payload = json.loads(body or b"{}") if method == "POST" else {}
-        if path == "/_sandbox/log" and method == "GET":
-            entries = self.log.since(int(query.get("since", "0")))
-            return Reply(200, {"entries": entries})
-        if path == "/_sandbox/log/clear" and method == "POST":
-            self.log.clear()
-            return Reply(200, {})
-        if path == "/_sandbox/faults" and method == "POST":
-            try:
-                self.faults.add(Fault(**payload))
-            except (TypeError, ValueError, re.error) as exc:
-                return Reply(400, {"error": str(exc)})
-            return Reply(200, {"pending": len(self.faults.pending())})
-        if path == "/_sandbox/faults/clear" and method == "POST":
-            self.faults.clear()
-            return Reply(200, {})
-        if path == "/_sandbox/expire_tokens" and method == "POST":
-            self.expire_tokens()
-            return Reply(200, {})
-        if path == "/_sandbox/posts" and method == "POST":
-            post = self.store.add_post(**payload)
-            return Reply(200, {"id": post["id"], "name": f"t3_{post['id']}"})
-        if path == "/_sandbox/posts/flags" and method == "POST":
-            post = self.store.set_post_flags(payload.pop("id"), **payload)
-            return Reply(200 if post else 404, {"found": post is not None})
-        if path == "/_sandbox/wiki" and method == "POST":
-            author = payload.get("author", "alice_mod")
-            self.store.ensure_user(author)
-            revision = self.store.edit_page(
-                page=payload["page"].lower(),
-                content=payload["content"],
-                author=author,
-                reason=payload.get("reason"),
-            )
-            return Reply(200, {"revision_id": revision["id"]})
-        if path == "/_sandbox/state" and method == "GET":
-            return Reply(200, self.store.data)
-        return Reply(404, {"error": "unknown control endpoint"})
+        return handler(query, payload)
+
+    def _control_routes(self) -> dict[tuple[str, str], Callable[..., Reply]]:
+        return {
+            ("GET", "log"): lambda q, _p: Reply(
+                200, {"entries": self.log.since(int(q.get("since", "0")))}
+            ),
+            ("POST", "log/clear"): lambda _q, _p: self._done(self.log.clear),
+            ("POST", "faults"): self._control_fault,
+            ("POST", "faults/clear"): lambda _q, _p: self._done(self.faults.clear),
+            ("POST", "accounts"): self._control_accounts,
+            ("POST", "expire_tokens"): lambda _q, _p: self._done(self.expire_tokens),
+            ("POST", "posts"): self._control_post,
+            ("POST", "posts/flags"): self._control_flags,
+            ("POST", "wiki"): self._control_wiki,
+            ("GET", "state"): lambda _q, _p: Reply(200, self.store.data),
+        }
+
+    @staticmethod
+    def _done(action: Callable[[], object]) -> Reply:
+        action()
+        return Reply(200, {})
+
+    def _control_fault(self, _query: dict[str, str], payload: dict[str, Any]) -> Reply:
+        try:
+            self.faults.add(Fault(**payload))
+        except (TypeError, ValueError, re.error) as exc:
+            return Reply(400, {"error": str(exc)})
+        return Reply(200, {"pending": len(self.faults.pending())})
+
+    def _control_accounts(self, _query: dict[str, str], payload: dict[str, Any]) -> Reply:
+        if "client_id" in payload:
+            self.clients[payload["client_id"]] = _digest(payload["client_secret"])
+        if "user" in payload:
+            self.store.set_password(payload["user"], payload["password"])
+        return Reply(200, {})
+
+    def _control_post(self, _query: dict[str, str], payload: dict[str, Any]) -> Reply:
+        post = self.store.add_post(**payload)
+        return Reply(200, {"id": post["id"], "name": f"t3_{post['id']}"})
+
+    def _control_flags(self, _query: dict[str, str], payload: dict[str, Any]) -> Reply:
+        post = self.store.set_post_flags(payload.pop("id"), **payload)
+        return Reply(200 if post else 404, {"found": post is not None})
+
+    def _control_wiki(self, _query: dict[str, str], payload: dict[str, Any]) -> Reply:
+        author = payload.get("author", "alice_mod")
+        self.store.ensure_user(author)
+        revision = self.store.edit_page(
+            page=payload["page"].lower(),
+            content=payload["content"],
+            author=author,
+            reason=payload.get("reason"),
+        )
+        return Reply(200, {"revision_id": revision["id"]})
 
 
 _REASONS = {
@@ -592,6 +616,10 @@ _REASONS = {
     429: "Too Many Requests",
     403: "Forbidden",
 }
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
 def _unauthorized() -> Reply:

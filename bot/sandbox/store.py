@@ -6,6 +6,7 @@ restarted sandbox keeps its state. All methods are thread-safe.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -130,7 +131,15 @@ class SandboxStore:
 
     def check_password(self, name: str, password: str) -> bool:
         user = self.user(name)
-        return bool(user) and password == PASSWORD
+        if not user:
+            return False
+        return _digest(password) == user.get("password_sha256", _digest(PASSWORD))
+
+    def set_password(self, name: str, password: str) -> None:
+        """Give a user another password (stored only as a hash)."""
+        with self.lock:
+            self.ensure_user(name)["password_sha256"] = _digest(password)
+            self.save()
 
     # --- wiki --------------------------------------------------------------------------
 
@@ -282,6 +291,10 @@ class SandboxStore:
 
 
 _POST_FLAGS = {"locked", "archived", "removed", "deleted", "stickied", "distinguished"}
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
 def _now() -> float:
