@@ -604,7 +604,7 @@ def sandbox_serve(
             f"{settings.sandbox.port if port is None else port}: {exc.strerror}; "
             "pick another --port"
         ) from None
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, _raise_interrupt)  # SIGTERM stops like Ctrl-C
     click.echo(
         f"sandbox serving r/{settings.subreddit} on {server.url} "
         f"(state {state_file or settings.sandbox.state_file}); Ctrl-C stops",
@@ -616,6 +616,10 @@ def sandbox_serve(
         pass
     finally:
         server.httpd.server_close()
+
+
+def _raise_interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 @sandbox.command("post")

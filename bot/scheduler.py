@@ -150,27 +150,15 @@ class Daemon:
         schedule = settings.schedule
         self._published: dict[str, str] = {}
         self._watcher: ReplyWatcher | None = None
-        self.jobs: list[Job] = []
-        if schedule.sync:
-            self.jobs.append(
-                Job(
-                    "sync",
-                    self.sync_once,
-                    interval=schedule.sync_interval,
-                    max_backoff=schedule.max_backoff,
-                    runtime=runtime,
-                )
-            )
-        if schedule.replies:
-            self.jobs.append(
-                Job(
-                    "replies",
-                    self.replies_once,
-                    interval=schedule.reply_interval,
-                    max_backoff=schedule.max_backoff,
-                    runtime=runtime,
-                )
-            )
+        wanted = (
+            ("sync", schedule.sync, self.sync_once, schedule.sync_interval),
+            ("replies", schedule.replies, self.replies_once, schedule.reply_interval),
+        )
+        self.jobs: list[Job] = [
+            Job(name, action, interval=interval, max_backoff=schedule.max_backoff, runtime=runtime)
+            for name, enabled, action, interval in wanted
+            if enabled
+        ]
 
     # --- the jobs ----------------------------------------------------------------------------
 

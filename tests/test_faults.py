@@ -46,6 +46,31 @@ def revisions(client: SandboxClient, page: str) -> list[dict]:  # type: ignore[t
     return client.state()["wiki"][page]["revisions"]
 
 
+def inject_and_run(
+    target: Job,
+    client: SandboxClient,
+    caplog: pytest.LogCaptureFixture,
+    *,
+    kind: str,
+    path: str,
+    method: str,
+    log_text: str | None,
+) -> None:
+    """Arm one fault (three for retried reads), run the job until it settles, check the log."""
+    count = 3 if method == "GET" and kind in ("timeout", "503") else 1
+    client.add_fault(kind, path=path, method=method, count=count, delay=2.5)
+    with caplog.at_level(logging.INFO):
+        run_until_settled(target)
+    assert target.disabled_reason is None and target.last is not None and target.last.ok
+    if log_text:
+        messages = [r.getMessage() for r in caplog.records]
+        assert any(log_text in m for m in messages), messages
+
+
+def ids(cases: list[tuple[str, str, str, str | None]]) -> list[str]:
+    return [f"{k}-{m}-{p.rsplit('/', 1)[-1]}" for k, p, m, _ in cases]
+
+
 SYNC_FAULTS = [
     ("500", "/api/wiki/edit", "POST", "not applied"),
     ("503", "/api/wiki/edit", "POST", "not applied"),
@@ -63,7 +88,7 @@ SYNC_FAULTS = [
 @pytest.mark.parametrize(
     ("kind", "path", "method", "log_text"),
     SYNC_FAULTS,
-    ids=[f"{k}-{m}-{p.rsplit('/', 1)[-1]}" for k, p, m, _ in SYNC_FAULTS],
+    ids=ids(SYNC_FAULTS),
 )
 def test_sync_job_survives_and_loses_nothing(
     daemon: Daemon,
@@ -79,19 +104,12 @@ def test_sync_job_survives_and_loses_nothing(
     page = settings.wiki_pages_dir / "index.md"
     page.write_text(page.read_text().replace("## The guides", "## The four guides"))
     before = len(revisions(client, "index"))
-    count = 3 if kind in ("timeout", "503") and method == "GET" else 1
-    client.add_fault(kind, path=path, method=method, count=count, delay=2.5)
-    sync = job(daemon, "sync")
-    with caplog.at_level(logging.INFO):
-        run_until_settled(sync)
+    inject_and_run(
+        job(daemon, "sync"), client, caplog, kind=kind, path=path, method=method, log_text=log_text
+    )
     expected = load_workspace(settings).local["index"].content
     assert revisions(client, "index")[-1]["content"] == expected  # not lost
     assert len(revisions(client, "index")) == before + 1  # not applied twice
-    assert sync.disabled_reason is None and sync.last is not None and sync.last.ok
-    if log_text:
-        assert any(log_text in r.getMessage() for r in caplog.records), [
-            r.getMessage() for r in caplog.records
-        ]
 
 
 REPLY_FAULTS = [
@@ -110,7 +128,7 @@ REPLY_FAULTS = [
 @pytest.mark.parametrize(
     ("kind", "path", "method", "log_text"),
     REPLY_FAULTS,
-    ids=[f"{k}-{m}-{p.rsplit('/', 1)[-1]}" for k, p, m, _ in REPLY_FAULTS],
+    ids=ids(REPLY_FAULTS),
 )
 def test_reply_job_survives_and_replies_exactly_once(
     daemon: Daemon,
@@ -123,22 +141,21 @@ def test_reply_job_survives_and_replies_exactly_once(
     log_text: str | None,
 ) -> None:
     fullname = client.post(title=GETTING_STARTED[0], body=GETTING_STARTED[1])
-    count = 3 if method == "GET" and kind in ("timeout", "503") else 1
-    client.add_fault(kind, path=path, method=method, count=count, delay=2.5)
-    replies = job(daemon, "replies")
-    with caplog.at_level(logging.INFO):
-        run_until_settled(replies)
+    inject_and_run(
+        job(daemon, "replies"),
+        client,
+        caplog,
+        kind=kind,
+        path=path,
+        method=method,
+        log_text=log_text,
+    )
     mine = [
         c
         for c in client.state()["comments"]
         if c["link_id"] == fullname and c["author"] == "wikibot"
     ]
     assert len(mine) == 1
-    assert replies.disabled_reason is None and replies.last is not None and replies.last.ok
-    if log_text:
-        assert any(log_text in r.getMessage() for r in caplog.records), [
-            r.getMessage() for r in caplog.records
-        ]
 
 
 def test_403_stops_only_the_affected_job(
