@@ -370,7 +370,7 @@ def _build(raw: dict[str, Any], *, config_file: Path, environ: Mapping[str, str]
             "user_agent", "python:wikibot:0.1.0 (by u/wikibot)", _text(), "a descriptive string"
         ),
         praw_site=praw_site,
-        request_timeout=top.get("request_timeout", 16, parse_duration, "seconds, e.g. 16"),
+        request_timeout=top.get("request_timeout", 8, parse_duration, "seconds, e.g. 8"),
         state_db=path(top, "state_db", "../.wikibot/state.db"),
         wiki_pages_dir=path(top, "wiki_pages_dir", "../wiki_pages"),
         log_format=top.get("log_format", "text", _choice(LOG_FORMATS), "'text' or 'json'"),

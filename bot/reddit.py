@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -48,6 +49,10 @@ class WriteOutcomeUnknown(Exception):
     """A POST got a 5xx or timed out: it may have been applied. Not retried by prawcore."""
 
 
+class ShuttingDown(Exception):
+    """The daemon is stopping: no new request is sent (so nothing is half-applied)."""
+
+
 class WriteGuardSession(requests.Session):
     """A ``requests.Session`` that stops prawcore from retrying writes blindly.
 
@@ -58,8 +63,11 @@ class WriteGuardSession(requests.Session):
     def __init__(self, *, timeout: float) -> None:
         super().__init__()
         self.timeout = timeout
+        self.stopping = threading.Event()
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        if self.stopping.is_set():
+            raise ShuttingDown("wikibot is shutting down")
         metrics.count("api_calls")
         kwargs["timeout"] = min(float(kwargs.get("timeout") or self.timeout), self.timeout)
         is_write = str(method).upper() == "POST" and "access_token" not in str(url)
@@ -74,14 +82,14 @@ class WriteGuardSession(requests.Session):
         return response
 
 
-def build_reddit(settings: Settings) -> praw.Reddit:
-    """A ``praw.Reddit`` for the configured target."""
+def build_reddit(settings: Settings, *, session: WriteGuardSession) -> praw.Reddit:
+    """A ``praw.Reddit`` for the configured target, sending through ``session``."""
     options: dict[str, Any] = {
         "user_agent": settings.user_agent,
         "check_for_updates": False,
         "check_for_async": False,
         "ratelimit_seconds": 0,  # the bot waits itself; PRAW must not sleep inside a job
-        "requestor_kwargs": {"session": WriteGuardSession(timeout=settings.request_timeout)},
+        "requestor_kwargs": {"session": session},
     }
     if settings.is_sandbox:
         options.update(oauth_url=settings.sandbox_url, reddit_url=settings.sandbox_url)
@@ -101,9 +109,10 @@ def build_reddit(settings: Settings) -> praw.Reddit:
 class Gateway:
     """Reddit operations as plain data; raises only ``bot.errors`` exceptions."""
 
-    def __init__(self, settings: Settings, *, reddit: praw.Reddit | None = None) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.reddit = reddit or build_reddit(settings)
+        self.session = WriteGuardSession(timeout=settings.request_timeout)
+        self.reddit = build_reddit(settings, session=self.session)
         self.subreddit = self.reddit.subreddit(settings.subreddit)
         self._username: str | None = None
 
@@ -119,6 +128,10 @@ class Gateway:
                 me = self._call(self.reddit.user.me, what="who am I")
                 self._username = str(me)
         return self._username
+
+    def stop(self) -> None:
+        """Refuse new requests from now on; in-flight ones finish or time out."""
+        self.session.stopping.set()
 
     def rate_limit(self) -> dict[str, float | None]:
         """prawcore's view of the rate-limit window (remaining, used)."""
@@ -327,6 +340,8 @@ def translate_errors(what: str) -> Iterator[None]:
         original = exc.original_exception
         if isinstance(original, WriteOutcomeUnknown):
             raise WriteUncertain(f"{what}: {original}; it may have been applied") from None
+        if isinstance(original, ShuttingDown):
+            raise Unavailable(f"{what}: not sent, wikibot is shutting down") from None
         raise Unavailable(f"{what}: {type(original).__name__}: cannot reach Reddit") from None
     except RedditAPIException as exc:
         raise _from_api_exception(what, exc) from None

@@ -30,6 +30,10 @@ class Runtime:
         return self._gateway
 
     @property
+    def has_gateway(self) -> bool:
+        return self._gateway is not None
+
+    @property
     def state(self) -> State:
         if self._state is None:
             self._state = State(self.settings.state_db)

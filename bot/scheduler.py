@@ -255,6 +255,8 @@ class Daemon:
             while not stop.wait(1.0):
                 self._record_next_runs(scheduler)
         finally:
+            if self.runtime.has_gateway:
+                self.runtime.gateway.stop()  # cut retry chains short; nothing half-sent
             scheduler.shutdown(wait=True)
             for sig, handler in previous.items():
                 signal.signal(sig, handler)

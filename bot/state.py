@@ -46,6 +46,7 @@ CREATE TABLE IF NOT EXISTS posts (
     replied_at REAL
 );
 CREATE INDEX IF NOT EXISTS posts_replied_at ON posts (replied_at);
+CREATE INDEX IF NOT EXISTS posts_seen_at ON posts (seen_at);
 CREATE TABLE IF NOT EXISTS optout (user TEXT PRIMARY KEY, added_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS alerts (
     page TEXT NOT NULL,
@@ -273,6 +274,15 @@ class State:
                     replied_at,
                 ),
             )
+
+    def prune_posts(self, *, older_than: float) -> int:
+        """Forget decided posts seen before ``older_than`` (replies are kept for history)."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "DELETE FROM posts WHERE seen_at < ? AND status IN ('ignored', 'skipped')",
+                (older_than,),
+            )
+            return cursor.rowcount
 
     def pending_intents(self) -> list[dict[str, Any]]:
         """Posts whose reply was started but not confirmed (a crash or an unknown outcome)."""

@@ -149,3 +149,21 @@ def test_bad_credentials_stop_only_the_affected_job(tmp_path: Path, sandbox) -> 
     assert "login refused" in err and "REDDIT_PASSWORD" in err
     assert "wrong-password-123" not in err
     assert "Traceback" not in err
+
+
+def test_sigterm_during_a_hung_request_still_stops_within_10_seconds(
+    tmp_path: Path, sandbox, client: SandboxClient  # type: ignore[no-untyped-def]
+) -> None:
+    from conftest import write_config
+
+    config = write_config(tmp_path, sandbox.port, request_timeout=8)
+    daemon = wikibot_process(config, "run")
+    try:
+        assert wait_for(lambda: published(client) == GUIDES and len(bot_replies(client)) == 2,
+                        timeout=30)
+        client.add_fault("timeout", path="/new", delay=30, count=10)  # Reddit stops answering
+        time.sleep(2)  # a reply poll is now waiting on the hung request
+    finally:
+        code, err = stop(daemon, timeout=10)
+    assert code == 0, err
+    assert "daemon stopped cleanly" in err

@@ -25,6 +25,7 @@ CURSOR_KEY = "new_cursor"
 CURSOR_TIME_KEY = "new_cursor_created"
 MAX_PAGES = 10
 MODERATORS_TTL = 3600.0
+PRUNE_AFTER = 30 * 86400.0
 
 
 @dataclass
@@ -71,6 +72,10 @@ class ReplyWatcher:
         report.fetched = len(posts)
         for post in sorted(posts, key=lambda p: p.created_utc):
             self._consider(post, report, dry_run=dry_run)
+        if not dry_run:
+            # Posts older than max_age are never answered, so old decisions can go.
+            keep = max(PRUNE_AFTER, 2 * self.settings.replies.max_age)
+            self.state.prune_posts(older_than=time.time() - keep)
         if posts and not dry_run:
             newest = max(posts, key=lambda p: p.created_utc)
             with self.state.transaction() as db:
