@@ -206,6 +206,21 @@ def _print_plan(result: Any, *, diffs: bool) -> None:
                 click.echo(colour_diff(action.diff), nl=False)
 
 
+def _progress(app: App, plan: Any) -> Callable[[Any], None] | None:
+    """Per-page progress on stderr, only on a terminal and never with --json or -q."""
+    if app.as_json or app.verbosity < 0 or not sys.stderr.isatty():
+        return None
+    total = sum(1 for a in plan.actions if a.kind.value != "unchanged" or a.settings)
+    pages: set[str] = set()
+
+    def show(outcome: Any) -> None:
+        pages.add(outcome.page)
+        shown = max(total, len(pages))
+        click.echo(f"[{len(pages)}/{shown}] {outcome.result} {outcome.page}", err=True)
+
+    return show
+
+
 def _print_report(app: App, report: Any, *, verb: str) -> int:
     if app.as_json:
         print_json({"ok": report.ok, "outcomes": [o.__dict__ for o in report.outcomes]})
@@ -235,7 +250,14 @@ def push(app: App, pages: tuple[str, ...], dry_run: bool, force: bool, reason: s
     with runtime:
         sync = wiki()
         result = sync.plan(workspace, pages)
-        report = sync.push(result, workspace, force=force, dry_run=dry_run, reason=reason)
+        report = sync.push(
+            result,
+            workspace,
+            force=force,
+            dry_run=dry_run,
+            reason=reason,
+            on_outcome=_progress(app, result),
+        )
     sys.exit(_print_report(app, report, verb="push"))
 
 
@@ -256,7 +278,13 @@ def pull(app: App, pages: tuple[str, ...], force: bool, include_all: bool) -> No
     with runtime:
         sync = wiki()
         result = sync.plan(workspace, pages)
-        report = sync.pull(result, workspace, force=force, include_remote_only=include_all)
+        report = sync.pull(
+            result,
+            workspace,
+            force=force,
+            include_remote_only=include_all,
+            on_outcome=_progress(app, result),
+        )
     sys.exit(_print_report(app, report, verb="pull"))
 
 

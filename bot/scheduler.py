@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC
 from types import FrameType
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot import metrics
@@ -225,6 +226,9 @@ class Daemon:
         """Run the jobs on their schedules until SIGTERM/SIGINT; returns the exit code."""
         stop = stop or threading.Event()
         scheduler = BackgroundScheduler(
+            # One worker: the jobs share one PRAW session (token, rate limiter), which is not
+            # made for concurrent use; a sync and a reply scan simply take turns.
+            executors={"default": ThreadPoolExecutor(max_workers=1)},
             job_defaults={
                 "coalesce": True,
                 "max_instances": 1,

@@ -152,15 +152,18 @@ def test_bad_credentials_stop_only_the_affected_job(tmp_path: Path, sandbox) -> 
 
 
 def test_sigterm_during_a_hung_request_still_stops_within_10_seconds(
-    tmp_path: Path, sandbox, client: SandboxClient  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+    sandbox,
+    client: SandboxClient,  # type: ignore[no-untyped-def]
 ) -> None:
     from conftest import write_config
 
     config = write_config(tmp_path, sandbox.port, request_timeout=8)
     daemon = wikibot_process(config, "run")
     try:
-        assert wait_for(lambda: published(client) == GUIDES and len(bot_replies(client)) == 2,
-                        timeout=30)
+        assert wait_for(
+            lambda: published(client) == GUIDES and len(bot_replies(client)) == 2, timeout=30
+        )
         client.add_fault("timeout", path="/new", delay=30, count=10)  # Reddit stops answering
         time.sleep(2)  # a reply poll is now waiting on the hung request
     finally:

@@ -8,7 +8,7 @@ k pages costs k edits plus one listing to learn the new revision ids.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,12 +40,16 @@ class Outcome:
 
 @dataclass
 class SyncReport:
-    """Result of a push or pull."""
+    """Result of a push or pull; ``on_outcome`` sees each outcome as it happens."""
 
     outcomes: list[Outcome] = field(default_factory=list)
+    on_outcome: Callable[[Outcome], None] | None = None
 
     def add(self, page: str, result: str, message: str = "") -> None:
-        self.outcomes.append(Outcome(page, result, message))
+        outcome = Outcome(page, result, message)
+        self.outcomes.append(outcome)
+        if self.on_outcome is not None:
+            self.on_outcome(outcome)
 
     def count(self, *results: str) -> int:
         return sum(1 for o in self.outcomes if o.result in results)
@@ -192,9 +196,10 @@ class WikiSync:
         force: bool = False,
         dry_run: bool = False,
         reason: str | None = None,
+        on_outcome: Callable[[Outcome], None] | None = None,
     ) -> SyncReport:
         """Publish creates and updates; drift and conflicts only with ``force``."""
-        report = SyncReport()
+        report = SyncReport(on_outcome=on_outcome)
         written: dict[str, str] = {}
         for action in plan.actions:
             if action.kind == Kind.UNCHANGED:
@@ -337,9 +342,10 @@ class WikiSync:
         *,
         force: bool = False,
         include_remote_only: bool = False,
+        on_outcome: Callable[[Outcome], None] | None = None,
     ) -> SyncReport:
         """Write the wiki's text into the page files (front matter kept)."""
-        report = SyncReport()
+        report = SyncReport(on_outcome=on_outcome)
         for action in plan.actions:
             if action.kind == Kind.REMOTE_ONLY:
                 if include_remote_only:
