@@ -177,6 +177,17 @@ def test_failed_edit_is_reported_and_retried_next_time(
     assert len(client.state()["wiki"]["index"]["revisions"]) == 2
 
 
+def test_wiki_only_page_found_by_the_first_sync_stays_listed(
+    wikibot,
+    client: SandboxClient,  # type: ignore[no-untyped-def]
+) -> None:
+    client.edit_wiki(page="faq", content="# FAQ\n")  # exists before wikibot's first sync
+    assert wikibot("push").code == 0
+    for _ in range(2):
+        plan = json.loads(wikibot("plan", "--json").out)
+        assert {p["page"]: p["action"] for p in plan["pages"]}["faq"] == "remote-only"
+
+
 def test_pull_all_imports_wiki_only_pages(
     wikibot,
     client: SandboxClient,  # type: ignore[no-untyped-def]
@@ -186,6 +197,8 @@ def test_pull_all_imports_wiki_only_pages(
     client.edit_wiki(page="faq", content="# FAQ\n\nAsk here.\n")
     plan = json.loads(wikibot("plan", "--json").out)
     assert {p["page"]: p["action"] for p in plan["pages"]}["faq"] == "remote-only"
+    again = json.loads(wikibot("plan", "--json").out)  # still listed on the cheap path
+    assert {p["page"]: p["action"] for p in again["pages"]}["faq"] == "remote-only"
     assert wikibot("pull", "--all").code == 0
     created = settings.wiki_pages_dir / "faq.md"
     assert body_of(created) == "# FAQ\n\nAsk here.\n"

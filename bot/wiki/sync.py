@@ -124,8 +124,13 @@ class WikiSync:
             top, _ = self.gateway.revisions(limit=1)
             existing = set(self.gateway.list_pages())
             with self.state.transaction() as db:
-                for name in existing - set(self.state.pages()):
-                    db.execute("INSERT OR IGNORE INTO pages (name) VALUES (?)", (name,))
+                for name in existing:  # "" = exists, revision not read (managed pages are)
+                    db.execute(
+                        "INSERT INTO pages (name, seen_revision) VALUES (?, '') "
+                        "ON CONFLICT(name) DO UPDATE SET seen_revision = "
+                        "COALESCE(seen_revision, '')",
+                        (name,),
+                    )
                 for name in set(self.state.pages()) - existing:
                     db.execute("UPDATE pages SET seen_revision = NULL WHERE name = ?", (name,))
                 self.state.set_meta(CURSOR_KEY, top[0].id if top else None, db=db)
@@ -147,7 +152,7 @@ class WikiSync:
                     )
                 remote[name] = RemotePage(name, page.revision_id, page.revision_by, page.content)
             else:
-                remote[name] = RemotePage(name, record.seen_revision, record.seen_author)
+                remote[name] = RemotePage(name, record.seen_revision or None, record.seen_author)
         return remote
 
     def _record_listing(self, revisions: list[WikiRevision]) -> None:
