@@ -222,3 +222,19 @@ def test_eval_rejects_a_bad_file(wikibot, tmp_path: Path) -> None:  # type: igno
     bad.write_text('{"title": "x", "intent": "getting_started", "audience": "index"}\nnot json\n')
     result = wikibot("replies", "eval", str(bad))
     assert result.code == 1 and f"{bad}:2: not valid JSON" in result.err
+
+
+def test_a_vanished_cursor_post_does_not_silence_the_bot(
+    wikibot,
+    quiet_sub: SandboxClient,  # type: ignore[no-untyped-def]
+    settings,
+) -> None:
+    newest = quiet_sub.post(title="Weekly question thread", body="Ask here?")
+    assert wikibot("replies", "scan").code == 0  # the cursor is now this post
+    quiet_sub.set_post_flags(newest[3:], purged=True)  # Reddit purges it: `before` finds nothing
+    fullname = quiet_sub.post(title=GETTING_STARTED[0], body=GETTING_STARTED[1])
+    assert "0 replied" in wikibot("replies", "scan").out  # blind, as on Reddit
+    with sqlite3.connect(settings.state_db) as db:  # ten minutes later
+        db.execute("UPDATE meta SET value = '0' WHERE key = 'new_anchorless_poll'")
+    assert "1 replied" in wikibot("replies", "scan").out
+    assert len(bot_comments(quiet_sub, fullname)) == 1

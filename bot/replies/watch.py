@@ -23,6 +23,8 @@ from bot.state import State
 log = logging.getLogger(__name__)
 CURSOR_KEY = "new_cursor"
 CURSOR_TIME_KEY = "new_cursor_created"
+ANCHORLESS_KEY = "new_anchorless_poll"
+ANCHORLESS_EVERY = 600.0  # seconds between polls that do not trust the cursor
 MAX_PAGES = 10
 MODERATORS_TTL = 3600.0
 PRUNE_AFTER = 30 * 86400.0
@@ -86,13 +88,26 @@ class ReplyWatcher:
     # --- polling ---------------------------------------------------------------------------
 
     def _poll(self) -> list[Post]:
-        """New posts since the cursor: one call when nothing is new."""
+        """Posts not seen before, newest first: one API call when nothing is new.
+
+        Normally ``before=<newest seen>``. Reddit answers nothing for ``before`` a post that
+        has vanished (purged spam, say), so on first start, when the cursor post is older
+        than ``max_age``, and every ``ANCHORLESS_EVERY`` seconds, the newest page is read
+        without an anchor instead, still one call, and known posts are filtered out.
+        """
         cursor = self.state.get_meta(CURSOR_KEY)
         cursor_time = float(self.state.get_meta(CURSOR_TIME_KEY) or 0)
-        if not cursor or time.time() - cursor_time > self.settings.replies.max_age:
-            # First start, or the cursor post is too old to be a reliable anchor (Reddit
-            # returns nothing for `before` a removed post): take the newest page.
-            return self.gateway.new_posts(limit=LISTING_MAX)
+        last_anchorless = float(self.state.get_meta(ANCHORLESS_KEY) or 0)
+        now = time.time()
+        if (
+            not cursor
+            or now - cursor_time > self.settings.replies.max_age
+            or now - last_anchorless > ANCHORLESS_EVERY
+        ):
+            self.state.set_meta(ANCHORLESS_KEY, str(now))
+            posts = self.gateway.new_posts(limit=LISTING_MAX)
+            known = self.state.known_posts([p.id for p in posts])
+            return [p for p in posts if p.id not in known]
         found: list[Post] = []
         before = cursor
         for _ in range(MAX_PAGES):

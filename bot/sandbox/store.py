@@ -253,7 +253,11 @@ class SandboxStore:
 
     def posts_newest_first(self, *, include_removed: bool) -> list[dict[str, Any]]:
         posts = sorted(self.data["posts"], key=lambda p: (p["created_utc"], int(p["id"], 36)))
-        return [p for p in reversed(posts) if include_removed or not p.get("removed")]
+        return [
+            p
+            for p in reversed(posts)
+            if not p.get("purged") and (include_removed or not p.get("removed"))
+        ]
 
     def comments_of(self, post_id: str) -> list[dict[str, Any]]:
         link_id = f"t3_{post_id}"
@@ -290,7 +294,8 @@ class SandboxStore:
         return _base36(counters[kind])
 
 
-_POST_FLAGS = {"locked", "archived", "removed", "deleted", "stickied", "distinguished"}
+# "purged": gone from every listing, as Reddit does with spam it deletes outright.
+_POST_FLAGS = {"locked", "archived", "removed", "deleted", "stickied", "distinguished", "purged"}
 
 
 def _digest(secret: str) -> str:
