@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import praw
 import pytest
 import yaml
 
@@ -45,6 +46,27 @@ def sandbox(tmp_path: Path) -> Iterator[SandboxServer]:
 @pytest.fixture
 def client(sandbox: SandboxServer) -> SandboxClient:
     return SandboxClient(sandbox.url)
+
+
+def plain_praw(
+    url: str,
+    *,
+    username: str = "wikibot",
+    password: str = "sandbox",  # noqa: S107 - the sandbox's public test login
+    **options: object,
+) -> praw.Reddit:
+    """A plain PRAW client (no wikibot code) logged in to the sandbox at ``url``."""
+    return praw.Reddit(
+        client_id="sandbox",
+        client_secret="sandbox",
+        username=username,
+        password=password,
+        user_agent="plain praw test by u/wikibot",
+        oauth_url=url,
+        reddit_url=url,
+        check_for_updates=False,
+        **options,
+    )
 
 
 def write_config(tmp_path: Path, port: int, **overrides: object) -> Path:

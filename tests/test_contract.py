@@ -19,7 +19,7 @@ import pytest
 
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import SandboxServer
-from conftest import SHARED
+from conftest import SHARED, plain_praw
 
 CASSETTES = SHARED / "reddit-api" / "cassettes"
 SUB = "learnmachinelearning"
@@ -199,17 +199,7 @@ def cassette_cases() -> list[Any]:
 
 @pytest.fixture
 def reddit(sandbox: SandboxServer) -> praw.Reddit:
-    return praw.Reddit(
-        client_id="sandbox",
-        client_secret="sandbox",
-        username="wikibot",
-        password="sandbox",
-        user_agent="contract tests by u/wikibot",
-        oauth_url=sandbox.url,
-        reddit_url=sandbox.url,
-        check_for_updates=False,
-        ratelimit_seconds=0,
-    )
+    return plain_praw(sandbox.url, ratelimit_seconds=0)
 
 
 @pytest.mark.parametrize("cassette", cassette_cases())

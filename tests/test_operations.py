@@ -9,13 +9,12 @@ import sys
 import urllib.request
 from pathlib import Path
 
-import praw
 import prawcore
 import pytest
 
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import SandboxServer
-from conftest import REPO, wait_for, wikibot_process, write_config
+from conftest import REPO, plain_praw, wait_for, wikibot_process, write_config
 
 
 def free_port() -> int:
@@ -47,16 +46,7 @@ def test_plain_praw_against_wikibot_sandbox_serve(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{port}"
     try:
         assert wait_for(lambda: _listening(port), timeout=20)
-        reddit = praw.Reddit(
-            client_id="sandbox",
-            client_secret="sandbox",
-            username="wikibot",
-            password="sandbox",
-            user_agent="plain script by u/wikibot",
-            oauth_url=url,
-            reddit_url=url,
-            check_for_updates=False,
-        )
+        reddit = plain_praw(url)
         sub = reddit.subreddit("learnmachinelearning")
         sub.wiki.create(name="faq", content="v1")
         first = sub.wiki["faq"].revision_id

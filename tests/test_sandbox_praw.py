@@ -4,28 +4,15 @@ from __future__ import annotations
 
 import time
 
-import praw
 import prawcore
 import pytest
 import requests
 
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import SandboxServer
+from conftest import plain_praw
 
 SUB = "learnmachinelearning"
-
-
-def plain_praw(url: str, username: str = "wikibot") -> praw.Reddit:
-    return praw.Reddit(
-        client_id="sandbox",
-        client_secret="sandbox",
-        username=username,
-        password="sandbox",
-        user_agent="plain praw test by u/wikibot",
-        oauth_url=url,
-        reddit_url=url,
-        check_for_updates=False,
-    )
 
 
 def test_wiki_read_edit_and_stale_previous_conflict(sandbox: SandboxServer) -> None:
@@ -105,16 +92,7 @@ def test_bad_client_credentials_and_password(sandbox: SandboxServer) -> None:
         timeout=5,
     )
     assert response.status_code == 401
-    reddit = praw.Reddit(
-        client_id="sandbox",
-        client_secret="sandbox",
-        username="wikibot",
-        password="wrong",
-        user_agent="plain praw test by u/wikibot",
-        oauth_url=sandbox.url,
-        reddit_url=sandbox.url,
-        check_for_updates=False,
-    )
+    reddit = plain_praw(sandbox.url, password="wrong")
     with pytest.raises(prawcore.OAuthException):
         reddit.user.me()
 
