@@ -12,6 +12,7 @@ raises ``WriteUncertain`` and the caller looks at Reddit before trying again.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -133,11 +134,6 @@ class Gateway:
         """Refuse new requests from now on; in-flight ones finish or time out."""
         self.session.stopping.set()
 
-    def rate_limit(self) -> dict[str, float | None]:
-        """prawcore's view of the rate-limit window (remaining, used)."""
-        limiter = self.reddit._core._rate_limiter
-        return {"remaining": limiter.remaining, "used": limiter.used}
-
     # --- wiki ------------------------------------------------------------------------------
 
     def list_pages(self) -> list[str]:
@@ -202,7 +198,7 @@ class Gateway:
             if after:
                 params["after"] = after
             data = self._call(
-                lambda p=params: self.reddit.request(method="GET", path=path, params=p),
+                functools.partial(self.reddit.request, method="GET", path=path, params=params),
                 what="list wiki revisions",
             )
             for child in data["data"]["children"]:

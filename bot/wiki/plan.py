@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from bot.wiki.render import normalize
@@ -188,64 +188,42 @@ def _plan_page(
         )
 
     remote_text = _remote_text(remote, synced)
-    common = {
-        "page": name,
-        "path": local.path,
-        "remote_revision": remote.revision_id,
-        "remote_author": remote.author,
-        "remote_content": remote_text,
-    }
+    seen = PageAction(
+        page=name,
+        kind=Kind.UNCHANGED,
+        path=local.path,
+        remote_revision=remote.revision_id,
+        remote_author=remote.author,
+        remote_content=remote_text,
+    )
     if remote_text is not None and normalize(remote_text) == local.content:
-        return PageAction(kind=Kind.UNCHANGED, settings=settings, **common)
+        return replace(seen, settings=settings)
     if remote_text is None:
         # Only reachable when the caller did not read a page whose revision moved.
-        return PageAction(
-            kind=Kind.CONFLICT, note="wiki revision unknown; run plan again", **common
-        )
+        return replace(seen, kind=Kind.CONFLICT, note="wiki revision unknown; run plan again")
+    writable = replace(seen, content=local.content, previous=remote.revision_id)
     base = synced.content if synced else None
     local_changed = base is None or normalize(base) != local.content
     remote_changed = base is None or normalize(remote_text) != normalize(base)
+    wiki_text = normalize(remote_text)
     if local_changed and not remote_changed:
-        diff = unified_diff(
-            normalize(remote_text), local.content, before_name=wiki_name, after_name=local.path
-        )
-        return PageAction(
-            kind=Kind.UPDATE,
-            diff=diff,
-            content=local.content,
-            previous=remote.revision_id,
-            settings=settings,
-            **common,
-        )
+        diff = unified_diff(wiki_text, local.content, before_name=wiki_name, after_name=local.path)
+        return replace(writable, kind=Kind.UPDATE, diff=diff, settings=settings)
     if remote_changed and not local_changed:
-        diff = unified_diff(
-            local.content, normalize(remote_text), before_name=local.path, after_name=wiki_name
-        )
-        return PageAction(
+        diff = unified_diff(local.content, wiki_text, before_name=local.path, after_name=wiki_name)
+        return replace(
+            writable,
             kind=Kind.DRIFT,
             diff=diff,
-            content=local.content,
-            previous=remote.revision_id,
             note=f"edited on the wiki by {remote.author or 'someone'}",
-            **common,
         )
-    diff = unified_diff(
-        normalize(remote_text), local.content, before_name=wiki_name, after_name=local.path
-    )
+    diff = unified_diff(wiki_text, local.content, before_name=wiki_name, after_name=local.path)
     note = (
         "exists on the wiki with other content and was never synced"
         if base is None
         else f"changed both here and on the wiki (by {remote.author or 'someone'})"
     )
-    return PageAction(
-        kind=Kind.CONFLICT,
-        diff=diff,
-        content=local.content,
-        previous=remote.revision_id,
-        note=note,
-        settings=settings,
-        **common,
-    )
+    return replace(writable, kind=Kind.CONFLICT, diff=diff, note=note, settings=settings)
 
 
 def _remote_text(remote: RemotePage, synced: SyncedPage | None) -> str | None:

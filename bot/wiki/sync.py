@@ -294,23 +294,23 @@ class WikiSync:
         revisions, _ = self.gateway.revisions(
             stop_at={cursor} if cursor else None, limit=SEGMENT_LIMIT if cursor else 100
         )
-        ours = {}
+        ours: dict[str, WikiRevision] = {}
         for revision in revisions:
             if revision.page in written and (revision.author or "").lower() == me:
                 ours.setdefault(revision.page, revision)
         with self.state.transaction() as db:
             for name, content in written.items():
-                revision = ours.get(name)
-                if revision is None:
+                found = ours.get(name)
+                if found is None:
                     page = self.gateway.read_page(name)
                     if page is None or normalize(page.content) != content:
                         report.add(name, "error", "edit accepted but not found on the wiki")
                         continue
-                    revision = WikiRevision(
+                    found = WikiRevision(
                         page.revision_id, name, page.revision_date, page.revision_by, None
                     )
                 self.state.record_synced(
-                    db, name, revision=revision.id, content=content, author=revision.author
+                    db, name, revision=found.id, content=content, author=found.author
                 )
         self._record_listing(revisions)  # a human edit right after ours stays visible
 
