@@ -107,10 +107,6 @@ class Settings:
         """Base URL of the sandbox."""
         return f"http://{self.sandbox.host}:{self.sandbox.port}"
 
-    def wiki_url(self, page: str) -> str:
-        """Public URL of a wiki page (always reddit.com: that is where readers go)."""
-        return f"https://www.reddit.com/r/{self.subreddit}/wiki/{page}"
-
 
 # --- small typed readers -------------------------------------------------------------
 

@@ -130,9 +130,6 @@ class State:
         with self._lock:
             return self._db.execute(sql, params).fetchall()
 
-    def integrity_ok(self) -> bool:
-        return self._query("PRAGMA integrity_check")[0][0] == "ok"
-
     # --- meta ------------------------------------------------------------------------------
 
     def get_meta(self, key: str) -> str | None:
@@ -198,11 +195,6 @@ class State:
         )
 
     # --- alerts ----------------------------------------------------------------------------
-
-    def alert_sent(self, page: str, revision: str) -> bool:
-        return bool(
-            self._query("SELECT 1 FROM alerts WHERE page = ? AND revision = ?", (page, revision))
-        )
 
     def record_alert(self, *, page: str, revision: str, kind: str, author: str | None) -> bool:
         """Record an alert; False when one was already recorded for this revision."""

@@ -39,9 +39,6 @@ class SandboxClient:
     def log(self, since: int = 0) -> list[dict[str, Any]]:
         return self._call("GET", f"log?since={since}")["entries"]
 
-    def clear_log(self) -> None:
-        self._call("POST", "log/clear")
-
     def add_fault(
         self,
         kind: str,

@@ -73,10 +73,6 @@ class RequestLog:
         with self._lock:
             return list(self.entries[index:])
 
-    def clear(self) -> None:
-        with self._lock:
-            self.entries.clear()
-
 
 class SandboxApp:
     """Routing, auth, rate limits and faults around a ``SandboxStore``."""
@@ -558,7 +554,6 @@ class SandboxApp:
             ("GET", "log"): lambda q, _p: Reply(
                 200, {"entries": self.log.since(int(q.get("since", "0")))}
             ),
-            ("POST", "log/clear"): lambda _q, _p: self._done(self.log.clear),
             ("POST", "faults"): self._control_fault,
             ("POST", "faults/clear"): lambda _q, _p: self._done(self.faults.clear),
             ("POST", "accounts"): self._control_accounts,
