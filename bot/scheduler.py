@@ -180,7 +180,8 @@ class Daemon:
                     outcome.page,
                     f": {outcome.message}" if outcome.message else "",
                 )
-                metrics.count("wiki_edits") if outcome.result in ("created", "updated") else None
+                if outcome.result in ("created", "updated"):
+                    metrics.count("wiki_edits")
             elif outcome.result == "error":
                 log.error("sync: %s: %s", outcome.page, outcome.message)
             elif outcome.result == "conflict" and "while we pushed" in outcome.message:

@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.errors import ApiError, Forbidden, NotFound, RateLimited, WriteUncertain
 from bot.models import Post
 from bot.reddit import LISTING_MAX, Gateway
-from bot.replies.classify import Rules, classify
+from bot.replies.classify import Decision, Rules, classify
 from bot.replies.respond import render_reply
 from bot.state import State
 
@@ -70,7 +70,9 @@ class ReplyWatcher:
         report = ScanReport()
         if not dry_run:
             self._resolve_intents(report)
-        posts = self._poll()
+        fetched = self._poll()
+        known = self.state.known_posts([p.id for p in fetched])
+        posts = [p for p in fetched if p.id not in known]
         report.fetched = len(posts)
         for post in sorted(posts, key=lambda p: p.created_utc):
             self._consider(post, report, dry_run=dry_run)
@@ -78,8 +80,8 @@ class ReplyWatcher:
             # Posts older than max_age are never answered, so old decisions can go.
             keep = max(PRUNE_AFTER, 2 * self.settings.replies.max_age)
             self.state.prune_posts(older_than=time.time() - keep)
-        if posts and not dry_run:
-            newest = max(posts, key=lambda p: p.created_utc)
+        if fetched and not dry_run:
+            newest = max(fetched, key=lambda p: p.created_utc)
             with self.state.transaction() as db:
                 self.state.set_meta(CURSOR_KEY, newest.fullname, db=db)
                 self.state.set_meta(CURSOR_TIME_KEY, str(newest.created_utc), db=db)
@@ -88,12 +90,12 @@ class ReplyWatcher:
     # --- polling ---------------------------------------------------------------------------
 
     def _poll(self) -> list[Post]:
-        """Posts not seen before, newest first: one API call when nothing is new.
+        """Posts since the last poll, newest first: one API call when nothing is new.
 
         Normally ``before=<newest seen>``. Reddit answers nothing for ``before`` a post that
         has vanished (purged spam, say), so on first start, when the cursor post is older
         than ``max_age``, and every ``ANCHORLESS_EVERY`` seconds, the newest page is read
-        without an anchor instead, still one call, and known posts are filtered out.
+        without an anchor instead, still one call (``scan`` filters out known posts).
         """
         cursor = self.state.get_meta(CURSOR_KEY)
         cursor_time = float(self.state.get_meta(CURSOR_TIME_KEY) or 0)
@@ -105,9 +107,7 @@ class ReplyWatcher:
             or now - last_anchorless > ANCHORLESS_EVERY
         ):
             self.state.set_meta(ANCHORLESS_KEY, str(now))
-            posts = self.gateway.new_posts(limit=LISTING_MAX)
-            known = self.state.known_posts([p.id for p in posts])
-            return [p for p in posts if p.id not in known]
+            return self.gateway.new_posts(limit=LISTING_MAX)
         found: list[Post] = []
         before = cursor
         for _ in range(MAX_PAGES):
@@ -145,32 +145,39 @@ class ReplyWatcher:
             self._moderators_at = time.time()
         return self._moderators
 
+    def _remember(
+        self,
+        post: Post,
+        status: str,
+        *,
+        reason: str | None = None,
+        decision: Decision | None = None,
+    ) -> None:
+        """Record what was decided about a post (one transaction)."""
+        self.state.record_post(
+            post_id=post.id,
+            status=status,
+            reason=reason,
+            audience=decision.audience if decision and decision.is_getting_started else None,
+            score=decision.score if decision else None,
+            title=post.title,
+            author=post.author,
+        )
+
     def _consider(self, post: Post, report: ScanReport, *, dry_run: bool) -> None:
-        if self.state.post(post.id) is not None:
-            return
+        """Decide about one new post: skip it, ignore it, or reply to it."""
         reason = self._skip_reason(post)
         if reason is not None:
             report.skip(reason)
             if not dry_run:
-                self.state.record_post(
-                    post_id=post.id,
-                    status="skipped",
-                    reason=reason,
-                    title=post.title,
-                    author=post.author,
-                )
+                self._remember(post, "skipped", reason=reason)
             return
         decision = classify(title=post.title, body=post.body, flair=post.flair, rules=self.rules)
         if not decision.is_getting_started:
             report.skip("not a getting-started question")
             if not dry_run:
-                self.state.record_post(
-                    post_id=post.id,
-                    status="ignored",
-                    reason=f"score {decision.score:.1f}",
-                    score=decision.score,
-                    title=post.title,
-                    author=post.author,
+                self._remember(
+                    post, "ignored", reason=f"score {decision.score:.1f}", decision=decision
                 )
             return
         entry = {"post": post.fullname, "audience": decision.audience, "title": post.title[:80]}
@@ -185,24 +192,9 @@ class ReplyWatcher:
             return
         if cap := self._cap_reached():
             report.skip(cap)
-            self.state.record_post(
-                post_id=post.id,
-                status="skipped",
-                reason=cap,
-                audience=decision.audience,
-                score=decision.score,
-                title=post.title,
-                author=post.author,
-            )
+            self._remember(post, "skipped", reason=cap, decision=decision)
             return
-        self.state.record_post(
-            post_id=post.id,
-            status="intent",
-            audience=decision.audience,
-            score=decision.score,
-            title=post.title,
-            author=post.author,
-        )
+        self._remember(post, "intent", decision=decision)
         self._reply(post.id, decision.audience, report, entry)
 
     def _cap_reached(self) -> str | None:
