@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import re
 import secrets
 import threading
@@ -256,7 +257,7 @@ class SandboxApp:
         with self._lock:
             used = self.usage.get((token, window), 0) + 1
             self.usage[(token, window)] = used
-        reset = int((window + 1) * RATE_WINDOW - now)
+        reset = max(1, math.ceil((window + 1) * RATE_WINDOW - now))  # whole seconds left
         remaining = max(0, self.rate_limit - used)
         headers = {
             "x-ratelimit-remaining": f"{float(remaining):.1f}",
