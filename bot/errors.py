@@ -26,6 +26,13 @@ class InputError(WikibotError):
     exit_code = 1
 
 
+class BadArgument(InputError):
+    """A file or value named on the command line is invalid (a bad JSONL line, an
+    unknown post): a usage error, so exit 2 like click's own."""
+
+    exit_code = 2
+
+
 class StateError(WikibotError):
     """The state database cannot be used (locked by another daemon, corrupt)."""
 

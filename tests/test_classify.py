@@ -94,8 +94,9 @@ def test_other_posts_get_no_reply(title: str, body: str, flair: str | None) -> N
 def test_decision_explains_itself() -> None:
     decision = classify(title="Where do I start with ML?", body="", rules=RULES)
     assert decision.reasons and all(isinstance(r, str) for r in decision.reasons)
-    assert "asks where to start (title)" in " ".join(decision.reasons)
-    assert decision.to_dict()["score"] == round(decision.score, 2)
+    assert decision.reasons[0].startswith("model: p=")
+    assert "r:asks where to start|title" in " ".join(decision.reasons)
+    assert decision.to_dict()["score"] == round(decision.score, 4)
 
 
 @pytest.mark.parametrize("audience", ["index", "highschool", "engineers", "researchers", "hackers"])
@@ -124,7 +125,9 @@ def base_rules() -> dict:  # type: ignore[type-arg]
     ("change", "expected"),
     [
         (lambda d: d.update(threshold="high"), "threshold: expected a number"),
-        (lambda d: d["intent"].append({"pattern": "(", "weight": 1}), "invalid regular expression"),
+        (lambda d: d["hard_negatives"].append({"pattern": "("}), "invalid regular expression"),
+        (lambda d: d.update(threshold=1.5), "threshold: expected a probability"),
+        (lambda d: d.update(audience_from="vibes"), "audience_from: expected model or rules"),
         (lambda d: d["templates"].pop("hackers"), "templates.hackers: missing"),
         (lambda d: d["audiences"].update(pirates=[{"pattern": "x"}]), "audiences.pirates: unknown"),
         (lambda d: d.update(colour=1), "colour: unknown key"),

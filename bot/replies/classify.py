@@ -1,16 +1,28 @@
 """Pure classification: is a post asking how to get into ML, and who is asking?
 
-Weighted phrase rules from ``config/replies.yaml``. A post must mention an ML topic and ask
-something (gates); then intent rules add or subtract weight (a match in the title counts
-``title_boost`` times); the post is a getting-started question when the score reaches
-``threshold``. The audience is the best-scoring audience group when it is clear enough,
-else ``index`` (the Introduction).
+The decision combines the learned model (``bot/replies/model.py``: a calibrated
+probability of getting-started intent, and a learned audience) with the moderators'
+guard rails from ``config/replies.yaml``:
+
+1. ``topic``: a post that mentions none of these (ML, AI, data science...) gets no
+   reply; ``hard_negatives``: a match vetoes the reply whatever the model says
+   (promotion, showcase, hiring, hardware...). Precision first.
+2. ``boosts`` and ``flair_weights`` add to the model's log-odds (a match in the title
+   counts ``title_boost`` times).
+3. The post is a getting-started question when the adjusted probability reaches
+   ``threshold`` (when omitted, the threshold chosen by cross-validation and stored in
+   the model file).
+4. The audience comes from ``audience_from``: ``model`` (the learned audience head) or
+   ``rules`` (the ``audiences`` phrase groups). Either way an unclear audience gets the
+   Introduction (``index``).
+
+``rules_v1_decision`` keeps the previous, rules-only classifier for comparison in
+``wikibot replies eval``.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,11 +31,11 @@ from typing import Any
 import yaml
 
 from bot.errors import ConfigError
+from bot.replies.features import MAX_BODY_CHARS, MAX_TITLE_CHARS, prepare
+from bot.replies.model import Model, Score, load_model, sigmoid
 
 AUDIENCES = ("highschool", "engineers", "researchers", "hackers", "index")
-MAX_BODY_CHARS = 6000
-MAX_TITLE_CHARS = 400
-_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+AUDIENCE_SOURCES = ("model", "rules")
 
 
 @dataclass(frozen=True)
@@ -46,21 +58,31 @@ class Rule:
 
 @dataclass(frozen=True)
 class Rules:
-    """Everything the classifier and responder read from ``replies.yaml``."""
+    """Everything the classifier and responder read: ``replies.yaml`` and its model."""
 
-    threshold: float
+    threshold: float | None
     title_boost: float
     topic: tuple[Rule, ...]
-    question: tuple[Rule, ...]
-    intent: tuple[Rule, ...]
+    hard_negatives: tuple[Rule, ...]
+    boosts: tuple[Rule, ...]
+    audience_from: str
     audiences: Mapping[str, tuple[Rule, ...]]
     audience_min: float
     audience_margin: float
+    audience_min_probability: float
     flair_weights: Mapping[str, float]
     templates: Mapping[str, str]
     guide_titles: Mapping[str, str]
     footer: str
+    model: Model | None = None
     source: str = ""
+
+    @property
+    def reply_threshold(self) -> float:
+        """The probability a post needs for a reply."""
+        if self.threshold is not None:
+            return self.threshold
+        return self.model.threshold if self.model else 0.5
 
 
 @dataclass(frozen=True)
@@ -69,7 +91,7 @@ class Decision:
 
     is_getting_started: bool
     audience: str
-    score: float
+    score: float  # probability of a getting-started question, after guard rails
     reasons: tuple[str, ...] = ()
     audience_scores: Mapping[str, float] = field(default_factory=dict)
 
@@ -77,52 +99,61 @@ class Decision:
         return {
             "is_getting_started": self.is_getting_started,
             "audience": self.audience,
-            "score": round(self.score, 2),
+            "score": round(self.score, 4),
             "reasons": list(self.reasons),
-            "audience_scores": {k: round(v, 2) for k, v in self.audience_scores.items()},
+            "audience_scores": {k: round(v, 3) for k, v in self.audience_scores.items()},
         }
-
-
-def prepare(text: str | None, limit: int) -> str:
-    """Lower-case, NFKC-normalised, whitespace-folded text; URLs become ``<url>``.
-
-    URLs are replaced so that words inside them (``.../interview-prep``) do not count.
-    """
-    if not text:
-        return ""
-    text = _URL.sub(" <url> ", unicodedata.normalize("NFKC", text[: limit * 2]))
-    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"')
-    text = text.replace("\u201d", '"')
-    return " ".join(text.lower().split())[:limit]
 
 
 def classify(*, title: str, body: str = "", flair: str | None = None, rules: Rules) -> Decision:
     """Decide whether a post asks how to get into ML, and for which audience. Pure."""
+    if rules.model is None:
+        raise ConfigError(f"{rules.source}: no reply model loaded")
     title_text = prepare(title, MAX_TITLE_CHARS)
     body_text = prepare(body, MAX_BODY_CHARS)
-    if not any(rule.match(title_text, body_text) for rule in rules.topic):
-        return Decision(False, "index", 0.0, ("does not mention ML, AI or data science",))
-    if not any(rule.match(title_text, body_text) for rule in rules.question):
-        return Decision(False, "index", 0.0, ("asks no question",))
-    score = 0.0
-    reasons: list[str] = []
-    for rule in rules.intent:
+    scored = rules.model.score(title=title, body=body)
+    reasons = [f"model: p={scored.probability:.3f}"]
+    reasons.extend(f"  {weight:+.2f} {name}" for name, weight in scored.top_features[:5])
+    z = scored.logit
+    for rule in rules.boosts:
         where = rule.match(title_text, body_text)
-        if where is None:
-            continue
-        weight = rule.weight * (rules.title_boost if where == "title" else 1.0)
-        score += weight
-        reasons.append(f"{weight:+.1f} {rule.reason} ({where})")
+        if where is not None:
+            weight = rule.weight * (rules.title_boost if where == "title" else 1.0)
+            z += weight
+            reasons.append(f"{weight:+.1f} {rule.reason} ({where})")
     if flair and (flair_weight := rules.flair_weights.get(flair.strip().lower())):
-        score += flair_weight
+        z += flair_weight
         reasons.append(f"{flair_weight:+.1f} flair '{flair.strip()}'")
-    audience, audience_scores = _audience(title_text, body_text, rules)
-    return Decision(score >= rules.threshold, audience, score, tuple(reasons), audience_scores)
+    probability = sigmoid(z)
+    veto = next((rule for rule in rules.hard_negatives if rule.match(title_text, body_text)), None)
+    if veto is not None:
+        reasons.append(f"no reply: {veto.reason}")
+    audience, audience_scores = _audience(title_text, body_text, scored, rules)
+    return Decision(
+        veto is None and probability >= rules.reply_threshold,
+        audience,
+        probability,
+        tuple(reasons),
+        audience_scores,
+    )
 
 
-def _audience(title: str, body: str, rules: Rules) -> tuple[str, dict[str, float]]:
+def _audience(title: str, body: str, scored: Score, rules: Rules) -> tuple[str, dict[str, float]]:
+    if rules.audience_from == "model" and scored.audience is not None:
+        probabilities = dict(scored.audience_probabilities)
+        best = scored.audience
+        if probabilities[best] < rules.audience_min_probability:
+            return "index", probabilities
+        return best, probabilities
+    return rule_audience(title, body, rules.audiences, rules=rules)
+
+
+def rule_audience(
+    title: str, body: str, groups: Mapping[str, tuple[Rule, ...]], *, rules: Rules
+) -> tuple[str, dict[str, float]]:
+    """The best-scoring audience phrase group when it is clear enough, else ``index``."""
     scores = {}
-    for name, group in rules.audiences.items():
+    for name, group in groups.items():
         total = 0.0
         for rule in group:
             where = rule.match(title, body)
@@ -141,13 +172,33 @@ def _audience(title: str, body: str, rules: Rules) -> tuple[str, dict[str, float
 
 # --- loading replies.yaml ---------------------------------------------------------------
 
+KNOWN_KEYS = frozenset(
+    {
+        "model_file",
+        "threshold",
+        "title_boost",
+        "topic",
+        "hard_negatives",
+        "boosts",
+        "flair_weights",
+        "audience_from",
+        "audience_min_probability",
+        "audiences",
+        "audience_min",
+        "audience_margin",
+        "templates",
+        "guide_titles",
+        "footer",
+    }
+)
 
-def load_rules(path: Path) -> Rules:
-    """Read and validate ``replies.yaml``; raise ``ConfigError`` naming file and key."""
+
+def read_yaml(path: Path, what: str) -> dict[str, Any]:
+    """Parse a YAML mapping; ``ConfigError`` names the file (and line) on failure."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path}: reply rules file not found; set replies.rules_file") from None
+        raise ConfigError(f"{path}: {what} not found; set replies.rules_file") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
@@ -156,28 +207,27 @@ def load_rules(path: Path) -> Rules:
         ) from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
-    return rules_from_dict(data, source=str(path))
+    return data
 
 
-def rules_from_dict(data: Mapping[str, Any], *, source: str) -> Rules:
+def load_rules(path: Path, *, model: Model | None = None) -> Rules:
+    """Read and validate ``replies.yaml`` and load its model; ``ConfigError`` on any fault."""
+    data = read_yaml(path, "reply rules file")
+    if model is None:
+        model_file = data.get("model_file")
+        if model_file is not None and not isinstance(model_file, str):
+            raise ConfigError(f"{path}: model_file: expected a path relative to {path.parent}")
+        model = load_model(path.parent / model_file if model_file else None)
+    return rules_from_dict(data, source=str(path), model=model)
+
+
+def rules_from_dict(data: Mapping[str, Any], *, source: str, model: Model | None = None) -> Rules:
     """Build ``Rules`` from parsed YAML (also used by tests)."""
-    known = {
-        "threshold",
-        "title_boost",
-        "topic",
-        "question",
-        "intent",
-        "audiences",
-        "audience_min",
-        "audience_margin",
-        "flair_weights",
-        "templates",
-        "guide_titles",
-        "footer",
-    }
     for key in data:
-        if key not in known:
-            raise ConfigError(f"{source}: {key}: unknown key (known: {', '.join(sorted(known))})")
+        if key not in KNOWN_KEYS:
+            raise ConfigError(
+                f"{source}: {key}: unknown key (known: {', '.join(sorted(KNOWN_KEYS))})"
+            )
     audiences_raw = data.get("audiences") or {}
     if not isinstance(audiences_raw, dict):
         raise ConfigError(f"{source}: audiences: expected a mapping of audience to rules")
@@ -198,22 +248,38 @@ def rules_from_dict(data: Mapping[str, Any], *, source: str) -> Rules:
         isinstance(v, int | float) and not isinstance(v, bool) for v in flair_weights.values()
     ):
         raise ConfigError(f"{source}: flair_weights: expected 'flair text: number' pairs")
+    threshold = data.get("threshold")
+    if threshold is not None:
+        threshold = _number(data, "threshold", source)
+        if not 0.0 < threshold < 1.0:
+            raise ConfigError(
+                f"{source}: threshold: expected a probability between 0 and 1 (or omit it to "
+                f"use the model's), got {threshold!r}"
+            )
+    audience_from = data.get("audience_from", "model")
+    if audience_from not in AUDIENCE_SOURCES:
+        raise ConfigError(
+            f"{source}: audience_from: expected model or rules, got {audience_from!r}"
+        )
     return Rules(
-        threshold=_number(data, "threshold", source),
+        threshold=threshold,
         title_boost=_number(data, "title_boost", source, default=1.0),
-        topic=_rules(data.get("topic"), f"{source}: topic", weighted=False),
-        question=_rules(data.get("question"), f"{source}: question", weighted=False),
-        intent=_rules(data.get("intent"), f"{source}: intent"),
+        topic=parse_rules(data.get("topic") or [], f"{source}: topic", weighted=False),
+        hard_negatives=parse_rules(data.get("hard_negatives") or [], f"{source}: hard_negatives"),
+        boosts=parse_rules(data.get("boosts") or [], f"{source}: boosts"),
+        audience_from=str(audience_from),
         audiences={
-            name: _rules(group, f"{source}: audiences.{name}")
+            name: parse_rules(group, f"{source}: audiences.{name}", required=True)
             for name, group in audiences_raw.items()
         },
         audience_min=_number(data, "audience_min", source, default=1.0),
         audience_margin=_number(data, "audience_margin", source, default=0.5),
+        audience_min_probability=_number(data, "audience_min_probability", source, default=0.0),
         flair_weights={str(k).lower(): float(v) for k, v in flair_weights.items()},
         templates=templates,
         guide_titles=_strings(data.get("guide_titles") or {}, f"{source}: guide_titles"),
         footer=footer,
+        model=model,
         source=source,
     )
 
@@ -231,9 +297,12 @@ def _strings(value: Any, where: str) -> dict[str, str]:
     return {str(k): v for k, v in value.items()}
 
 
-def _rules(items: Any, where: str, *, weighted: bool = True) -> tuple[Rule, ...]:
-    if not isinstance(items, list) or not items:
-        raise ConfigError(f"{where}: expected a non-empty list of rules")
+def parse_rules(
+    items: Any, where: str, *, weighted: bool = True, required: bool = False
+) -> tuple[Rule, ...]:
+    """A list of ``{pattern, weight, reason, title_only}`` (or bare patterns if unweighted)."""
+    if not isinstance(items, list) or (required and not items):
+        raise ConfigError(f"{where}: expected a {'non-empty ' if required else ''}list of rules")
     rules = []
     for index, raw in enumerate(items):
         item = {"pattern": raw} if isinstance(raw, str) and not weighted else raw

@@ -1,157 +1,283 @@
-"""``wikibot replies eval``: precision, recall, F0.5 and routing on a labelled JSONL file.
+"""``wikibot replies eval``: honest, cross-validated figures for the reply classifier.
+
+k-fold cross-validation over all labelled posts. Near-duplicate posts (same title or same
+body opening) stay in one fold. In each fold the model, its calibration and its reply
+threshold are all fitted on the training part only (the threshold by an inner k-fold,
+precision first), then the held-out part is scored through the same ``classify`` the bot
+runs, guard rails included. Nothing is ever scored by a model that saw it.
 
 Borderline posts count neither as a miss nor as a false reply: they are left out of the
-intent figures. Routing accuracy is measured on the clear true positives. A plain keyword
-baseline is scored on the same posts, side by side.
+figures. Routing accuracy is measured on the clear getting-started posts that get a
+reply. 95% intervals come from a bootstrap over near-duplicate groups. The keyword
+baseline and the rules-v1 classifier are scored on the same posts.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bot.errors import InputError
-from bot.replies.classify import AUDIENCES, Rules, classify
+from bot.replies.baselines import Verdict, keywords, load_rules_v1
+from bot.replies.classify import Rules, classify
+from bot.replies.dataset import Example
+from bot.replies.model import model_from_dict
+from bot.replies.train import Featurised, TrainOptions, fit, near_duplicate_groups, require_sklearn
 
-REQUIRED = ("title", "intent", "audience")
-_BASELINE = re.compile(
-    r"get into|getting into|break into|where to start|where (do|should) i (start|begin)|"
-    r"roadmap|how (do i|to) (start|begin)|beginner",
-    re.IGNORECASE,
-)
-_BASELINE_AUDIENCE = (
-    ("highschool", re.compile(r"high ?school", re.I)),
-    ("researchers", re.compile(r"\bph\.?d\b|research", re.I)),
-    ("engineers", re.compile(r"engineer|developer|career|job", re.I)),
-    ("hackers", re.compile(r"project|hobby", re.I)),
-)
+BOOTSTRAP_ROUNDS = 1000
+STREAM_SUBS = frozenset({"learnmachinelearning", "mlquestions"})
 
 
 @dataclass(frozen=True)
-class Example:
-    """One labelled post."""
+class Prediction:
+    """What a classifier said about one labelled post."""
 
-    key: str
-    title: str
-    body: str
-    flair: str | None
-    intent: bool
+    reply: bool
     audience: str
-    borderline: bool
+    probability: float | None = None
 
 
-def load_examples(path: Path) -> list[Example]:
-    """Read a labelled JSONL file; ``InputError`` names the line of a bad record."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-    examples = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{number}: not valid JSON: {exc.msg}") from None
-        if not isinstance(row, dict) or (missing := [k for k in REQUIRED if k not in row]):
-            raise InputError(f"{path}:{number}: missing field(s) {', '.join(missing or REQUIRED)}")
-        if row["intent"] not in ("getting_started", "other"):
-            raise InputError(
-                f"{path}:{number}: intent must be getting_started or other, got {row['intent']!r}"
-            )
-        examples.append(
-            Example(
-                key=str(row.get("key", number)),
-                title=str(row["title"]),
-                body=str(row.get("body") or ""),
-                flair=row.get("flair"),
-                intent=row["intent"] == "getting_started",
-                audience=str(row["audience"]),
-                borderline=row.get("confidence") == "borderline",
-            )
+@dataclass(frozen=True)
+class Figures:
+    """Precision, recall, F0.5 and routing with 95% intervals, on the clear posts."""
+
+    name: str
+    precision: float
+    recall: float
+    f05: float
+    routing: float
+    intervals: dict[str, tuple[float, float]]
+    tp: int
+    fp: int
+    fn: int
+    tn: int
+    wrong_guide: int
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+    def to_dict(self, *, with_errors: bool = False) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f05": round(self.f05, 4),
+            "routing": round(self.routing, 4),
+            "intervals": {
+                k: [round(lo, 4), round(hi, 4)] for k, (lo, hi) in self.intervals.items()
+            },
+            "confusion": {"tp": self.tp, "fp": self.fp, "fn": self.fn, "tn": self.tn},
+            "wrong_guide": self.wrong_guide,
+        }
+        if with_errors:
+            data["errors"] = self.errors
+        return data
+
+
+@dataclass(frozen=True)
+class Report:
+    """The whole evaluation."""
+
+    folds: int
+    examples: int
+    clear: int
+    clear_getting_started: int
+    borderline: int
+    model: Figures
+    baselines: list[Figures]
+    thresholds: list[float]
+    stream_posts: int
+    stream_wrong_replies: int
+    by_source: dict[str, Figures] = field(default_factory=dict)
+    predictions: list[Prediction] = field(default_factory=list, repr=False)
+
+    def to_dict(self, *, with_errors: bool = False) -> dict[str, Any]:
+        return {
+            "folds": self.folds,
+            "examples": self.examples,
+            "clear": self.clear,
+            "clear_getting_started": self.clear_getting_started,
+            "borderline_left_out": self.borderline,
+            "fold_thresholds": [round(t, 4) for t in self.thresholds],
+            "stream": {
+                "posts": self.stream_posts,
+                "wrong_replies": self.stream_wrong_replies,
+                "wrong_per_1000": round(1000 * self.stream_wrong_replies / self.stream_posts, 2)
+                if self.stream_posts
+                else None,
+            },
+            "classifiers": {
+                f.name: f.to_dict(with_errors=with_errors) for f in (self.model, *self.baselines)
+            },
+            "model_by_source": {name: f.to_dict() for name, f in self.by_source.items()},
+        }
+
+
+def cross_validate(
+    examples: Sequence[Example],
+    *,
+    rules: Rules,
+    options: TrainOptions,
+    folds: int = 5,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Cross-validated figures of the model (as the bot runs it) and the baselines."""
+    require_sklearn()
+    data = Featurised.of(examples)
+    groups = near_duplicate_groups(examples)
+    by_model: list[Prediction | None] = [None] * len(examples)
+    thresholds = []
+    splits = fold_splits(examples, groups, folds=folds, seed=options.seed)
+    for number, (train_idx, test_idx) in enumerate(splits):
+        if progress:
+            progress(number, folds)
+        document = fit(data.subset(train_idx), options=options)
+        fold_rules = replace(
+            rules, model=model_from_dict(document, source=f"fold {number + 1}"), threshold=None
         )
-    if not examples:
-        raise InputError(f"{path}: no examples found")
-    return examples
+        thresholds.append(fold_rules.reply_threshold)
+        for i in test_idx:
+            example = examples[i]
+            decision = classify(title=example.title, body=example.body, rules=fold_rules)
+            by_model[i] = Prediction(decision.is_getting_started, decision.audience, decision.score)
+    if progress:
+        progress(folds, folds)
+    model_predictions = [p for p in by_model if p is not None]
+    v1 = load_rules_v1()
+    baselines = [
+        figures("keywords", examples, groups, _run(keywords, examples), seed=options.seed),
+        figures("rules v1", examples, groups, _run(v1, examples), seed=options.seed),
+    ]
+    stream = [
+        i
+        for i, e in enumerate(examples)
+        if e.sub.lower() in STREAM_SUBS and e.source == "train.jsonl"
+    ]
+    clear = [e for e in examples if not e.borderline]
+    return Report(
+        folds=folds,
+        examples=len(examples),
+        clear=len(clear),
+        clear_getting_started=sum(e.intent for e in clear),
+        borderline=len(examples) - len(clear),
+        model=figures("model", examples, groups, model_predictions, seed=options.seed),
+        baselines=baselines,
+        thresholds=thresholds,
+        stream_posts=len(stream),
+        stream_wrong_replies=sum(
+            1
+            for i in stream
+            if model_predictions[i].reply
+            and not examples[i].borderline
+            and (not examples[i].intent or model_predictions[i].audience != examples[i].audience)
+        ),
+        by_source={
+            source: figures(
+                source,
+                [examples[i] for i in members],
+                [groups[i] for i in members],
+                [model_predictions[i] for i in members],
+                seed=options.seed,
+            )
+            for source in sorted({e.source for e in examples})
+            if len(members := [i for i, e in enumerate(examples) if e.source == source]) >= 20
+        },
+        predictions=model_predictions,
+    )
 
 
-def baseline_predict(example: Example) -> tuple[bool, str]:
-    """The plain keyword baseline."""
-    text = f"{example.title} {example.body}"
-    if not _BASELINE.search(text):
-        return False, "index"
-    audience = next((name for name, rx in _BASELINE_AUDIENCE if rx.search(text)), "index")
-    return True, audience
+def fold_splits(
+    examples: Sequence[Example], groups: Sequence[int], *, folds: int, seed: int
+) -> list[tuple[list[int], list[int]]]:
+    """(train, test) index lists: each post tested once, near-duplicates in one fold,
+    getting-started and borderline posts spread evenly."""
+    from sklearn.model_selection import StratifiedGroupKFold  # noqa: PLC0415
+
+    strata = [2 * e.intent + e.borderline for e in examples]
+    splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    return [(tr.tolist(), te.tolist()) for tr, te in splitter.split(strata, strata, groups)]
 
 
-def score(
-    examples: Iterable[Example], predict: Callable[[Example], tuple[bool, str]]
-) -> dict[str, Any]:
-    """Intent precision/recall/F0.5 on clear posts, routing accuracy on clear hits."""
-    tp = fp = fn = tn = 0
-    routed = correct = 0
-    confusion: Counter[tuple[str, str]] = Counter()
-    errors: list[dict[str, Any]] = []
-    n = 0
-    for example in examples:
-        if example.borderline:
-            continue
-        n += 1
-        predicted, audience = predict(example)
-        if predicted and example.intent:
-            tp += 1
-            routed += 1
-            correct += audience == example.audience
-            confusion[(example.audience, audience)] += 1
-            if audience != example.audience:
-                errors.append(
-                    {
-                        "key": example.key,
-                        "error": "wrong guide",
-                        "expected": example.audience,
-                        "got": audience,
-                    }
-                )
-        elif predicted:
-            fp += 1
-            errors.append({"key": example.key, "error": "false reply", "title": example.title})
-        elif example.intent:
-            fn += 1
-            errors.append({"key": example.key, "error": "missed", "title": example.title})
-        else:
-            tn += 1
+def _run(
+    classifier: Callable[[str, str], Verdict], examples: Sequence[Example]
+) -> list[Prediction]:
+    return [Prediction(*classifier(e.title, e.body)) for e in examples]
+
+
+def figures(
+    name: str,
+    examples: Sequence[Example],
+    groups: Sequence[int],
+    predictions: Sequence[Prediction],
+    *,
+    seed: int,
+) -> Figures:
+    """Point figures on the clear posts, with bootstrap intervals over groups."""
+    import numpy as np  # noqa: PLC0415
+
+    clear = [i for i, e in enumerate(examples) if not e.borderline]
+    counts = np.array([_outcome(examples[i], predictions[i]) for i in clear], dtype=float)
+    point = _metrics(counts.sum(axis=0))
+    group_ids = np.array([groups[i] for i in clear])
+    unique, inverse = np.unique(group_ids, return_inverse=True)
+    per_group = np.zeros((len(unique), counts.shape[1]))
+    np.add.at(per_group, inverse, counts)
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(unique), size=(BOOTSTRAP_ROUNDS, len(unique)))
+    samples = np.array([_metrics(per_group[d].sum(axis=0)) for d in draws])
+    intervals = {
+        key: (float(np.percentile(samples[:, k], 2.5)), float(np.percentile(samples[:, k], 97.5)))
+        for k, key in enumerate(("precision", "recall", "f05", "routing"))
+    }
+    tp, fp, fn, tn, _routed, wrong = (int(v) for v in counts.sum(axis=0))
+    return Figures(
+        name=name,
+        precision=point[0],
+        recall=point[1],
+        f05=point[2],
+        routing=point[3],
+        intervals=intervals,
+        tp=tp,
+        fp=fp,
+        fn=fn,
+        tn=tn,
+        wrong_guide=wrong,
+        errors=[
+            _error(examples[i], predictions[i])
+            for i in clear
+            if _is_error(examples[i], predictions[i])
+        ],
+    )
+
+
+def _outcome(example: Example, prediction: Prediction) -> tuple[int, int, int, int, int, int]:
+    """(tp, fp, fn, tn, routed, wrong guide) for one clear post."""
+    if prediction.reply and example.intent:
+        wrong = prediction.audience != example.audience
+        return 1, 0, 0, 0, 1, int(wrong)
+    if prediction.reply:
+        return 0, 1, 0, 0, 0, 0
+    if example.intent:
+        return 0, 0, 1, 0, 0, 0
+    return 0, 0, 0, 1, 0, 0
+
+
+def _metrics(totals: Any) -> tuple[float, float, float, float]:
+    tp, fp, fn, _tn, routed, wrong = (float(v) for v in totals)
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
-    f05 = (1.25 * precision * recall / (0.25 * precision + recall)) if precision + recall else 0.0
-    return {
-        "n": n,
-        "precision": round(precision, 4),
-        "recall": round(recall, 4),
-        "f05": round(f05, 4),
-        "routing_accuracy": round(correct / routed, 4) if routed else 0.0,
-        "confusion": {"tp": tp, "fp": fp, "fn": fn, "tn": tn},
-        "routing_confusion": {f"{t}->{p}": c for (t, p), c in sorted(confusion.items())},
-        "errors": errors,
-    }
+    f05 = 1.25 * precision * recall / (0.25 * precision + recall) if precision + recall else 0.0
+    routing = (routed - wrong) / routed if routed else 0.0
+    return precision, recall, f05, routing
 
 
-def evaluate(examples: list[Example], rules: Rules) -> dict[str, Any]:
-    """The classifier's figures with the keyword baseline's beside them."""
+def _is_error(example: Example, prediction: Prediction) -> bool:
+    return prediction.reply != example.intent or (
+        prediction.reply and prediction.audience != example.audience
+    )
 
-    def predict(example: Example) -> tuple[bool, str]:
-        decision = classify(
-            title=example.title, body=example.body, flair=example.flair, rules=rules
-        )
-        return decision.is_getting_started, decision.audience
 
-    result = score(examples, predict)
-    result["borderline_skipped"] = sum(1 for e in examples if e.borderline)
-    result["baseline"] = score(examples, baseline_predict)
-    result["audiences"] = list(AUDIENCES)
-    return result
+def _error(example: Example, prediction: Prediction) -> dict[str, str]:
+    if prediction.reply and example.intent:
+        kind = f"wrong guide: {prediction.audience}, expected {example.audience}"
+    else:
+        kind = "false reply" if prediction.reply else "missed"
+    probability = "" if prediction.probability is None else f"{prediction.probability:.3f}"
+    return {"key": example.key, "error": kind, "probability": probability, "title": example.title}

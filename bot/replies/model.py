@@ -1,0 +1,196 @@
+"""The reply model at run time: load the shipped JSON file and score posts. Pure Python.
+
+The file (``bot/replies/model.json``) is plain JSON, written by ``wikibot replies train``:
+
+    {"format": "wikibot-reply-model/1",
+     "trained_on": {...counts and data hashes...},
+     "intent": {"intercept": z0, "calibration": [a, b], "threshold": t},
+     "audience": {"classes": [...], "intercepts": [...]},   # optional
+     "cues": [{"name": ..., "pattern": ..., "title_only": false}, ...],
+     "features": {"w:get into": [idf, w_intent, w_aud_1, ...],
+                  "r:asks where to start|title": [value, w_intent, ...], ...}}
+
+Word and character features (``w:``, ``c:``) form a TF-IDF vector (sublinear term
+frequency, L2 norm); a cue feature (``r:``) that fires adds its fixed ``value`` outside the
+norm. Each head is a dot product; intent then gets Platt calibration,
+``p = 1 / (1 + exp(-(a * z + b)))``. No pickle, nothing executed: cue patterns are
+regular expressions, compiled and matched like any configuration.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.errors import ConfigError
+from bot.replies.features import Cue, cue_features, extract
+
+FORMAT = "wikibot-reply-model/1"
+DEFAULT_PATH = Path(__file__).with_name("model.json")
+
+
+@dataclass(frozen=True)
+class Score:
+    """What the model says about one post."""
+
+    probability: float  # calibrated probability of a getting-started question
+    logit: float  # calibrated log-odds, before guard rails
+    audience: str | None  # the learned audience, when the model has an audience head
+    audience_probabilities: Mapping[str, float]
+    top_features: tuple[tuple[str, float], ...]  # strongest contributions to intent
+
+
+@dataclass(frozen=True)
+class Model:
+    """A loaded reply model."""
+
+    features: Mapping[str, tuple[float, ...]]
+    cues: tuple[Cue, ...]
+    intercept: float
+    calibration: tuple[float, float]
+    threshold: float
+    audience_classes: tuple[str, ...]
+    audience_intercepts: tuple[float, ...]
+    trained_on: Mapping[str, Any]
+    source: str
+
+    def score(self, *, title: str, body: str = "") -> Score:
+        """Score one post. Pure."""
+        heads = 1 + len(self.audience_classes)
+        sums = [0.0] * heads
+        contributions: list[tuple[str, float]] = []
+        for family in _families(extract(title, body), self.features):
+            norm = math.sqrt(sum(value * value for _f, value, _row in family)) or 1.0
+            for feature, value, row in family:
+                for head in range(heads):
+                    sums[head] += value / norm * row[head + 1]
+                contributions.append((feature, value / norm * row[1]))
+        for feature in cue_features(title, body, self.cues):
+            cue = self.features.get(feature)
+            if cue is not None:
+                for head in range(heads):
+                    sums[head] += cue[0] * cue[head + 1]
+                contributions.append((feature, cue[0] * cue[1]))
+        raw = self.intercept + sums[0]
+        a, b = self.calibration
+        logit = a * raw + b
+        contributions.sort(key=lambda item: abs(item[1]), reverse=True)
+        audience, probabilities = None, {}
+        if self.audience_classes:
+            logits = [
+                intercept + total
+                for intercept, total in zip(self.audience_intercepts, sums[1:], strict=True)
+            ]
+            probabilities = dict(zip(self.audience_classes, softmax(logits), strict=True))
+            audience = max(probabilities, key=probabilities.__getitem__)
+        return Score(
+            probability=sigmoid(logit),
+            logit=logit,
+            audience=audience,
+            audience_probabilities=probabilities,
+            top_features=tuple((f, round(c * a, 3)) for f, c in contributions[:8]),
+        )
+
+
+Family = list[tuple[str, float, tuple[float, ...]]]
+
+
+def _families(counts: Mapping[str, int], table: Mapping[str, tuple[float, ...]]) -> list[Family]:
+    """Known features with their TF-IDF value, grouped by family (``w:``, ``c:``): each
+    family is L2-normalised on its own, so many character n-grams do not drown words."""
+    groups: dict[str, Family] = {}
+    for feature, count in counts.items():
+        row = table.get(feature)
+        if row is not None:
+            value = (1.0 + math.log(count)) * row[0]
+            groups.setdefault(feature[:2], []).append((feature, value, row))
+    return list(groups.values())
+
+
+def sigmoid(z: float) -> float:
+    """The logistic function, safe for large ``|z|``."""
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def logit(p: float) -> float:
+    """Inverse of ``sigmoid``, clipped away from 0 and 1."""
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return math.log(p / (1 - p))
+
+
+def softmax(values: list[float]) -> list[float]:
+    top = max(values)
+    exps = [math.exp(v - top) for v in values]
+    total = sum(exps)
+    return [e / total for e in exps]
+
+
+def load_model(path: Path | None = None) -> Model:
+    """Read and validate a model file; ``ConfigError`` names the file and what to do."""
+    path = path or DEFAULT_PATH
+    fix = "rebuild it with 'wikibot replies train'"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: reply model not found; {fix}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the reply model ({exc}); {fix}") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"{path}:{exc.lineno}: reply model is not valid JSON ({exc.msg}); {fix}"
+        ) from None
+    try:
+        return model_from_dict(data, source=str(path))
+    except KeyError as exc:
+        raise ConfigError(f"{path}: reply model is corrupt (no {exc.args[0]!r}); {fix}") from None
+    except (TypeError, ValueError, re.error) as exc:
+        raise ConfigError(f"{path}: reply model is corrupt ({exc}); {fix}") from None
+
+
+def model_from_dict(data: Any, *, source: str) -> Model:
+    """Build a ``Model`` from parsed JSON; raises ``ValueError`` on a bad structure."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ValueError(f"expected format {FORMAT!r}")
+    intent = data["intent"]
+    audience = data.get("audience") or {"classes": [], "intercepts": []}
+    classes = tuple(str(c) for c in audience["classes"])
+    intercepts = tuple(float(v) for v in audience["intercepts"])
+    if len(classes) != len(intercepts):
+        raise ValueError("audience classes and intercepts differ in length")
+    width = 2 + len(classes)
+    features: dict[str, tuple[float, ...]] = {}
+    for name, row in data["features"].items():
+        if not isinstance(row, list) or len(row) != width:
+            raise ValueError(f"feature {name!r}: expected {width} numbers")
+        features[name] = tuple(float(v) for v in row)
+    cues = tuple(
+        Cue(
+            name=str(cue["name"]),
+            pattern=re.compile(str(cue["pattern"]), re.IGNORECASE),
+            title_only=bool(cue.get("title_only", False)),
+        )
+        for cue in data.get("cues") or []
+    )
+    a, b = (float(v) for v in intent["calibration"])
+    threshold = float(intent["threshold"])
+    if not 0.0 < threshold < 1.0:
+        raise ValueError(f"threshold {threshold} is not a probability")
+    return Model(
+        features=features,
+        cues=cues,
+        intercept=float(intent["intercept"]),
+        calibration=(a, b),
+        threshold=threshold,
+        audience_classes=classes,
+        audience_intercepts=intercepts,
+        trained_on=dict(data.get("trained_on") or {}),
+        source=source,
+    )

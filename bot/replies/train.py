@@ -1,0 +1,383 @@
+"""Train the reply model from labelled posts: TF-IDF + logistic regression, calibrated.
+
+``fit`` builds everything the model file holds:
+
+1. a vocabulary of the ``max_features`` word and character features found in the most
+   training posts (at least ``min_df``), with their IDF, and the cues of ``cues.yaml``;
+2. an intent head: L2 logistic regression on clear posts (borderline posts are left out:
+   reasonable people disagree on them, so they teach noise);
+3. Platt calibration and the reply threshold, both from out-of-fold scores of an inner
+   k-fold on the training posts only. The threshold is the lowest whose out-of-fold
+   precision reaches ``precision_target``: precision first;
+4. an audience head: multinomial logistic regression on the getting-started posts.
+
+Needs scikit-learn (``pip install 'wikibot[train]'``); scoring at run time does not.
+Deterministic: the same examples and options give the same file, byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.errors import ConfigError
+from bot.fileio import atomic_write_text
+from bot.replies.dataset import AUDIENCES, Example
+from bot.replies.features import Cue, cue_features, extract
+from bot.replies.model import FORMAT, logit, sigmoid
+
+CUES_FILE = Path(__file__).with_name("cues.yaml")
+
+if TYPE_CHECKING:
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+SIGNIFICANT_DIGITS = 6
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """Knobs of ``fit``; the defaults are the shipped model's."""
+
+    c: float = 100.0  # inverse L2 strength of the intent head (best of 3-1000 in CV)
+    audience_head: bool = False  # the shipped rules route better on the labelled posts
+    audience_c: float = 4.0
+    min_df: int = 2
+    max_features: int = 30_000  # per family: words, characters
+    cue_value: float = 0.5  # a cue that fires counts this much, outside the TF-IDF norm
+    precision_target: float = 0.80
+    inner_folds: int = 5
+    seed: int = 20261127
+
+
+def require_sklearn() -> None:
+    """Fail with one line when the training extra is not installed."""
+    try:
+        import sklearn  # noqa: F401, PLC0415
+    except ImportError:
+        raise ConfigError(
+            "training needs scikit-learn: pip install 'wikibot[train]' (scoring does not)"
+        ) from None
+
+
+def load_cues(path: Path = CUES_FILE) -> tuple[Cue, ...]:
+    """The cue patterns; ``ConfigError`` names the file and entry of a bad one."""
+    from bot.replies.classify import parse_rules, read_yaml  # noqa: PLC0415
+
+    data = read_yaml(path, "cues file")
+    rules = parse_rules(data.get("cues"), f"{path}: cues", weighted=False, required=True)
+    names = [str(item.get("name") or "") for item in data["cues"]]
+    if len(set(names)) != len(names) or not all(names):
+        raise ConfigError(f"{path}: cues: every cue needs a unique 'name'")
+    return tuple(
+        Cue(name=name, pattern=rule.pattern, title_only=rule.title_only)
+        for name, rule in zip(names, rules, strict=True)
+    )
+
+
+@dataclass(frozen=True)
+class Featurised:
+    """Feature counts and fired cues of each example, computed once for every fold."""
+
+    examples: Sequence[Example]
+    counts: Sequence[Counter[str]]
+    cues: Sequence[list[str]]
+    cue_set: tuple[Cue, ...]
+
+    @classmethod
+    def of(cls, examples: Sequence[Example], cues: tuple[Cue, ...] | None = None) -> Featurised:
+        cue_set = load_cues() if cues is None else cues
+        return cls(
+            examples,
+            [extract(e.title, e.body) for e in examples],
+            [cue_features(e.title, e.body, cue_set) for e in examples],
+            cue_set,
+        )
+
+    def subset(self, indices: Sequence[int]) -> Featurised:
+        return Featurised(
+            [self.examples[i] for i in indices],
+            [self.counts[i] for i in indices],
+            [self.cues[i] for i in indices],
+            self.cue_set,
+        )
+
+
+@dataclass(frozen=True)
+class Vectoriser:
+    """Vocabulary and IDF learned from training posts; the same formula as ``Model``."""
+
+    vocabulary: dict[str, int]
+    idf: list[float]
+    cue_names: list[str]
+    cue_value: float
+
+    @classmethod
+    def fit(cls, data: Featurised, *, options: TrainOptions) -> Vectoriser:
+        df: Counter[str] = Counter()
+        for doc in data.counts:
+            df.update(doc.keys())
+        names = sorted(
+            name
+            for family in ("w:", "c:")
+            for name in sorted(
+                (f for f, n in df.items() if n >= options.min_df and f.startswith(family)),
+                key=lambda f: (-df[f], f),
+            )[: options.max_features]
+        )
+        total = len(data.counts)
+        idf = [_round(math.log((1 + total) / (1 + df[name])) + 1.0) for name in names]
+        cue_names = [
+            f"r:{cue.name}|{where}{ml}"
+            for cue in data.cue_set
+            for where in ("title", "body")
+            for ml in ("", "+ml")
+        ]
+        return cls({name: i for i, name in enumerate(names)}, idf, cue_names, options.cue_value)
+
+    @property
+    def width(self) -> int:
+        return len(self.idf) + len(self.cue_names)
+
+    def names(self) -> list[str]:
+        """Column names, in column order."""
+        return sorted(self.vocabulary, key=self.vocabulary.__getitem__) + self.cue_names
+
+    def transform(self, data: Featurised) -> csr_matrix:
+        from scipy.sparse import csr_matrix  # noqa: PLC0415
+
+        cue_column = {name: len(self.idf) + i for i, name in enumerate(self.cue_names)}
+        values: list[float] = []
+        indices: list[int] = []
+        indptr = [0]
+        for doc, fired in zip(data.counts, data.cues, strict=True):
+            families: dict[str, list[tuple[int, float]]] = {}
+            for f, n in doc.items():
+                if f in self.vocabulary:
+                    column = self.vocabulary[f]
+                    value = (1.0 + math.log(n)) * self.idf[column]
+                    families.setdefault(f[:2], []).append((column, value))
+            row: list[tuple[int, float]] = []
+            for family in families.values():
+                norm = math.sqrt(sum(v * v for _, v in family)) or 1.0
+                row.extend((column, v / norm) for column, v in family)
+            row.sort()
+            indices.extend(i for i, _ in row)
+            values.extend(v for _, v in row)
+            for name in sorted(fired, key=cue_column.__getitem__):
+                indices.append(cue_column[name])
+                values.append(self.cue_value)
+            indptr.append(len(indices))
+        return csr_matrix((values, indices, indptr), shape=(len(data.counts), self.width))
+
+
+def fit(data: Featurised, *, options: TrainOptions) -> dict[str, Any]:
+    """Train a model on ``data``; returns the JSON-ready model document."""
+    require_sklearn()
+    import numpy as np  # noqa: PLC0415
+
+    clear = [i for i, e in enumerate(data.examples) if not e.borderline]
+    train = data.subset(clear)
+    labels = np.array([e.intent for e in train.examples], dtype=int)
+    if labels.sum() < options.inner_folds or (len(labels) - labels.sum()) < options.inner_folds:
+        raise ConfigError(
+            f"training needs at least {options.inner_folds} clear getting-started and "
+            f"{options.inner_folds} clear other posts; got {int(labels.sum())} and "
+            f"{int(len(labels) - labels.sum())}"
+        )
+    vectoriser = Vectoriser.fit(train, options=options)
+    matrix = vectoriser.transform(train)
+    head = _intent_head(matrix, labels, options=options)
+    raw_oof = _out_of_fold_raw(train, labels, options=options)
+    a, b = _platt(raw_oof, labels)
+    probabilities = [sigmoid(a * z + b) for z in raw_oof]
+    threshold = choose_threshold(probabilities, labels.tolist(), target=options.precision_target)
+    audience = _audience_head(data, vectoriser, options=options)
+    width = 1 + len(audience["classes"])
+    weights = np.zeros((vectoriser.width, width))
+    weights[:, 0] = head.coef_[0]
+    if audience["classes"]:
+        weights[:, 1:] = audience.pop("coef").T
+    firsts = [*vectoriser.idf, *([vectoriser.cue_value] * len(vectoriser.cue_names))]
+    features = {
+        name: [firsts[i], *(_round(float(w)) for w in weights[i])]
+        for i, name in enumerate(vectoriser.names())
+    }
+    return {
+        "format": FORMAT,
+        "trained_on": _provenance(data, options),
+        "intent": {
+            "intercept": _round(float(head.intercept_[0])),
+            "calibration": [_round(a), _round(b)],
+            "threshold": _round(threshold),
+        },
+        "audience": audience,
+        "cues": [
+            {"name": c.name, "pattern": c.pattern.pattern, "title_only": c.title_only}
+            for c in data.cue_set
+        ],
+        "features": features,
+    }
+
+
+def _intent_head(matrix: csr_matrix, labels: np.ndarray, *, options: TrainOptions) -> Any:
+    from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
+
+    model = LogisticRegression(
+        C=options.c, class_weight="balanced", solver="liblinear", random_state=options.seed
+    )
+    return model.fit(matrix, labels)
+
+
+def _out_of_fold_raw(data: Featurised, labels: np.ndarray, *, options: TrainOptions) -> list[float]:
+    """Raw intent scores of each training post from a model that did not see it."""
+    from sklearn.model_selection import StratifiedGroupKFold  # noqa: PLC0415
+
+    groups = near_duplicate_groups(data.examples)
+    folds = StratifiedGroupKFold(
+        n_splits=options.inner_folds, shuffle=True, random_state=options.seed
+    )
+    raw = [0.0] * len(labels)
+    for train_idx, test_idx in folds.split(labels, labels, groups):
+        part = data.subset(train_idx.tolist())
+        vectoriser = Vectoriser.fit(part, options=options)
+        head = _intent_head(vectoriser.transform(part), labels[train_idx], options=options)
+        test = data.subset(test_idx.tolist())
+        scores = head.decision_function(vectoriser.transform(test))
+        for i, score in zip(test_idx.tolist(), scores.tolist(), strict=True):
+            raw[i] = float(score)
+    return raw
+
+
+def _platt(raw: Sequence[float], labels: np.ndarray) -> tuple[float, float]:
+    """Fit ``p = sigmoid(a * raw + b)`` to out-of-fold scores (Platt's method)."""
+    import numpy as np  # noqa: PLC0415
+    from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
+
+    model = LogisticRegression(C=1e4, solver="lbfgs").fit(np.array(raw).reshape(-1, 1), labels)
+    return float(model.coef_[0][0]), float(model.intercept_[0])
+
+
+def _audience_head(
+    data: Featurised, vectoriser: Vectoriser, *, options: TrainOptions
+) -> dict[str, Any]:
+    """Multinomial audience model on getting-started posts; empty when too few per class."""
+    from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
+
+    rows = [i for i, e in enumerate(data.examples) if e.intent and e.audience in AUDIENCES]
+    present = Counter(data.examples[i].audience for i in rows)
+    if not options.audience_head or len(rows) < 20 or any(present[a] < 3 for a in AUDIENCES):
+        return {"classes": [], "intercepts": []}
+    part = data.subset(rows)
+    classes = list(AUDIENCES)
+    labels = [classes.index(e.audience) for e in part.examples]
+    model = LogisticRegression(C=options.audience_c, solver="lbfgs", max_iter=2000)
+    model.fit(vectoriser.transform(part), labels)
+    return {
+        "classes": classes,
+        "intercepts": [_round(float(v)) for v in model.intercept_],
+        "coef": model.coef_,
+    }
+
+
+def choose_threshold(
+    probabilities: Sequence[float], labels: Sequence[int], *, target: float
+) -> float:
+    """The lowest probability threshold whose precision is at least ``target``.
+
+    Scans thresholds from the top; the chosen one is the midpoint between the last
+    accepted score and the next one down (on the logit scale), so it does not sit exactly
+    on a training score. Falls back to the top score's neighbourhood when the target is
+    never reached.
+    """
+    ranked = sorted(zip(probabilities, labels, strict=True), key=lambda pair: -pair[0])
+    best_index = -1
+    hits = 0
+    for index, (_p, label) in enumerate(ranked):
+        hits += label
+        if hits / (index + 1) >= target and label:
+            best_index = index
+    if best_index < 0:
+        return min(0.99, max(p for p, _ in ranked) + 1e-6) if ranked else 0.5
+    here = ranked[best_index][0]
+    below = ranked[best_index + 1][0] if best_index + 1 < len(ranked) else here / 2
+    return sigmoid((logit(here) + logit(below)) / 2)
+
+
+def near_duplicate_groups(examples: Sequence[Example]) -> list[int]:
+    """A group id per example: posts sharing a normalised title or body opening share one.
+
+    Reposts and cross-posts must fall in the same fold, or the model is scored on text it
+    was trained on.
+    """
+    parent = list(range(len(examples)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first_seen: dict[str, int] = {}
+    for index, example in enumerate(examples):
+        for key in _duplicate_keys(example):
+            if key in first_seen:
+                parent[find(index)] = find(first_seen[key])
+            else:
+                first_seen[key] = index
+    return [find(i) for i in range(len(examples))]
+
+
+def _duplicate_keys(example: Example) -> list[str]:
+    title = "".join(ch for ch in example.title.lower() if ch.isalnum())
+    body = "".join(ch for ch in example.body.lower() if ch.isalnum())
+    keys = []
+    if len(title) >= 20:
+        keys.append("t:" + title)
+    if len(body) >= 80:
+        keys.append("b:" + body[:300])
+    return keys
+
+
+def write_model(document: dict[str, Any], path: Path) -> None:
+    """Write the model as stable, reviewable JSON (sorted keys, one feature a line)."""
+    head = {k: v for k, v in document.items() if k != "features"}
+    lines = ["{"]
+    for key in sorted(head):
+        lines.append(f"  {json.dumps(key)}: {json.dumps(head[key], sort_keys=True)},")
+    lines.append('  "features": {')
+    items = sorted(document["features"].items())
+    for n, (name, row) in enumerate(items):
+        comma = "," if n < len(items) - 1 else ""
+        lines.append(f"    {json.dumps(name, ensure_ascii=False)}: {json.dumps(row)}{comma}")
+    lines.append("  }")
+    lines.append("}")
+    atomic_write_text(path, "\n".join(lines) + "\n")
+    path.chmod(0o644)  # a file for the repository, readable like any other
+
+
+def _provenance(data: Featurised, options: TrainOptions) -> dict[str, Any]:
+    clear = [e for e in data.examples if not e.borderline]
+    digest = hashlib.sha256()
+    for example in sorted(data.examples, key=lambda e: e.key):
+        digest.update(
+            f"{example.key}\t{int(example.intent)}\t{example.audience}\t{int(example.borderline)}\n".encode()
+        )
+    return {
+        "examples": len(data.examples),
+        "clear": len(clear),
+        "clear_getting_started": sum(e.intent for e in clear),
+        "sources": dict(sorted(Counter(Path(e.source).name for e in data.examples).items())),
+        "labels_sha256": digest.hexdigest(),
+        "options": asdict(options),
+    }
+
+
+def _round(value: float) -> float:
+    return float(f"{value:.{SIGNIFICANT_DIGITS}g}")

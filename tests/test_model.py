@@ -1,0 +1,312 @@
+"""The learned reply model: training, the model file, scoring, evaluation and bad input.
+
+Trained on a small synthetic fixture written here (no post text from ../shared).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from bot.errors import BadArgument, ConfigError
+from bot.replies.classify import classify, load_rules
+from bot.replies.dataset import Example, load_corpus, load_posts
+from bot.replies.model import DEFAULT_PATH, load_model, model_from_dict
+from bot.replies.train import (
+    Featurised,
+    TrainOptions,
+    Vectoriser,
+    choose_threshold,
+    fit,
+    near_duplicate_groups,
+    write_model,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+AUDIENCE_OPENERS = {
+    "highschool": ["I'm 16 and in high school.", "I'm a high school senior choosing a major."],
+    "engineers": ["I'm a backend developer.", "I work as a software engineer in web dev."],
+    "researchers": ["I want to do a PhD.", "I'd like a research career in academia."],
+    "hackers": ["I want to build fun side projects.", "Hobbyist here, I tinker on weekends."],
+    "index": ["Complete beginner here.", "New to all this."],
+}
+ASKS = [
+    "How do I get into machine learning?",
+    "Where should I start learning ML?",
+    "What should I learn first to get into deep learning?",
+    "Any roadmap for getting started with AI?",
+    "How to start learning machine learning from scratch?",
+]
+OTHER = [
+    ("Loss becomes NaN after {n} epochs in PyTorch", "My model diverges, here is my code."),
+    ("Check out my {n}-layer GAN project", "I built this over the weekend, feedback welcome."),
+    ("[D] Paper discussion: attention variant number {n}", "What do you think of this paper?"),
+    ("Best GPU for training under {n} dollars?", "Looking at RTX cards for my rig."),
+    ("Hiring: ML engineer with {n} years of experience", "We are looking for a senior engineer."),
+    ("Pandas merge gives {n} duplicate rows", "Why does my dataframe grow after a merge?"),
+]
+
+
+def fixture_rows(seed: int = 7) -> list[dict[str, str]]:
+    """Deterministic synthetic labelled posts in the dataset's JSONL shape."""
+    rng = random.Random(seed)
+    rows = []
+    for n in range(60):
+        audience = list(AUDIENCE_OPENERS)[n % 5]
+        opener = rng.choice(AUDIENCE_OPENERS[audience])
+        rows.append(
+            {
+                "key": f"t3_gs{n}",
+                "title": rng.choice(ASKS),
+                "body": f"{opener} {rng.choice(ASKS)} Thanks! ({n})",
+                "intent": "getting_started",
+                "audience": audience,
+                "confidence": "clear",
+            }
+        )
+    for n in range(120):
+        title, body = OTHER[n % len(OTHER)]
+        rows.append(
+            {
+                "key": f"t3_ot{n}",
+                "title": title.format(n=n),
+                "body": f"{body} ({rng.randint(0, 10**6)})",
+                "intent": "other",
+                "audience": "none",
+                "confidence": "clear" if n % 10 else "borderline",
+            }
+        )
+    return rows
+
+
+def write_fixture(path: Path) -> Path:
+    path.write_text("".join(json.dumps(row) + "\n" for row in fixture_rows()))
+    return path
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:  # type: ignore[type-arg]
+    folder = tmp_path_factory.mktemp("model")
+    examples = load_posts(write_fixture(folder / "posts.jsonl"))
+    options = TrainOptions(min_df=1, audience_head=True)
+    document = fit(Featurised.of(examples), options=options)
+    write_model(document, folder / "model.json")
+    return folder, document
+
+
+def test_training_is_deterministic_byte_for_byte(wikibot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    posts = write_fixture(tmp_path / "posts.jsonl")
+    outs = [tmp_path / "a.json", tmp_path / "b.json"]
+    for out in outs:
+        result = wikibot(
+            "replies", "train", "--posts", str(posts), "--labels", "", "--no-state-labels",
+            "--out", str(out),
+        )  # fmt: skip
+        assert result.code == 0, result.err
+        assert "features" in result.out
+    assert outs[0].read_bytes() == outs[1].read_bytes()
+    model = load_model(outs[0])
+    assert model.trained_on["clear_getting_started"] == 60
+    assert 0.0 < model.threshold < 1.0
+
+
+def test_model_file_is_plain_reviewable_json(trained) -> None:  # type: ignore[no-untyped-def]
+    folder, document = trained
+    text = (folder / "model.json").read_text()
+    data = json.loads(text)
+    assert data["format"] == "wikibot-reply-model/1"
+    assert set(data) == {"format", "trained_on", "intent", "audience", "cues", "features"}
+    assert text.count("\n") > len(data["features"])  # one feature a line: diffs review well
+    assert all(isinstance(v, list) for v in data["features"].values())
+
+
+def test_run_time_scores_equal_the_trained_logistic_regression(trained) -> None:  # type: ignore[no-untyped-def]
+    """The pure-Python scorer reproduces scikit-learn's decision function."""
+    from sklearn.linear_model import LogisticRegression
+
+    folder, _document = trained
+    examples = load_posts(folder / "posts.jsonl")
+    data = Featurised.of(examples)
+    clear = data.subset([i for i, e in enumerate(examples) if not e.borderline])
+    options = TrainOptions(min_df=1)
+    vectoriser = Vectoriser.fit(clear, options=options)
+    head = LogisticRegression(
+        C=options.c, class_weight="balanced", solver="liblinear", random_state=options.seed
+    ).fit(vectoriser.transform(clear), [e.intent for e in clear.examples])
+    expected = head.decision_function(vectoriser.transform(clear))
+    model = load_model(folder / "model.json")
+    a, b = model.calibration
+    for example, raw in zip(clear.examples, expected, strict=True):
+        got = model.score(title=example.title, body=example.body).logit
+        assert got == pytest.approx(a * raw + b, abs=1e-3)
+
+
+def test_trained_model_separates_the_fixture_and_routes(trained) -> None:  # type: ignore[no-untyped-def]
+    folder, _document = trained
+    rules = load_rules(REPO / "config" / "replies.yaml", model=load_model(folder / "model.json"))
+    asking = classify(
+        title="How do I get into machine learning?",
+        body="I'm 16 and in high school. Where should I start learning ML?",
+        rules=rules,
+    )
+    assert asking.is_getting_started and asking.audience == "highschool"
+    other = classify(title="Loss becomes NaN after 3 epochs in PyTorch", body="", rules=rules)
+    assert not other.is_getting_started
+
+
+def test_shipped_model_loads_and_answers_clear_questions() -> None:
+    model = load_model(DEFAULT_PATH)
+    assert model.trained_on["clear"] > 1000
+    rules = load_rules(REPO / "config" / "replies.yaml")
+    assert rules.model is not None and rules.reply_threshold == model.threshold
+    assert not classify(
+        title="Check out my GAN project [P]", body="", rules=rules
+    ).is_getting_started
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("{not json", r"model.json:1: reply model is not valid JSON"),
+        ('{"format": "pickle"}', r"reply model is corrupt \(expected format"),
+        (
+            '{"format": "wikibot-reply-model/1", "intent": {}, "features": {}}',
+            r"reply model is corrupt \(no 'calibration'\)",
+        ),
+    ],
+)
+def test_corrupt_model_file_is_one_clear_line(tmp_path: Path, content: str, expected: str) -> None:
+    path = tmp_path / "model.json"
+    path.write_text(content)
+    with pytest.raises(ConfigError, match=expected) as info:
+        load_model(path)
+    assert "wikibot replies train" in str(info.value) and "\n" not in str(info.value)
+
+
+def test_missing_or_corrupt_model_exits_2_from_the_cli(wikibot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    rules = (REPO / "config" / "replies.yaml").read_text()
+    rules_file = tmp_path / "config" / "replies.yaml"
+    rules_file.write_text("model_file: missing.json\n" + rules)
+    config = tmp_path / "config" / "bot.yaml"
+    text = config.read_text().replace(str(REPO / "config" / "replies.yaml"), str(rules_file))
+    config.write_text(text)
+    result = wikibot("replies", "test", "How do I get into ML?")
+    assert result.code == 2
+    assert "missing.json: reply model not found; rebuild it with 'wikibot replies train'" in (
+        result.err
+    )
+    assert "Traceback" not in result.err and len(result.err.strip().splitlines()) == 1
+    (tmp_path / "config" / "missing.json").write_text('{"format": "wikibot-reply-model/1"}')
+    result = wikibot("replies", "test", "How do I get into ML?")
+    assert result.code == 2 and "reply model is corrupt" in result.err
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("{bad", r"posts.jsonl:2: not valid JSON"),
+        ('{"key": "t3_x", "title": "t", "intent": "maybe"}', r"posts.jsonl:2: intent must be"),
+        (
+            '{"key": "t3_x", "title": "t", "intent": "getting_started", "audience": "highshcool"}',
+            r"posts.jsonl:2: audience must be one of highschool, ",
+        ),
+        (
+            '{"key": "t3_x", "intent": "other", "audience": "none"}',
+            r"posts.jsonl:2: missing 'title'",
+        ),
+    ],
+)
+def test_bad_training_lines_name_file_and_line(
+    wikibot, tmp_path: Path, line: str, expected: str
+) -> None:  # type: ignore[no-untyped-def]
+    posts = tmp_path / "posts.jsonl"
+    good = json.dumps(fixture_rows()[0])
+    posts.write_text(f"{good}\n{line}\n")
+    result = wikibot("replies", "train", "--posts", str(posts), "--labels", "", "--out", "x")
+    assert result.code == 2
+    assert len(result.err.strip().splitlines()) == 1 and "Traceback" not in result.err
+    import re
+
+    assert re.search(expected, result.err), result.err
+
+
+def test_labels_join_with_text_and_name_an_unknown_post(tmp_path: Path) -> None:
+    texts = tmp_path / "pool.jsonl"
+    texts.write_text(
+        json.dumps({"key": "t3_a", "title": "Where to start with ML?", "body": ""}) + "\n"
+    )
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text(
+        json.dumps({"key": "t3_a", "intent": "getting_started", "audience": "index"}) + "\n"
+    )
+    examples = load_corpus(posts=[], labels=labels, texts=texts)
+    assert [(e.key, e.title, e.intent) for e in examples] == [
+        ("t3_a", "Where to start with ML?", True)
+    ]
+    labels.write_text(json.dumps({"key": "t3_zz", "intent": "other", "audience": "none"}) + "\n")
+    with pytest.raises(BadArgument, match=r"label for t3_zz, a post not found"):
+        load_corpus(posts=[], labels=labels, texts=texts)
+
+
+def test_near_duplicates_share_a_group() -> None:
+    def example(key: str, title: str, body: str = "") -> Example:
+        return Example(key=key, title=title, body=body, intent=False, audience="none")
+
+    examples = [
+        example("a", "How do I get into machine learning??"),
+        example("b", "how do I get into Machine Learning"),  # a repost
+        example("c", "Something else entirely, long enough", "x" * 100),
+        example("d", "A different title that is long", "X" * 100 + "!"),  # same body
+        example("e", "Unrelated question about pandas merges"),
+    ]
+    groups = near_duplicate_groups(examples)
+    assert groups[0] == groups[1] and groups[2] == groups[3]
+    assert len({groups[0], groups[2], groups[4]}) == 3
+
+
+def test_threshold_is_chosen_for_precision_first() -> None:
+    probabilities = [0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5, 0.4]
+    labels = [1, 1, 1, 0, 1, 0, 0, 0]
+    threshold = choose_threshold(probabilities, labels, target=0.95)
+    assert 0.8 < threshold < 0.85  # everything above it is right
+    loose = choose_threshold(probabilities, labels, target=0.75)
+    assert 0.6 < loose < 0.7
+
+
+def test_cross_validated_eval_reports_every_classifier(wikibot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    posts = write_fixture(tmp_path / "posts.jsonl")
+    result = wikibot(
+        "replies", "eval", "--posts", str(posts), "--labels", "", "--no-state-labels",
+        "--folds", "3", "--json",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    report = json.loads(result.out)
+    assert report["folds"] == 3 and report["clear_getting_started"] == 60
+    assert report["borderline_left_out"] == 12
+    assert set(report["classifiers"]) == {"model", "keywords", "rules v1"}
+    model = report["classifiers"]["model"]
+    assert model["precision"] > 0.9 and model["recall"] > 0.8
+    low, high = model["intervals"]["precision"]
+    assert low <= model["precision"] <= high
+    assert len(report["fold_thresholds"]) == 3
+
+
+def test_folds_never_test_a_post_or_its_near_duplicate_on_training_data() -> None:
+    from bot.replies.evaluate import fold_splits
+
+    rows = fixture_rows()
+    examples = [
+        Example(key=r["key"], title=r["title"], body=r["body"], intent=False, audience="none")
+        for r in rows
+    ]
+    groups = near_duplicate_groups(examples)
+    assert len(set(groups)) < len(examples)  # the fixture's askers repeat titles and bodies
+    splits = fold_splits(examples, groups, folds=4, seed=1)
+    tested = [i for _train, test in splits for i in test]
+    assert sorted(tested) == list(range(len(examples)))  # each post tested exactly once
+    for train, test in splits:
+        assert not set(train) & set(test)
+        assert not {groups[i] for i in train} & {groups[i] for i in test}
