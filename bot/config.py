@@ -60,6 +60,7 @@ class ScheduleSettings:
     replies: bool
     sync_interval: float
     reply_interval: float
+    feedback_interval: float
     misfire_grace: float
     max_backoff: float
     git_pull: bool
@@ -232,6 +233,7 @@ _SCHEDULE_KEYS = {
     "replies",
     "sync_interval",
     "reply_interval",
+    "feedback_interval",
     "misfire_grace",
     "max_backoff",
     "git_pull",
@@ -339,6 +341,9 @@ def _build(raw: dict[str, Any], *, config_file: Path, environ: Mapping[str, str]
         sync_interval=schedule.get("sync_interval", "5m", parse_duration, "a duration like '5m'"),
         reply_interval=schedule.get(
             "reply_interval", "1m", parse_duration, "a duration like '60s'"
+        ),
+        feedback_interval=schedule.get(
+            "feedback_interval", "10m", parse_duration, "a duration like '10m'"
         ),
         misfire_grace=schedule.get("misfire_grace", "1m", parse_duration, "a duration like '60s'"),
         max_backoff=schedule.get("max_backoff", "15m", parse_duration, "a duration like '15m'"),

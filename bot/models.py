@@ -64,3 +64,34 @@ class Comment:
     author: str | None
     body: str
     parent_id: str
+
+
+@dataclass(frozen=True)
+class OwnComment:
+    """One of the bot account's own comments, as its profile listing shows it."""
+
+    id: str
+    post_id: str  # the post it answers (without t3_)
+    parent_id: str
+    score: int
+    removed: bool  # removed by a moderator (visible to the bot as a moderator)
+    created_utc: float
+
+    @property
+    def fullname(self) -> str:
+        return f"t1_{self.id}"
+
+
+@dataclass(frozen=True)
+class CommentReply:
+    """A reply to one of the bot's comments, from its inbox."""
+
+    id: str
+    author: str | None
+    body: str
+    parent_id: str  # the bot comment's fullname, t1_...
+    post_id: str
+
+    @property
+    def fullname(self) -> str:
+        return f"t1_{self.id}"

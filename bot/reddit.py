@@ -37,7 +37,15 @@ from bot.errors import (
     Unavailable,
     WriteUncertain,
 )
-from bot.models import Comment, PageSettings, Post, WikiPage, WikiRevision
+from bot.models import (
+    Comment,
+    CommentReply,
+    OwnComment,
+    PageSettings,
+    Post,
+    WikiPage,
+    WikiRevision,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -300,6 +308,45 @@ class Gateway:
             )
         return str(comment.id)
 
+    def own_comments(self, *, limit: int = LISTING_MAX) -> list[OwnComment]:
+        """The bot account's newest comments with their scores (one call)."""
+        data = self._call(
+            lambda: self.reddit.request(
+                method="GET",
+                path=f"user/{self.username()}/comments",
+                params={"limit": min(limit, LISTING_MAX), "sort": "new"},
+            ),
+            what="list the bot's own comments",
+        )
+        return [_own_comment(child["data"]) for child in data["data"]["children"]]
+
+    def comment_replies(self, *, limit: int = LISTING_MAX) -> list[CommentReply]:
+        """Replies to the bot's comments from its inbox, newest first (one call)."""
+        data = self._call(
+            lambda: self.reddit.request(
+                method="GET", path="message/comments", params={"limit": min(limit, LISTING_MAX)}
+            ),
+            what="read the inbox of comment replies",
+        )
+        return [
+            CommentReply(
+                id=item["id"],
+                author=item.get("author"),
+                body=item.get("body") or "",
+                parent_id=item.get("parent_id") or "",
+                post_id=_post_id(item.get("context") or item.get("link_id") or ""),
+            )
+            for item in (child["data"] for child in data["data"]["children"])
+            if child_kind_is_comment(item)
+        ]
+
+    def delete_comment(self, comment_id: str) -> None:
+        """Delete one of the bot's own comments (repeating it is harmless)."""
+        self._call(
+            lambda: self.reddit.comment(comment_id.removeprefix("t1_")).delete(),
+            what=f"delete comment t1_{comment_id.removeprefix('t1_')}",
+        )
+
     def message_moderators(self, *, subject: str, body: str) -> None:
         """Send a message to the subreddit's moderators (modmail)."""
         self._call(
@@ -389,6 +436,30 @@ def _ratelimit_seconds(message: str) -> float:
     amount = int(match.group(1))
     unit = match.group(2).lower()
     return {"millisecond": 1.0, "second": float(amount), "minute": amount * 60.0}[unit]
+
+
+def _post_id(link: str) -> str:
+    """``t3_abc`` or a ``/r/x/comments/abc/...`` context link -> ``abc``."""
+    if link.startswith("t3_"):
+        return link[3:]
+    parts = [p for p in link.split("/") if p]
+    return parts[parts.index("comments") + 1] if "comments" in parts[:-1] else ""
+
+
+def child_kind_is_comment(item: dict[str, Any]) -> bool:
+    """Inbox entries are messages too; only comment replies have ``was_comment``."""
+    return bool(item.get("was_comment", True))
+
+
+def _own_comment(data: dict[str, Any]) -> OwnComment:
+    return OwnComment(
+        id=data["id"],
+        post_id=_post_id(data.get("link_id") or ""),
+        parent_id=data.get("parent_id") or "",
+        score=int(data.get("score") or 0),
+        removed=bool(data.get("removed") or data.get("banned_by")),
+        created_utc=float(data.get("created_utc") or 0),
+    )
 
 
 def _post(data: dict[str, Any]) -> Post:

@@ -35,6 +35,7 @@ from bot.errors import (
 )
 from bot.lockfile import DaemonLock
 from bot.replies.classify import load_rules
+from bot.replies.feedback import FeedbackCheck
 from bot.replies.respond import validate_templates
 from bot.replies.watch import ReplyWatcher
 from bot.runtime import Runtime
@@ -154,6 +155,7 @@ class Daemon:
         wanted = (
             ("sync", schedule.sync, self.sync_once, schedule.sync_interval),
             ("replies", schedule.replies, self.replies_once, schedule.reply_interval),
+            ("feedback", schedule.replies, self.feedback_once, schedule.feedback_interval),
         )
         self.jobs: list[Job] = [
             Job(name, action, interval=interval, max_backoff=schedule.max_backoff, runtime=runtime)
@@ -212,6 +214,15 @@ class Daemon:
         metrics.count("replies", len(report.replied))
         summary = report.summary()
         log.info("replies: %s", summary)
+        return JobResult(ok=True, summary=summary)
+
+    def feedback_once(self) -> JobResult:
+        """Act on votes, removals and authors' answers to the bot's recent replies."""
+        report = FeedbackCheck(gateway=self.runtime.gateway, state=self.runtime.state).run()
+        summary = report.summary()
+        (log.info if report.deleted or report.labelled or report.opted_out else log.debug)(
+            "feedback: %s", summary
+        )
         return JobResult(ok=True, summary=summary)
 
     # --- running -----------------------------------------------------------------------------

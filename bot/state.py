@@ -56,6 +56,21 @@ CREATE TABLE IF NOT EXISTS alerts (
     sent_at REAL NOT NULL,
     PRIMARY KEY (page, revision)
 );
+CREATE TABLE IF NOT EXISTS labels (
+    key TEXT PRIMARY KEY,          -- the post's fullname, t3_...
+    intent TEXT NOT NULL,          -- getting_started | other
+    audience TEXT NOT NULL,        -- a guide, or none
+    labelled_by TEXT NOT NULL,     -- moderator:<name> | feedback:<why>
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS feedback (
+    item TEXT PRIMARY KEY,         -- a comment fullname already acted on
+    post_id TEXT,
+    action TEXT NOT NULL,          -- deleted | labelled | opted_out | seen
+    at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     job TEXT NOT NULL,
@@ -267,6 +282,18 @@ class State:
                 ),
             )
 
+    def posts_by_comment(self, comment_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The posts the bot answered with these comments, by comment id."""
+        ids = [c for c in comment_ids if c]
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._query(
+            f"SELECT * FROM posts WHERE comment_id IN ({marks})",  # noqa: S608
+            tuple(ids),
+        )
+        return {row["comment_id"]: dict(row) for row in rows}
+
     def prune_posts(self, *, older_than: float) -> int:
         """Forget decided posts seen before ``older_than`` (replies are kept for history)."""
         with self.transaction() as db:
@@ -332,6 +359,74 @@ class State:
     def recent_errors(self, limit: int = 5) -> list[dict[str, Any]]:
         rows = self._query("SELECT * FROM runs WHERE ok = 0 ORDER BY id DESC LIMIT ?", (limit,))
         return [dict(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class LabelRecord:
+    """A label recorded by a moderator or by the feedback loop, with the post's text."""
+
+    key: str
+    intent: str
+    audience: str
+    labelled_by: str
+    title: str
+    body: str
+    created_at: float
+
+
+class LabelStore:
+    """Moderators' and feedback labels, and which feedback items were acted on."""
+
+    def __init__(self, state: State) -> None:
+        self._state = state
+
+    def add(
+        self, *, key: str, intent: str, audience: str, labelled_by: str, title: str, body: str
+    ) -> None:
+        """Record (or replace) the label of one post."""
+        with self._state.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO labels (key, intent, audience, labelled_by, title, body, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (key, intent, audience, labelled_by, title, body, time.time()),
+            )
+
+    def all(self) -> list[LabelRecord]:
+        rows = self._state._query("SELECT * FROM labels ORDER BY created_at, key")
+        return [LabelRecord(**dict(row)) for row in rows]
+
+    def handled(self, items: list[str]) -> set[str]:
+        """Which of these feedback items were already acted on."""
+        if not items:
+            return set()
+        marks = ",".join("?" * len(items))
+        rows = self._state._query(
+            f"SELECT item FROM feedback WHERE item IN ({marks})",  # noqa: S608
+            tuple(items),
+        )
+        return {row["item"] for row in rows}
+
+    def mark(self, item: str, *, post_id: str | None, action: str) -> None:
+        with self._state.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO feedback (item, post_id, action, at) VALUES (?, ?, ?, ?)",
+                (item, post_id, action, time.time()),
+            )
+
+    def counts(self) -> dict[str, int]:
+        """Feedback actions and labels by kind, for ``status``."""
+        counts = {
+            f"feedback_{row['action']}": int(row["n"])
+            for row in self._state._query(
+                "SELECT action, COUNT(*) AS n FROM feedback GROUP BY action"
+            )
+        }
+        for row in self._state._query(
+            "SELECT substr(labelled_by, 1, instr(labelled_by || ':', ':') - 1) AS who, "
+            "COUNT(*) AS n FROM labels GROUP BY who"
+        ):
+            counts[f"labels_{row['who']}"] = int(row["n"])
+        return counts
 
 
 def _page_record(row: sqlite3.Row) -> PageRecord:

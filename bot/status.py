@@ -8,7 +8,7 @@ from typing import Any
 from bot.config import Settings
 from bot.errors import InputError
 from bot.lockfile import lock_owner
-from bot.state import State, content_hash
+from bot.state import LabelStore, State, content_hash
 from bot.wiki.sync import load_workspace
 
 
@@ -60,7 +60,7 @@ def collect_status(settings: Settings, state: State) -> dict[str, Any]:
     replies = state.replies_since(now - 86400)
     owner = lock_owner(settings.state_db.with_suffix(".lock"))
     next_runs = {}
-    for job in ("sync", "replies"):
+    for job in ("sync", "replies", "feedback"):
         value = state.get_meta(f"next_run:{job}")
         if owner and value:
             next_runs[job] = value if value == "disabled" else float(value)
@@ -73,6 +73,7 @@ def collect_status(settings: Settings, state: State) -> dict[str, Any]:
         "pages": sorted(pages, key=lambda p: p["page"]),
         "local_error": local_error,
         "alerts": state.alerts()[:20],
+        "feedback": LabelStore(state).counts(),
         "replies_24h": [
             {
                 k: r[k]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.sandbox.client import SandboxClient
-from conftest import SHARED, api_calls, wait_for, wikibot_process, write_config
+from conftest import api_calls, wait_for, wikibot_process, write_config
 
 GETTING_STARTED = (
     "I'm 16, how do I get into machine learning?",
@@ -204,24 +204,12 @@ def test_replies_test_command_explains(wikibot) -> None:  # type: ignore[no-unty
     assert other["is_getting_started"] is False and other["reply"] is None
 
 
-@pytest.mark.skipif(not (SHARED / "eval" / "dev.jsonl").exists(), reason="no shared dev set")
-def test_eval_on_dev_set_beats_keyword_baseline(wikibot) -> None:  # type: ignore[no-untyped-def]
-    result = json.loads(
-        wikibot("replies", "eval", str(SHARED / "eval" / "dev.jsonl"), "--json").out
-    )
-    for key in ("precision", "recall", "f05", "routing_accuracy", "n"):
-        assert key in result and key in result["baseline"]
-    assert result["f05"] > result["baseline"]["f05"]
-    assert result["precision"] >= 0.9
-    text = wikibot("replies", "eval", str(SHARED / "eval" / "dev.jsonl")).out
-    assert "F0.5" in text and "keywords" in text
-
-
 def test_eval_rejects_a_bad_file(wikibot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"title": "x", "intent": "getting_started", "audience": "index"}\nnot json\n')
-    result = wikibot("replies", "eval", str(bad))
-    assert result.code == 1 and f"{bad}:2: not valid JSON" in result.err
+    bad.write_text('{"key": "t3_a", "title": "x", "intent": "getting_started"}\nnot json\n')
+    result = wikibot("replies", "eval", "--posts", str(bad), "--labels", "")
+    assert result.code == 2 and f"{bad}:2: not valid JSON" in result.err
+    assert "Traceback" not in result.err
 
 
 def test_a_vanished_cursor_post_does_not_silence_the_bot(

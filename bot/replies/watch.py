@@ -176,15 +176,13 @@ class ReplyWatcher:
         if not decision.is_getting_started:
             report.skip("not a getting-started question")
             if not dry_run:
-                self._remember(
-                    post, "ignored", reason=f"score {decision.score:.1f}", decision=decision
-                )
+                self._remember(post, "ignored", reason=f"p={decision.score:.3f}", decision=decision)
             return
         entry = {"post": post.fullname, "audience": decision.audience, "title": post.title[:80]}
         if dry_run:
             report.would_reply.append(entry)
             log.info(
-                "replies: would reply to %s with the %s guide (score %.1f)",
+                "replies: would reply to %s with the %s guide (p=%.3f)",
                 post.fullname,
                 decision.audience,
                 decision.score,

@@ -108,6 +108,22 @@ class SandboxClient:
     def set_post_flags(self, post_id: str, **flags: bool) -> None:
         self._call("POST", "posts/flags", {"id": post_id, **flags})
 
+    def comment(self, *, parent: str, body: str, author: str = "curious_student") -> str:
+        """Simulate a reader's comment (e.g. answering the bot); returns its fullname."""
+        payload = {"parent": parent, "body": body, "author": author}
+        return self._call("POST", "comments", payload)["name"]
+
+    def set_comment(
+        self, comment_id: str, *, score: int | None = None, removed_by: str | None = None
+    ) -> None:
+        """Simulate votes (``score``) or a moderator's removal (``removed_by``)."""
+        payload: dict[str, Any] = {"id": comment_id}
+        if score is not None:
+            payload["score"] = score
+        if removed_by is not None:
+            payload["removed_by"] = removed_by
+        self._call("POST", "comments/flags", payload)
+
     def edit_wiki(
         self, *, page: str, content: str, author: str = "alice_mod", reason: str | None = None
     ) -> str:

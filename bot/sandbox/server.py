@@ -126,6 +126,9 @@ class SandboxApp:
             ("GET", re.compile(r"^/comments/(?P<id>[a-z0-9]+)(?:/.*)?$"), self.comments),
             ("POST", re.compile(r"^/api/comment$"), self.post_comment),
             ("POST", re.compile(r"^/api/compose$"), self.compose),
+            ("POST", re.compile(r"^/api/del$"), self.delete),
+            ("GET", re.compile(r"^/user/(?P<name>[^/]+)/comments$"), self.user_comments),
+            ("GET", re.compile(r"^/message/comments$"), self.inbox_comments),
             ("POST", re.compile(r"^/api/lock$"), self.lock),
             ("GET", re.compile(r"^/api/info$"), self.info),
             ("GET", re.compile(r"^/api/v1/me$"), self.me),
@@ -502,6 +505,55 @@ class SandboxApp:
         thing = shapes.comment(record, subreddit=self.store.subreddit, likes=True)
         return Reply(200, {"json": {"errors": [], "data": {"things": [thing]}}})
 
+    def delete(self, *, form: dict[str, str], user: str | None, **_: Any) -> Reply:
+        fullname = form.get("id", "")
+        record = self.store.comment(fullname[3:]) if fullname.startswith("t1_") else None
+        if record is not None and user is not None and record["author"] == user:
+            self.store.set_comment(record["id"], deleted=True)
+        return Reply(200, {})  # Reddit answers {} whether or not there was anything to delete
+
+    def user_comments(
+        self, *, name: str, query: dict[str, str], user: str | None, **_: Any
+    ) -> Reply:
+        if self.store.user(name) is None:
+            return Reply(404, shapes.http_error(404, "Not Found"))
+        records = self.store.comments_by(name)
+        children, after = _paginate(records, query, key=lambda c: f"t1_{c['id']}")
+        moderator = self.store.is_moderator(user)
+        items = []
+        for record in children:
+            thing = shapes.comment(record, subreddit=self.store.subreddit)
+            post = self.store.post(record["link_id"][3:]) or {}
+            thing["data"].update(
+                {
+                    "link_title": post.get("title", ""),
+                    "link_author": post.get("author", "[deleted]"),
+                    "link_permalink": post.get("permalink", ""),
+                }
+            )
+            if moderator:  # only moderators see removals
+                thing["data"]["removed"] = bool(record.get("removed_by"))
+            else:
+                thing["data"]["banned_by"] = None
+            items.append(thing)
+        return Reply(200, shapes.listing(items, after=after))
+
+    def inbox_comments(self, *, query: dict[str, str], user: str | None, **_: Any) -> Reply:
+        if user is None:
+            return Reply(403, shapes.http_error(403, "Forbidden"))
+        records = self.store.replies_to(user)
+        children, after = _paginate(records, query, key=lambda c: f"t1_{c['id']}")
+        items = [
+            shapes.inbox_comment(
+                record,
+                subreddit=self.store.subreddit,
+                post=self.store.post(record["link_id"][3:]) or {"id": "", "title": ""},
+                to=user,
+            )
+            for record in children
+        ]
+        return Reply(200, shapes.listing(items, after=after))
+
     def compose(self, *, form: dict[str, str], user: str | None, **_: Any) -> Reply:
         if user is None:
             return Reply(403, shapes.http_error(403, "Forbidden"))
@@ -561,6 +613,8 @@ class SandboxApp:
             ("POST", "expire_tokens"): lambda _q, _p: self._done(self.expire_tokens),
             ("POST", "posts"): self._control_post,
             ("POST", "posts/flags"): self._control_flags,
+            ("POST", "comments"): self._control_comment,
+            ("POST", "comments/flags"): self._control_comment_flags,
             ("POST", "wiki"): self._control_wiki,
             ("GET", "state"): lambda _q, _p: Reply(200, self.store.data),
         }
@@ -591,6 +645,20 @@ class SandboxApp:
     def _control_flags(self, _query: dict[str, str], payload: dict[str, Any]) -> Reply:
         post = self.store.set_post_flags(payload.pop("id"), **payload)
         return Reply(200 if post else 404, {"found": post is not None})
+
+    def _control_comment(self, _query: dict[str, str], payload: dict[str, Any]) -> Reply:
+        """A comment by any account (a reader answering the bot, say)."""
+        self.store.ensure_user(payload["author"])
+        record = self.store.add_comment(
+            parent=payload["parent"], author=payload["author"], body=payload["body"]
+        )
+        return Reply(200, {"id": record["id"], "name": f"t1_{record['id']}"})
+
+    def _control_comment_flags(self, _query: dict[str, str], payload: dict[str, Any]) -> Reply:
+        """Set a comment's ``score`` (votes) or ``removed_by`` (a moderator's removal)."""
+        changes = {k: payload[k] for k in ("score", "removed_by") if k in payload}
+        record = self.store.set_comment(payload["id"].removeprefix("t1_"), **changes)
+        return Reply(200 if record else 404, {"found": record is not None})
 
     def _control_wiki(self, _query: dict[str, str], payload: dict[str, Any]) -> Reply:
         author = payload.get("author", "alice_mod")

@@ -237,11 +237,14 @@ def comment(
     likes: bool | None = None,
 ) -> dict[str, Any]:
     """A ``t1`` thing (a comment); ``likes`` is True for the author's own new comment."""
+    deleted = bool(record.get("deleted"))
+    score = int(record.get("score", 1))
+    body = "[deleted]" if deleted else record["body"]
     return {
         "kind": "t1",
         "data": {
             "subreddit_id": subreddit["fullname"],
-            "banned_by": None,
+            "banned_by": record.get("removed_by"),
             "removal_reason": None,
             "link_id": record["link_id"],
             "likes": likes,
@@ -252,16 +255,16 @@ def comment(
             "gilded": 0,
             "archived": False,
             "report_reasons": [],
-            "author": record["author"],
+            "author": "[deleted]" if deleted else record["author"],
             "parent_id": record["parent_id"],
-            "score": 1,
+            "score": score,
             "approved_by": None,
             "controversiality": 0,
-            "body": record["body"],
+            "body": body,
             "edited": False,
             "author_flair_css_class": None,
             "downs": 0,
-            "body_html": md_html(record["body"]),
+            "body_html": md_html(body),
             "stickied": False,
             "subreddit": subreddit["name"],
             "score_hidden": False,
@@ -269,12 +272,39 @@ def comment(
             "created": float(record["created_utc"]),
             "author_flair_text": None,
             "created_utc": float(record["created_utc"]),
-            "ups": 1,
+            "ups": score,
             "mod_reports": [],
             "num_reports": 0,
             "distinguished": None,
         },
     }
+
+
+def inbox_comment(
+    record: dict[str, Any], *, subreddit: dict[str, Any], post: dict[str, Any], to: str
+) -> dict[str, Any]:
+    """A comment reply as ``/message/comments`` lists it (a ``t1`` with message fields)."""
+    thing = comment(record, subreddit=subreddit)
+    data = thing["data"]
+    for key in ("banned_by", "removal_reason", "approved_by", "mod_reports", "user_reports"):
+        data.pop(key, None)
+    data.update(
+        {
+            "first_message": None,
+            "first_message_name": None,
+            "subject": "comment reply",
+            "was_comment": True,
+            "type": "comment_reply",
+            "new": True,
+            "dest": to,
+            "link_title": post["title"],
+            "num_comments": None,
+            "subreddit_name_prefixed": f"r/{subreddit['name']}",
+            "context": f"/r/{subreddit['name']}/comments/{post['id']}/{_slug(post['title'])}/"
+            f"{record['id']}/?context=3",
+        }
+    )
+    return thing
 
 
 def api_errors(*errors: tuple[str, str, str | None], **extra: Any) -> dict[str, Any]:

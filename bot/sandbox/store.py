@@ -281,6 +281,34 @@ class SandboxStore:
             self.save()
             return record
 
+    def comments_by(self, author: str) -> list[dict[str, Any]]:
+        """An account's comments, newest first (deleted ones are gone from its profile)."""
+        mine = [
+            c
+            for c in self.data["comments"]
+            if c["author"].lower() == author.lower() and not c.get("deleted")
+        ]
+        return sorted(mine, key=lambda c: (c["created_utc"], c["id"]), reverse=True)
+
+    def replies_to(self, author: str) -> list[dict[str, Any]]:
+        """Comments answering one of ``author``'s comments, newest first (an inbox)."""
+        mine = {f"t1_{c['id']}" for c in self.data["comments"] if c["author"] == author}
+        found = [
+            c
+            for c in self.data["comments"]
+            if c["parent_id"] in mine and c["author"] != author and not c.get("deleted")
+        ]
+        return sorted(found, key=lambda c: (c["created_utc"], c["id"]), reverse=True)
+
+    def set_comment(self, comment_id: str, **changes: Any) -> dict[str, Any] | None:
+        """Change a comment's ``score``, ``removed_by`` or ``deleted``."""
+        with self.lock:
+            record = self.comment(comment_id)
+            if record is not None:
+                record.update(changes)
+                self.save()
+            return record
+
     def add_modmail(self, *, author: str, subject: str, text: str) -> dict[str, Any]:
         with self.lock:
             message = {"author": author, "subject": subject, "text": text, "created_utc": _now()}
