@@ -198,7 +198,7 @@ def load_corpus(
                 f"{labels}: {len(added)} label(s) need the posts file that holds their text; "
                 "pass it with --texts"
             )
-        groups.append(join(added, load_texts(texts, {x.key for x in added}), source=str(labels)))
+        groups.append(join(added, load_texts(texts, {x.key for x in added}), source=labels.name))
     groups.append(list(extra))
     examples = merge(*groups)
     if not examples:
