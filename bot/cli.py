@@ -857,9 +857,9 @@ def _sandbox_client(app: App):  # type: ignore[no-untyped-def]
 @click.option(
     "--rate-limit",
     type=click.IntRange(1),
-    default=600,
+    default=1000,
     show_default=True,
-    help="Requests per 10-minute window per token.",
+    help="Requests per 10-minute window per account (Reddit: 100/min over 10 minutes).",
 )
 @pass_app
 def sandbox_serve(

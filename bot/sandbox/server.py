@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from bot.sandbox import shapes
 from bot.sandbox.faults import APPLY_KINDS, STATUS_KINDS, Fault, FaultPlan
+from bot.sandbox.merge import merge3
 from bot.sandbox.store import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -35,6 +36,7 @@ from bot.sandbox.store import (
 )
 
 RATE_WINDOW = 600
+RATE_LIMIT = 1000  # Reddit's budget: 100 requests a minute, averaged over 10 minutes
 _SENSITIVE_PARAM = re.compile(r"pass|token|secret|code|key", re.IGNORECASE)
 
 
@@ -44,6 +46,7 @@ class Token:
 
     user: str | None
     expires_at: float
+    client: str = ""
 
 
 @dataclass
@@ -83,7 +86,7 @@ class SandboxApp:
         store: SandboxStore,
         *,
         log_path: Path | None = None,
-        rate_limit: int = 600,
+        rate_limit: int = RATE_LIMIT,
         token_ttl: int = 3600,
     ) -> None:
         self.store = store
@@ -182,7 +185,7 @@ class SandboxApp:
         if token is None or token.expires_at <= time.time():
             return _unauthorized(), None, None
         user = token.user
-        limit_headers, exceeded = self._count(token_value)
+        limit_headers, exceeded = self._count(f"{token.client}:{user or ''}")
         if exceeded:
             reply = Reply(429, shapes.http_error(429, "Too Many Requests"))
             reply.headers.update(limit_headers)
@@ -253,13 +256,15 @@ class SandboxApp:
                 return handler(query=query, form=form, user=user, **params)
         return Reply(404, shapes.http_error(404, "Not Found"))
 
-    def _count(self, token: str) -> tuple[dict[str, str], bool]:
-        """Count a request in the token's fixed 10-minute window."""
+    def _count(self, account: str) -> tuple[dict[str, str], bool]:
+        """Count a request in the account's fixed 10-minute window (new tokens share it)."""
         now = time.time()
         window = int(now // RATE_WINDOW)
         with self._lock:
-            used = self.usage.get((token, window), 0) + 1
-            self.usage[(token, window)] = used
+            if (account, window) not in self.usage:  # forget finished windows
+                self.usage = {k: v for k, v in self.usage.items() if k[1] == window}
+            used = self.usage.get((account, window), 0) + 1
+            self.usage[(account, window)] = used
         reset = max(1, math.ceil((window + 1) * RATE_WINDOW - now))  # whole seconds left
         remaining = max(0, self.rate_limit - used)
         headers = {
@@ -286,7 +291,9 @@ class SandboxApp:
         else:
             return Reply(200, {"error": "unsupported_grant_type"})
         value = secrets.token_urlsafe(24)
-        self.tokens[value] = Token(user=user, expires_at=time.time() + self.token_ttl)
+        self.tokens[value] = Token(
+            user=user, expires_at=time.time() + self.token_ttl, client=client[0]
+        )
         body = {
             "access_token": value,
             "token_type": "bearer",
@@ -370,12 +377,17 @@ class SandboxApp:
         with self.store.lock:
             current = self.store.revision(page, None)
             previous = form.get("previous")
-            if previous and current is not None and previous != current["id"]:
-                body = shapes.http_error(409, "Conflict")
-                body.update(
-                    newcontent=current["content"], newrevision=current["id"], diffcontent=""
-                )
-                return Reply(409, body)
+            if current is not None and previous and previous != current["id"]:
+                merged = self._merge_stale(page, previous=previous, ours=content, current=current)
+                if merged is None:
+                    body = shapes.http_error(409, "Conflict")
+                    body.update(
+                        newcontent=current["content"], newrevision=current["id"], diffcontent=""
+                    )
+                    return Reply(409, body)
+                content = merged
+            if current is not None and content == current["content"]:
+                return Reply(200, {})  # Reddit saves no revision for an identical text
             self.store.edit_page(
                 page=page,
                 content=content,
@@ -383,6 +395,15 @@ class SandboxApp:
                 reason=form.get("reason"),
             )
         return Reply(200, {})
+
+    def _merge_stale(
+        self, page: str, *, previous: str, ours: str, current: dict[str, Any]
+    ) -> str | None:
+        """Reddit's answer to a stale ``previous``: a three-way merge, None on conflict."""
+        base = self.store.revision(page, previous)
+        if base is None:
+            return None
+        return merge3(base=base["content"], ours=ours, theirs=current["content"])
 
     def wiki_revert(self, *, form: dict[str, str], user: str | None, **_: Any) -> Reply:
         page = form.get("page", "").lower()
@@ -779,7 +800,7 @@ class SandboxServer:
         host: str = "127.0.0.1",
         port: int = 0,
         subreddit: str = "learnmachinelearning",
-        rate_limit: int = 600,
+        rate_limit: int = RATE_LIMIT,
         token_ttl: int = 3600,
     ) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
