@@ -16,6 +16,7 @@ import functools
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -62,32 +63,86 @@ class ShuttingDown(Exception):
     """The daemon is stopping: no new request is sent (so nothing is half-applied)."""
 
 
+class Pacer:
+    """Keeps requests inside Reddit's window using ``x-ratelimit-remaining``/``-reset``.
+
+    After each response it notes how many requests the window has left and when it ends.
+    Before a request it waits for the window's end once the allowance is spent, so a burst
+    (a first sync of a large wiki, a backlog of posts) never draws an HTTP 429. ``clock``
+    and ``sleep`` are attributes so the benchmark can run it on virtual time.
+    """
+
+    def __init__(self, *, sleep: Callable[[float], None], reserve: int = 1) -> None:
+        self.clock: Callable[[], float] = time.time
+        self.sleep = sleep
+        self.reserve = reserve
+        self.remaining: float | None = None
+        self.window_end = 0.0
+        self.waited = 0.0
+
+    def before_request(self) -> None:
+        """Wait for the window's end when the allowance left is at the reserve."""
+        if self.remaining is None or self.remaining > self.reserve:
+            return
+        wait = self.window_end - self.clock()
+        if wait > 0:
+            log.info("rate limit: %d request(s) left; waiting %.0fs", self.remaining, wait)
+            self.waited += wait
+            self.sleep(wait)
+        self.remaining = None
+
+    def after_response(self, headers: Any) -> None:
+        remaining, reset = headers.get("x-ratelimit-remaining"), headers.get("x-ratelimit-reset")
+        try:
+            self.remaining = float(remaining)
+            self.window_end = self.clock() + float(reset)
+        except (TypeError, ValueError):
+            return
+
+
 class WriteGuardSession(requests.Session):
     """A ``requests.Session`` that stops prawcore from retrying writes blindly.
 
     It also applies the configured request timeout: prawcore passes its own fixed
-    default to every call, and PRAW 8 does not forward its ``timeout`` setting.
+    default to every call, and PRAW 8 does not forward its ``timeout`` setting. And it
+    paces requests on Reddit's rate-limit headers (``Pacer``); prawcore's own limiter then
+    sees no ``x-ratelimit-remaining`` and stays out of the way (it would sleep inside a
+    job on the wall clock, in steps of up to 10 s, without a way to stop).
     """
 
     def __init__(self, *, timeout: float) -> None:
         super().__init__()
         self.timeout = timeout
         self.stopping = threading.Event()
+        self.pacer = Pacer(sleep=self._interruptible_sleep)
+
+    def _interruptible_sleep(self, seconds: float) -> None:
+        if self.stopping.wait(seconds):
+            raise ShuttingDown("wikibot is shutting down")
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         if self.stopping.is_set():
             raise ShuttingDown("wikibot is shutting down")
+        is_token = "access_token" in str(url)
+        if not is_token:
+            self.pacer.before_request()
         metrics.count("api_calls")
         kwargs["timeout"] = min(float(kwargs.get("timeout") or self.timeout), self.timeout)
-        is_write = str(method).upper() == "POST" and "access_token" not in str(url)
+        is_write = str(method).upper() == "POST" and not is_token
         if not is_write:
-            return super().request(method, url, *args, **kwargs)
+            return self._paced(super().request(method, url, *args, **kwargs))
         try:
             response = super().request(method, url, *args, **kwargs)
         except (requests.Timeout, requests.ConnectionError) as exc:
             raise WriteOutcomeUnknown(f"{type(exc).__name__} on POST") from None
         if response.status_code in _UNCERTAIN_STATUSES:
             raise WriteOutcomeUnknown(f"HTTP {response.status_code} on POST")
+        return self._paced(response)
+
+    def _paced(self, response: requests.Response) -> requests.Response:
+        if "x-ratelimit-remaining" in response.headers:
+            self.pacer.after_response(response.headers)
+            del response.headers["x-ratelimit-remaining"]  # the pacer has it; see above
         return response
 
 
@@ -212,21 +267,39 @@ class Gateway:
             for child in data["data"]["children"]:
                 if child["id"] in stop_at:
                     return found, True
-                author = (child.get("author") or {}).get("data") or {}
-                found.append(
-                    WikiRevision(
-                        id=child["id"],
-                        page=child["page"],
-                        timestamp=float(child["timestamp"]),
-                        author=author.get("name"),
-                        reason=child.get("reason"),
-                    )
-                )
+                found.append(_revision(child))
                 if limit is not None and len(found) >= limit:
                     return found, False
             after = data["data"].get("after")
             if not after:
                 return found, False
+
+    def revisions_since(
+        self, cursor: str, *, enough: Callable[[list[WikiRevision]], bool]
+    ) -> list[WikiRevision]:
+        """Wiki revisions newer than ``cursor``, newest first, read from the cursor upwards.
+
+        Pages of 100 go up with ``before``, stopping once a page comes back short (the top
+        is reached) or ``enough(found)`` holds. So k new revisions cost ceil(k/100) calls,
+        and nothing between the cursor and the revisions returned is skipped.
+        """
+        path = f"r/{self.settings.subreddit}/wiki/revisions/"
+        found: list[WikiRevision] = []
+        anchor = cursor
+        while True:
+            params: dict[str, str | int] = {
+                "limit": LISTING_MAX,
+                "before": f"WikiRevision_{anchor}",
+            }
+            data = self._call(
+                functools.partial(self.reddit.request, method="GET", path=path, params=params),
+                what="list wiki revisions",
+            )
+            page = [_revision(child) for child in data["data"]["children"]]
+            found = page + found
+            if len(page) < LISTING_MAX or enough(found):
+                return found
+            anchor = page[0].id
 
     def page_settings(self, name: str) -> PageSettings:
         data = self._call(
@@ -459,6 +532,17 @@ def _own_comment(data: dict[str, Any]) -> OwnComment:
         score=int(data.get("score") or 0),
         removed=bool(data.get("removed") or data.get("banned_by")),
         created_utc=float(data.get("created_utc") or 0),
+    )
+
+
+def _revision(child: dict[str, Any]) -> WikiRevision:
+    author = (child.get("author") or {}).get("data") or {}
+    return WikiRevision(
+        id=child["id"],
+        page=child["page"],
+        timestamp=float(child["timestamp"]),
+        author=author.get("name"),
+        reason=child.get("reason"),
     )
 
 
