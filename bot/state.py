@@ -173,6 +173,18 @@ class State:
         rows = self._query("SELECT * FROM pages ORDER BY name")
         return {row["name"]: _page_record(row) for row in rows}
 
+    def page_heads(self) -> dict[str, PageRecord]:
+        """Every page without its synced text (``synced_content`` None): cheap at any size."""
+        rows = self._query(
+            "SELECT name, synced_revision, synced_hash, NULL AS synced_content, synced_at, "
+            "seen_revision, seen_author, listed, permlevel FROM pages ORDER BY name"
+        )
+        return {row["name"]: _page_record(row) for row in rows}
+
+    def synced_content(self, name: str) -> str | None:
+        rows = self._query("SELECT synced_content FROM pages WHERE name = ?", (name,))
+        return rows[0]["synced_content"] if rows else None
+
     def page(self, name: str) -> PageRecord | None:
         rows = self._query("SELECT * FROM pages WHERE name = ?", (name,))
         return _page_record(rows[0]) if rows else None

@@ -18,11 +18,13 @@ never synced        differs from local      conflict
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import cached_property
 
+from bot.state import content_hash
+from bot.wiki.diff import unified_diff
 from bot.wiki.render import normalize
 
 _DEFAULT_SETTINGS = (True, 0)
@@ -49,6 +51,11 @@ class LocalPage:
     permlevel: int = 0
     path: str = ""
 
+    @cached_property
+    def digest(self) -> str:
+        """The content hash, as the state records it for synced text."""
+        return content_hash(self.content)
+
 
 @dataclass(frozen=True)
 class RemotePage:
@@ -62,13 +69,24 @@ class RemotePage:
 
 @dataclass(frozen=True)
 class SyncedPage:
-    """What we last published (or adopted) for a page."""
+    """What we last published (or adopted) for a page, as normalised text.
+
+    ``content`` may be None when ``content_hash`` equals the local page's hash and the
+    wiki is still at ``revision_id``: the page is unchanged and its text is not needed.
+    """
 
     name: str
     revision_id: str
-    content: str
+    content: str | None
     listed: bool | None = None
     permlevel: int | None = None
+    content_hash: str | None = None
+
+    @property
+    def digest(self) -> str | None:
+        if self.content_hash is not None:
+            return self.content_hash
+        return None if self.content is None else content_hash(self.content)
 
 
 @dataclass(frozen=True)
@@ -127,19 +145,6 @@ class Plan:
         return counts
 
 
-def unified_diff(before: str, after: str, *, before_name: str, after_name: str) -> str:
-    """A unified diff with three lines of context, empty when equal."""
-    return "".join(
-        difflib.unified_diff(
-            before.splitlines(keepends=True),
-            after.splitlines(keepends=True),
-            fromfile=before_name,
-            tofile=after_name,
-            n=3,
-        )
-    )
-
-
 def build_plan(
     *,
     local: Mapping[str, LocalPage],
@@ -187,25 +192,28 @@ def _plan_page(
             path=local.path,
         )
 
-    remote_text = _remote_text(remote, synced)
     seen = PageAction(
         page=name,
         kind=Kind.UNCHANGED,
         path=local.path,
         remote_revision=remote.revision_id,
         remote_author=remote.author,
-        remote_content=remote_text,
     )
-    if remote_text is not None and normalize(remote_text) == local.content:
-        return replace(seen, settings=settings)
+    at_synced = synced is not None and synced.revision_id == remote.revision_id
+    if remote.content is None and at_synced and synced.digest == local.digest:  # type: ignore[union-attr]
+        return replace(seen, settings=settings)  # hashes equal: nothing to read or diff
+    remote_text = _remote_text(remote, synced)
+    seen = replace(seen, remote_content=remote_text)
     if remote_text is None:
         # Only reachable when the caller did not read a page whose revision moved.
         return replace(seen, kind=Kind.CONFLICT, note="wiki revision unknown; run plan again")
+    wiki_text = remote_text if remote.content is None else normalize(remote_text)
+    if wiki_text == local.content:
+        return replace(seen, settings=settings)
     writable = replace(seen, content=local.content, previous=remote.revision_id)
-    base = synced.content if synced else None
-    local_changed = base is None or normalize(base) != local.content
-    remote_changed = base is None or normalize(remote_text) != normalize(base)
-    wiki_text = normalize(remote_text)
+    base = synced.content if synced else None  # stored normalised
+    local_changed = base is None or base != local.content
+    remote_changed = base is None or wiki_text != base
     if local_changed and not remote_changed:
         diff = unified_diff(wiki_text, local.content, before_name=wiki_name, after_name=local.path)
         return replace(writable, kind=Kind.UPDATE, diff=diff, settings=settings)
