@@ -8,15 +8,16 @@ k pages costs k edits plus one listing to learn the new revision ids.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import Settings
 from bot.errors import Conflict, InputError, NotFound, WriteUncertain
-from bot.models import WikiRevision
+from bot.models import WikiPage, WikiRevision
 from bot.reddit import Gateway
-from bot.state import State
+from bot.state import PageRecord, State
 from bot.wiki import gitinfo
 from bot.wiki.pages import PageSource, load_pages, new_page_file, write_page_body
 from bot.wiki.plan import Kind, LocalPage, PageAction, Plan, RemotePage, SyncedPage, build_plan
@@ -50,6 +51,11 @@ class SyncReport:
         self.outcomes.append(outcome)
         if self.on_outcome is not None:
             self.on_outcome(outcome)
+
+    def revise(self, page: str, result: str, message: str) -> None:
+        """Correct the outcome already reported for ``page`` (a push learns more later)."""
+        self.outcomes = [o for o in self.outcomes if o.page != page]
+        self.add(page, result, message)
 
     def count(self, *results: str) -> int:
         return sum(1 for o in self.outcomes if o.result in results)
@@ -108,8 +114,14 @@ class WikiSync:
 
     # --- gathering remote state ----------------------------------------------------------
 
-    def refresh_remote(self, managed: Iterable[str]) -> dict[str, RemotePage]:
-        """What the wiki holds, reading only the managed pages whose revision moved."""
+    def refresh_remote(
+        self, managed: Iterable[str], *, on_read: Callable[[int, int], None] | None = None
+    ) -> dict[str, RemotePage]:
+        """What the wiki holds, reading only the managed pages whose revision moved.
+
+        ``on_read(done, total)`` follows the page reads (a first sync of a large wiki reads
+        every managed page once).
+        """
         managed = set(managed)
         cursor = self.state.get_meta(CURSOR_KEY)
         revisions: list[WikiRevision] = []
@@ -122,7 +134,7 @@ class WikiSync:
         else:
             log.info("wiki: full refresh (%s)", "first sync" if not cursor else "cursor lost")
             top, _ = self.gateway.revisions(limit=1)
-            existing = set(self.gateway.list_pages())
+            existing = set(self.gateway.list_pages()) if top else set()  # no revision: empty
             with self.state.transaction() as db:
                 for name in existing:  # "" = exists, revision not read (managed pages are)
                     db.execute(
@@ -135,14 +147,25 @@ class WikiSync:
                     db.execute("UPDATE pages SET seen_revision = NULL WHERE name = ?", (name,))
                 self.state.set_meta(CURSOR_KEY, top[0].id if top else None, db=db)
         remote: dict[str, RemotePage] = {}
-        for name, record in self.state.pages().items():
-            exists = record.seen_revision is not None if existing is None else name in existing
-            if not exists:
+        records = self.state.page_heads()
+        on_wiki = {
+            name
+            for name, record in records.items()
+            if (record.seen_revision is not None if existing is None else name in existing)
+        }
+        to_read = {
+            name
+            for name in on_wiki & managed
+            if existing is not None or records[name].seen_revision != records[name].synced_revision
+        }
+        done = 0
+        for name, record in records.items():
+            if name not in on_wiki:
                 continue
-            must_read = name in managed and (
-                existing is not None or record.seen_revision != record.synced_revision
-            )
-            if must_read:
+            if name in to_read:
+                done += 1
+                if on_read is not None:
+                    on_read(done, len(to_read))
                 page = self.gateway.read_page(name)
                 if page is None:
                     continue
@@ -169,13 +192,26 @@ class WikiSync:
 
     # --- planning ------------------------------------------------------------------------
 
-    def plan(self, workspace: Workspace, pages: Iterable[str] = ()) -> Plan:
+    def plan(
+        self,
+        workspace: Workspace,
+        pages: Iterable[str] = (),
+        *,
+        on_read: Callable[[int, int], None] | None = None,
+    ) -> Plan:
         """Refresh the remote view and build the plan (for ``pages`` only, if given)."""
-        remote = self.refresh_remote(workspace.local)
+        remote = self.refresh_remote(workspace.local, on_read=on_read)
         synced = {
-            name: SyncedPage(name, r.synced_revision, r.synced_content, r.listed, r.permlevel)
-            for name, r in self.state.pages().items()
-            if r.synced_revision and r.synced_content is not None
+            name: SyncedPage(
+                name,
+                r.synced_revision,
+                self._synced_text(workspace.local.get(name), remote.get(name), r),
+                r.listed,
+                r.permlevel,
+                content_hash=r.synced_hash,
+            )
+            for name, r in self.state.page_heads().items()
+            if r.synced_revision and r.synced_hash
         }
         ignore = frozenset(n for n in remote if is_special(n))
         plan = build_plan(local=workspace.local, remote=remote, synced=synced, ignore_remote=ignore)
@@ -191,6 +227,24 @@ class WikiSync:
             )
         return Plan(tuple(a for a in plan.actions if a.page in wanted))
 
+    def _synced_text(
+        self, local: LocalPage | None, remote: RemotePage | None, record: PageRecord
+    ) -> str | None:
+        """The synced text, loaded only when the planner needs it as a base.
+
+        A page whose wiki revision is the synced one and whose file hashes to the synced
+        hash is unchanged: its text is never loaded, so planning 1,000 unchanged pages
+        holds only the local texts in memory.
+        """
+        if (
+            local is not None
+            and remote is not None
+            and remote.revision_id == record.synced_revision
+            and local.digest == record.synced_hash
+        ):
+            return None
+        return self.state.synced_content(record.name)
+
     # --- push ------------------------------------------------------------------------------
 
     def push(
@@ -205,7 +259,7 @@ class WikiSync:
     ) -> SyncReport:
         """Publish creates and updates; drift and conflicts only with ``force``."""
         report = SyncReport(on_outcome=on_outcome)
-        written: dict[str, str] = {}
+        written: dict[str, PageAction] = {}
         for action in plan.actions:
             if action.kind == Kind.UNCHANGED:
                 self._adopt(action, report, dry_run=dry_run)
@@ -227,7 +281,7 @@ class WikiSync:
                 continue
             edit_reason = self._reason(action, workspace, reason)
             if self._write(action, edit_reason, report):
-                written[action.page] = action.content  # type: ignore[assignment]
+                written[action.page] = action
         if written:
             self._confirm_written(written, report)
         if not dry_run:
@@ -287,24 +341,47 @@ class WikiSync:
     def _verb(action: PageAction) -> str:
         return "created" if action.kind == Kind.CREATE else "updated"
 
-    def _confirm_written(self, written: dict[str, str], report: SyncReport) -> None:
-        """Learn the revision ids of our edits with one listing call."""
+    def _confirm_written(self, written: dict[str, PageAction], report: SyncReport) -> None:
+        """Learn the revision ids of our edits from the revisions listing, paged.
+
+        With nobody else editing, the listing since the cursor holds exactly our k
+        revisions: ceil(k/100) calls. A revision by someone else on a page we wrote,
+        older than ours but newer than the plan, means Reddit merged our stale edit into
+        it: that page is read back and, unless it holds exactly our text, reported as drift.
+        """
         cursor = self.state.get_meta(CURSOR_KEY)
         me = self.gateway.username().lower()
-        revisions, _ = self.gateway.revisions(
-            stop_at={cursor} if cursor else None, limit=SEGMENT_LIMIT if cursor else 100
-        )
+
+        def by_me(revision: WikiRevision) -> bool:
+            return (revision.author or "").lower() == me
+
+        def all_found(revisions: list[WikiRevision]) -> bool:
+            return set(written) <= {r.page for r in revisions if by_me(r)}
+
+        if cursor:
+            revisions = self.gateway.revisions_since(cursor, enough=all_found)
+        else:  # the wiki was empty when planned: everything in it is new
+            revisions, _ = self.gateway.revisions(limit=SEGMENT_LIMIT)
         ours: dict[str, WikiRevision] = {}
-        for revision in revisions:
-            if revision.page in written and (revision.author or "").lower() == me:
+        merged_with: dict[str, str] = {}
+        for revision in revisions:  # newest first
+            if revision.page not in written:
+                continue
+            if by_me(revision):
                 ours.setdefault(revision.page, revision)
+            elif revision.page in ours:  # older than our edit, newer than the plan
+                merged_with.setdefault(revision.page, revision.author or "someone")
         with self.state.transaction() as db:
-            for name, content in written.items():
+            for name, action in written.items():
+                content = action.content or ""
                 found = ours.get(name)
-                if found is None:
+                if found is None or name in merged_with:
                     page = self.gateway.read_page(name)
-                    if page is None or normalize(page.content) != content:
-                        report.add(name, "error", "edit accepted but not found on the wiki")
+                    if page is None:
+                        report.revise(name, "error", "edit accepted but not found on the wiki")
+                        continue
+                    if normalize(page.content) != content:
+                        self._record_merge(db, action, page, merged_with.get(name), report)
                         continue
                     found = WikiRevision(
                         page.revision_id, name, page.revision_date, page.revision_by, None
@@ -313,6 +390,37 @@ class WikiSync:
                     db, name, revision=found.id, content=content, author=found.author
                 )
         self._record_listing(revisions)  # a human edit right after ours stays visible
+
+    def _record_merge(
+        self,
+        db: sqlite3.Connection,
+        action: PageAction,
+        page: WikiPage,
+        other: str | None,
+        report: SyncReport,
+    ) -> None:
+        """The wiki holds our text merged with someone else's edit: drift, never 'synced'.
+
+        Our text is recorded as the synced content, against the revision the edit was
+        based on, and the merge as the newest seen revision: the next plan reads the page
+        and shows drift, which ``pull`` adopts and ``push --force`` replaces.
+        """
+        who = other or "someone"
+        self.state.record_synced(
+            db,
+            action.page,
+            revision=action.previous or "",
+            content=action.content or "",
+            author=None,
+        )
+        self.state.record_seen(db, action.page, revision=page.revision_id, author=who)
+        report.revise(
+            action.page,
+            "drift",
+            f"Reddit merged this edit with one by {who} made after the plan; the wiki holds "
+            f"the merge: `wikibot pull {action.page}` adopts it, "
+            f"`wikibot push --force {action.page}` replaces it",
+        )
 
     def _apply_settings(self, plan: Plan, report: SyncReport) -> None:
         for action in plan.actions:

@@ -1,0 +1,95 @@
+"""Reddit merges a wiki edit based on a stale revision; wikibot reports the merge as drift.
+
+Reddit's ``WikiPage.revise`` three-way merges when ``previous`` is not the current
+revision and answers 409 only when the merge conflicts (see the shared API notes).
+"""
+
+from __future__ import annotations
+
+import json
+
+import prawcore
+import pytest
+
+from bot.config import Settings
+from bot.reddit import Gateway
+from bot.sandbox.client import SandboxClient
+from bot.sandbox.server import SandboxServer
+from bot.state import State
+from bot.wiki.plan import Kind
+from bot.wiki.sync import WikiSync, load_workspace
+from conftest import api_calls, plain_praw
+from test_sync import body_of, edit_local, wiki_text
+
+SUB = "learnmachinelearning"
+BASE = "one\ntwo\nthree\nfour\nfive\n"
+
+
+def test_stale_previous_is_merged_and_only_a_real_conflict_is_refused(
+    sandbox: SandboxServer, client: SandboxClient
+) -> None:
+    wiki = plain_praw(sandbox.url).subreddit(SUB).wiki
+    wiki.create(name="faq", content=BASE, reason="create")
+    base = wiki["faq"].revision_id
+    client.edit_wiki(page="faq", content=BASE.replace("five", "FIVE"))
+
+    wiki["faq"].edit(content=BASE.replace("one", "ONE"), previous=base)
+    assert wiki["faq"].content_md == "ONE\ntwo\nthree\nfour\nFIVE\n"
+    assert wiki["faq"].revision_by.name == "wikibot"
+
+    current = wiki["faq"].revision_id
+    with pytest.raises(prawcore.Conflict) as refused:
+        wiki["faq"].edit(content=BASE.replace("five", "5"), previous=base)
+    body = refused.value.response.json()
+    assert body["newrevision"] == current
+    assert body["newcontent"] == "ONE\ntwo\nthree\nfour\nFIVE\n"
+    assert wiki["faq"].content_md == "ONE\ntwo\nthree\nfour\nFIVE\n"
+
+
+def test_an_identical_edit_creates_no_revision(sandbox: SandboxServer) -> None:
+    wiki = plain_praw(sandbox.url).subreddit(SUB).wiki
+    wiki.create(name="faq", content=BASE, reason="create")
+    wiki["faq"].edit(content=BASE, reason="same again")
+    assert len(list(wiki["faq"].revisions())) == 1
+
+
+def test_a_merge_by_reddit_is_reported_as_drift_not_recorded_as_ours(
+    wikibot, settings: Settings, client: SandboxClient
+) -> None:  # type: ignore[no-untyped-def]
+    state = State(settings.state_db)
+    sync = WikiSync(settings, Gateway(settings), state)
+    workspace = load_workspace(settings)
+    sync.push(sync.plan(workspace), workspace)
+    edit_local(settings, "hackers", "cool shit", "cool things")
+    edit_local(settings, "index", "guide", "Guide")
+    workspace = load_workspace(settings)
+    plan = sync.plan(workspace)
+    human = wiki_text(client, "hackers").replace("**What can be made**", "**What people made**")
+    client.edit_wiki(page="hackers", content=human, author="alice_mod")  # between plan and push
+
+    report = sync.push(plan, workspace)
+    results = {o.page: o.result for o in report.outcomes}
+    assert results == {"index": "updated", "hackers": "drift"}
+    merged = wiki_text(client, "hackers")
+    assert "cool things" in merged and "**What people made**" in merged
+    state.close()
+
+    again = json.loads(wikibot("plan", "--json").out)
+    hackers = next(p for p in again["pages"] if p["page"] == "hackers")
+    assert hackers["action"] == Kind.DRIFT.value
+    assert "+**What people made**" in hackers["diff"]
+    assert wikibot("pull", "hackers").code == 0
+    assert body_of(settings.wiki_pages_dir / "hackers.md") == merged
+    assert wikibot("plan", "--detailed-exitcode").code == 0
+
+
+def test_push_without_interference_reads_no_page_back(
+    wikibot, settings: Settings, client: SandboxClient
+) -> None:  # type: ignore[no-untyped-def]
+    assert wikibot("push").code == 0
+    edit_local(settings, "hackers", "cool shit", "cool things")
+    start = len(client.log())
+    assert wikibot("push").code == 0
+    paths = [c["path"] for c in api_calls(client.log()[start:])]
+    assert paths.count(f"/r/{SUB}/wiki/hackers") == 0, paths
+    assert len(paths) == 1 + 2, paths
