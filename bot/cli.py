@@ -149,7 +149,7 @@ def plan(app: App, pages: tuple[str, ...], detailed_exitcode: bool, no_diff: boo
     """Show what `push` would change on the wiki, and any edits made on the wiki."""
     workspace, runtime, wiki = _open_wiki(app)
     with runtime:
-        result = wiki().plan(workspace, pages)
+        result = wiki().plan(workspace, pages, on_read=_read_progress(app))
     if app.as_json:
         print_json(_plan_json(result))
     else:
@@ -226,6 +226,19 @@ def _progress(app: App, plan: Any) -> Callable[[Any], None] | None:
     return show
 
 
+def _read_progress(app: App) -> Callable[[int, int], None] | None:
+    """A bar for page reads (a first sync of a large wiki) on a terminal's stderr only."""
+    if app.as_json or app.verbosity < 0 or not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        filled = 30 * done // max(total, 1)
+        bar = "#" * filled + "." * (30 - filled)
+        click.echo(f"\rreading wiki pages [{bar}] {done}/{total}", err=True, nl=done == total)
+
+    return show
+
+
 def _print_report(app: App, report: Any, *, verb: str) -> int:
     if app.as_json:
         print_json({"ok": report.ok, "outcomes": [o.__dict__ for o in report.outcomes]})
@@ -254,7 +267,7 @@ def push(app: App, pages: tuple[str, ...], dry_run: bool, force: bool, reason: s
     workspace, runtime, wiki = _open_wiki(app)
     with runtime:
         sync = wiki()
-        result = sync.plan(workspace, pages)
+        result = sync.plan(workspace, pages, on_read=_read_progress(app))
         report = sync.push(
             result,
             workspace,
@@ -282,7 +295,7 @@ def pull(app: App, pages: tuple[str, ...], force: bool, include_all: bool) -> No
     workspace, runtime, wiki = _open_wiki(app)
     with runtime:
         sync = wiki()
-        result = sync.plan(workspace, pages)
+        result = sync.plan(workspace, pages, on_read=_read_progress(app))
         report = sync.pull(
             result,
             workspace,

@@ -10,6 +10,7 @@ import json
 
 import prawcore
 import pytest
+from test_sync import body_of, edit_local, wiki_text
 
 from bot.config import Settings
 from bot.reddit import Gateway
@@ -19,7 +20,6 @@ from bot.state import State
 from bot.wiki.plan import Kind
 from bot.wiki.sync import WikiSync, load_workspace
 from conftest import api_calls, plain_praw
-from test_sync import body_of, edit_local, wiki_text
 
 SUB = "learnmachinelearning"
 BASE = "one\ntwo\nthree\nfour\nfive\n"

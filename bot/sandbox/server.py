@@ -87,9 +87,11 @@ class SandboxApp:
         *,
         log_path: Path | None = None,
         rate_limit: int = RATE_LIMIT,
+        rate_window: float = RATE_WINDOW,
         token_ttl: int = 3600,
     ) -> None:
         self.store = store
+        self.rate_window = rate_window
         self.faults = FaultPlan()
         self.log = RequestLog(log_path)
         self.rate_limit = rate_limit
@@ -259,13 +261,13 @@ class SandboxApp:
     def _count(self, account: str) -> tuple[dict[str, str], bool]:
         """Count a request in the account's fixed 10-minute window (new tokens share it)."""
         now = time.time()
-        window = int(now // RATE_WINDOW)
+        window = int(now // self.rate_window)
         with self._lock:
             if (account, window) not in self.usage:  # forget finished windows
                 self.usage = {k: v for k, v in self.usage.items() if k[1] == window}
             used = self.usage.get((account, window), 0) + 1
             self.usage[(account, window)] = used
-        reset = max(1, math.ceil((window + 1) * RATE_WINDOW - now))  # whole seconds left
+        reset = max(1, math.ceil((window + 1) * self.rate_window - now))  # whole seconds left
         remaining = max(0, self.rate_limit - used)
         headers = {
             "x-ratelimit-remaining": f"{float(remaining):.1f}",
@@ -801,6 +803,7 @@ class SandboxServer:
         port: int = 0,
         subreddit: str = "learnmachinelearning",
         rate_limit: int = RATE_LIMIT,
+        rate_window: float = RATE_WINDOW,
         token_ttl: int = 3600,
     ) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
@@ -808,7 +811,13 @@ class SandboxServer:
             raise ValueError(msg)
         store = SandboxStore(state_file, subreddit=subreddit)
         log_path = state_file.with_suffix(".requests.jsonl") if state_file else None
-        self.app = SandboxApp(store, log_path=log_path, rate_limit=rate_limit, token_ttl=token_ttl)
+        self.app = SandboxApp(
+            store,
+            log_path=log_path,
+            rate_limit=rate_limit,
+            rate_window=rate_window,
+            token_ttl=token_ttl,
+        )
         handler = type("Handler", (_Handler,), {"app": self.app})
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True

@@ -1,0 +1,170 @@
+"""Large wikis through real PRAW: paged listings, k + ceil(k/100) + 1 pushes, 512 KB pages,
+and pacing on the rate-limit headers."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import pty
+import random
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from test_sync import body_of, wiki_text
+
+from bot.config import load_settings
+from bot.reddit import Gateway
+from bot.sandbox.client import SandboxClient
+from bot.sandbox.server import SandboxServer
+from bot.state import State
+from bot.wiki.sync import WikiSync, load_workspace
+from conftest import api_calls, write_config
+
+SUB = "learnmachinelearning"
+WORDS = [
+    "learn",
+    "model",
+    "data",
+    "train",
+    "test",
+    "linear",
+    "algebra",
+    "gradient",
+    "neural",
+    "network",
+    "python",
+]
+
+
+def _only_generated_pages(settings_dir: Path, count: int) -> None:
+    """Replace the guides with ``count`` small pages with default settings."""
+    shutil.rmtree(settings_dir)
+    settings_dir.mkdir()
+    for i in range(count):
+        (settings_dir / f"p{i:03d}.md").write_text(f"---\ntitle: Page {i}\n---\n# Page {i}\n")
+
+
+def _text(chars: int, *, seed: int = 1) -> str:
+    rng = random.Random(seed)
+    lines: list[str] = []
+    size = 0
+    while size < chars:
+        line = " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 14))) + f" {len(lines)}\n"
+        lines.append(line)
+        size += len(line)
+    return "".join(lines)[: chars - 1].rstrip() + "\n"
+
+
+def test_pushes_cost_k_plus_ceil_k_over_100_plus_1_and_listings_page(
+    wikibot, settings, client: SandboxClient
+) -> None:  # type: ignore[no-untyped-def]
+    _only_generated_pages(settings.wiki_pages_dir, 150)
+    start = len(client.log())
+    assert wikibot("push").code == 0
+    first = api_calls(client.log()[start:])
+    assert len(first) <= 150 + math.ceil(150 / 100) + 1, [c["path"] for c in first]
+    assert len(client.state()["wiki"]) == 150
+
+    for path in sorted(settings.wiki_pages_dir.glob("*.md"))[:100]:
+        path.write_text(path.read_text() + "\nEdited.\n")
+    start = len(client.log())
+    assert wikibot("push").code == 0
+    second = api_calls(client.log()[start:])
+    assert len(second) <= 100 + 1 + 1, [c["path"] for c in second]
+
+    # More than 100 revisions between two syncs: one on a managed page, then 120 elsewhere.
+    human = wiki_text(client, "p140") + "A human line.\n"
+    client.edit_wiki(page="p140", content=human)
+    for i in range(120):
+        client.edit_wiki(page="notes", content=f"note {i}\n")
+    start = len(client.log())
+    plan = json.loads(wikibot("plan", "--json").out)
+    calls = [c["path"] for c in api_calls(client.log()[start:])]
+    actions = {p["page"]: p["action"] for p in plan["pages"]}
+    assert actions["p140"] == "drift"
+    assert actions["notes"] == "remote-only"
+    assert sum(a == "unchanged" for a in actions.values()) == 149
+    assert calls == [f"/r/{SUB}/wiki/revisions"] * 2 + [f"/r/{SUB}/wiki/p140"], calls
+
+
+def test_a_512_kb_page_round_trips(wikibot, settings, client: SandboxClient) -> None:  # type: ignore[no-untyped-def]
+    text = _text(524_000)
+    (settings.wiki_pages_dir / "big.md").write_text(f"---\ntitle: Big\n---\n{text}")
+    assert wikibot("push").code == 0
+    assert wiki_text(client, "big") == text
+    assert wikibot("plan", "--detailed-exitcode").code == 0
+
+    lines = text.splitlines(keepends=True)
+    lines[len(lines) // 2] = "A human changed this line in the middle.\n"
+    client.edit_wiki(page="big", content="".join(lines))
+    plan = json.loads(wikibot("plan", "--json").out)
+    big = next(p for p in plan["pages"] if p["page"] == "big")
+    assert big["action"] == "drift"
+    assert (big["added"], big["removed"]) == (1, 1)
+    assert wikibot("pull", "big").code == 0
+    assert body_of(settings.wiki_pages_dir / "big.md") == "".join(lines)
+    assert wikibot("plan", "--detailed-exitcode").code == 0
+
+
+def test_a_burst_larger_than_the_rate_limit_is_paced_without_429(tmp_path: Path) -> None:
+    with SandboxServer(state_file=None, port=0, rate_limit=8, rate_window=1) as server:
+        settings = load_settings(write_config(tmp_path, server.port), environ={})
+        _only_generated_pages(settings.wiki_pages_dir, 12)
+        gateway = Gateway(settings)
+        state = State(settings.state_db)
+        sync = WikiSync(settings, gateway, state)
+        workspace = load_workspace(settings)
+        report = sync.push(sync.plan(workspace), workspace)
+        state.close()
+        assert report.count("created") == 12, report.outcomes
+        statuses = [e["status"] for e in server.app.log.entries]
+        assert 429 not in statuses
+        assert len(api_calls(server.app.log.entries)) > 8  # more than one window's allowance
+        assert gateway.session.pacer.waited > 0
+
+
+def test_first_sync_of_an_existing_wiki_reads_each_page_once_with_a_bar_on_a_terminal(
+    wikibot, config_path: Path, settings, client: SandboxClient
+) -> None:  # type: ignore[no-untyped-def]
+    _only_generated_pages(settings.wiki_pages_dir, 30)
+    for path in sorted(settings.wiki_pages_dir.glob("*.md")):
+        client.edit_wiki(page=path.stem, content=body_of(path))  # the wiki already has them
+    parent, child = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WIKIBOT_", "REDDIT_"))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "--config", str(config_path), "push"],
+        stdout=subprocess.PIPE,
+        stderr=child,
+        text=True,
+        env=env,
+    )
+    os.close(child)
+    out, _ = process.communicate(timeout=60)
+    err = _read_all(parent)
+    assert process.returncode == 0, out + err
+    assert "reading wiki pages [" in err and "30/30" in err
+    assert out.count("adopted") == 30, out
+    paths = [c["path"] for c in api_calls(client.log())]
+    reads = [p for p in paths if re.fullmatch(f"/r/{SUB}/wiki/p[0-9]+", p)]
+    assert len(reads) == len(set(reads)) == 30  # each page once
+    start = len(client.log())
+    assert wikibot("plan", "--detailed-exitcode").code == 0
+    assert len(api_calls(client.log()[start:])) == 1
+
+
+def _read_all(fd: int) -> str:
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # the terminal's other side is closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(fd)
+    return b"".join(chunks).decode("utf-8", "replace")
