@@ -188,6 +188,8 @@ class Daemon:
                 log.error("sync: %s: %s", outcome.page, outcome.message)
             elif outcome.result == "conflict" and "while we pushed" in outcome.message:
                 log.warning("sync: %s: edit refused (conflict): %s", outcome.page, outcome.message)
+            elif outcome.result == "drift":  # Reddit merged our edit with someone else's
+                log.warning("sync: %s: %s", outcome.page, outcome.message)
         sent = wiki.alert_moderators(plan)
         human = plan.of(Kind.DRIFT, Kind.CONFLICT)
         for action in human:
@@ -203,7 +205,8 @@ class Daemon:
             f"{f', {sent} alert(s) sent' if sent else ''}"
         )
         log.info("sync: %s", summary)
-        return JobResult(ok=report.count("error") == 0, summary=summary, needs_human=bool(human))
+        needs_human = bool(human) or report.count("drift") > 0
+        return JobResult(ok=report.count("error") == 0, summary=summary, needs_human=needs_human)
 
     def replies_once(self) -> JobResult:
         if self._watcher is None:  # kept across runs: it caches the moderator list

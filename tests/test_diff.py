@@ -5,8 +5,12 @@ from __future__ import annotations
 import difflib
 import random
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bot.wiki.diff import SMALL, opcodes, unified_diff
 from bot.wiki.plan import Kind, LocalPage, RemotePage, SyncedPage, build_plan
+from bot.wiki.render import _is_normal, _normalize_lines, normalize
 from conftest import REPO
 
 
@@ -89,3 +93,11 @@ def test_unchanged_pages_plan_from_hashes_without_synced_text() -> None:
     plan = build_plan(local=local, remote=remote, synced=synced)
     kinds = {a.page: a.kind for a in plan.actions}
     assert kinds == {"a": Kind.UNCHANGED, "b": Kind.UPDATE}
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.text(alphabet=" \t\r\n\ufeffab#-*", max_size=60))
+def test_normalize_shortcut_returns_only_texts_already_normal(text: str) -> None:
+    if _is_normal(text):
+        assert _normalize_lines(text) == text
+    assert normalize(text) == _normalize_lines(text)

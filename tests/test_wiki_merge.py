@@ -7,6 +7,7 @@ revision and answers 409 only when the merge conflicts (see the shared API notes
 from __future__ import annotations
 
 import json
+import logging
 
 import prawcore
 import pytest
@@ -14,8 +15,11 @@ from test_sync import body_of, edit_local, wiki_text
 
 from bot.config import Settings
 from bot.reddit import Gateway
+from bot.runtime import Runtime
 from bot.sandbox.client import SandboxClient
+from bot.sandbox.faults import RACING_LINE
 from bot.sandbox.server import SandboxServer
+from bot.scheduler import Daemon
 from bot.state import State
 from bot.wiki.plan import Kind
 from bot.wiki.sync import WikiSync, load_workspace
@@ -93,3 +97,28 @@ def test_push_without_interference_reads_no_page_back(
     paths = [c["path"] for c in api_calls(client.log()[start:])]
     assert paths.count(f"/r/{SUB}/wiki/hackers") == 0, paths
     assert len(paths) == 1 + 2, paths
+
+
+def test_daemon_reports_a_racing_edit_merged_by_reddit_and_alerts_once(
+    settings: Settings, client: SandboxClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    runtime = Runtime(settings).__enter__()
+    try:
+        daemon = Daemon(settings, runtime)
+        sync = next(j for j in daemon.jobs if j.name == "sync")
+        assert sync.run() is not None and sync.last is not None and sync.last.ok
+        edit_local(settings, "index", "guide", "Guide")
+        client.add_fault("edit_race", path="/api/wiki/edit", method="POST")
+        with caplog.at_level(logging.INFO):
+            result = sync.run()
+        assert result is not None and result.ok and result.needs_human
+        assert any("Reddit merged" in r.getMessage() for r in caplog.records)
+        text = wiki_text(client, "index")
+        assert RACING_LINE in text and "Guide" in text
+        for _ in range(2):
+            again = sync.run()
+            assert again is not None and again.needs_human  # drift until a person decides
+        alerts = [m for m in client.state()["modmail"] if "'index'" in m["subject"]]
+        assert len(alerts) == 1 and "drift" in alerts[0]["subject"]
+    finally:
+        runtime.__exit__(None, None, None)

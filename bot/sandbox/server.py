@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from bot.sandbox import shapes
-from bot.sandbox.faults import APPLY_KINDS, STATUS_KINDS, Fault, FaultPlan
+from bot.sandbox.faults import APPLY_KINDS, RACING_LINE, STATUS_KINDS, Fault, FaultPlan
 from bot.sandbox.merge import merge3
 from bot.sandbox.store import (
     CLIENT_ID,
@@ -231,6 +231,9 @@ class SandboxApp:
         if fault.kind == "expire_token":
             self.expire_tokens()
             return _unauthorized()
+        if fault.kind == "edit_race":
+            self._racing_edit(form.get("page", "").lower())
+            return self.route(method, path, query, form, user)
         reply = self.route(method, path, query, form, user)
         if fault.kind == "apply_timeout":
             time.sleep(fault.delay)
@@ -397,6 +400,14 @@ class SandboxApp:
                 reason=form.get("reason"),
             )
         return Reply(200, {})
+
+    def _racing_edit(self, page: str) -> None:
+        """A moderator's edit that lands just before the request being answered."""
+        current = self.store.revision(page, None)
+        if current is not None:
+            self.store.ensure_user("alice_mod")
+            content = current["content"] + RACING_LINE
+            self.store.edit_page(page=page, content=content, author="alice_mod", reason="race")
 
     def _merge_stale(
         self, page: str, *, previous: str, ours: str, current: dict[str, Any]

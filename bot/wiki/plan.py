@@ -207,11 +207,11 @@ def _plan_page(
     if remote_text is None:
         # Only reachable when the caller did not read a page whose revision moved.
         return replace(seen, kind=Kind.CONFLICT, note="wiki revision unknown; run plan again")
-    wiki_text = remote_text if remote.content is None else normalize(remote_text)
+    base = normalize(synced.content) if synced and synced.content is not None else None
+    wiki_text = base if remote.content is None and base is not None else normalize(remote_text)
     if wiki_text == local.content:
         return replace(seen, settings=settings)
     writable = replace(seen, content=local.content, previous=remote.revision_id)
-    base = synced.content if synced else None  # stored normalised
     local_changed = base is None or base != local.content
     remote_changed = base is None or wiki_text != base
     if local_changed and not remote_changed:

@@ -19,6 +19,7 @@ import markdown
 from bot.wiki.pages import PageSource
 
 _TRAILING = re.compile(r"[ \t]+$")
+_ANY_TRAILING = re.compile(r"[ \t]$", re.MULTILINE)
 _RELATIVE_MD_LINK = re.compile(
     r"\]\((?![a-z][a-z0-9+.-]*:|/|#)([^)\s#]+\.md)(#[^)\s]*)?\)", re.IGNORECASE
 )
@@ -26,6 +27,12 @@ _RELATIVE_MD_LINK = re.compile(
 
 def normalize(text: str) -> str:
     """Canonical form of Markdown text as stored on the wiki."""
+    if _is_normal(text):
+        return text  # the common case, found by one scan instead of a pass per line
+    return _normalize_lines(text)
+
+
+def _normalize_lines(text: str) -> str:
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     lines = []
     for line in text.split("\n"):
@@ -34,6 +41,18 @@ def normalize(text: str) -> str:
         lines.append(stripped + "  " if hard_break else stripped)
     body = "\n".join(lines).strip("\n")
     return body + "\n" if body else ""
+
+
+def _is_normal(text: str) -> bool:
+    if not text:
+        return True
+    return (
+        text.endswith("\n")
+        and not text.endswith("\n\n")
+        and not text.startswith(("\n", "\ufeff"))
+        and "\r" not in text
+        and _ANY_TRAILING.search(text) is None
+    )
 
 
 def link_targets(pages: list[PageSource], root: Path) -> dict[str, str]:

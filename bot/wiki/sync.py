@@ -7,6 +7,7 @@ k pages costs k edits plus one listing to learn the new revision ids.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable
@@ -74,21 +75,27 @@ class Workspace:
 
 
 def load_workspace(settings: Settings) -> Workspace:
-    """Read and render ``wiki_pages/``; raise ``InputError`` on a bad file."""
+    """Read and render ``wiki_pages/``; raise ``InputError`` on a bad file.
+
+    Each source keeps its front matter but lets go of its body once rendered, so a large
+    wiki is held in memory once (as the rendered text), not twice.
+    """
     root = settings.wiki_pages_dir
     pages = load_pages(root)
     targets = link_targets(pages, root)
-    sources = {p.name: p for p in pages}
-    local = {
-        p.name: LocalPage(
-            name=p.name,
-            content=render(p, root=root, targets=targets, subreddit=settings.subreddit),
-            listed=p.listed,
-            permlevel=p.permlevel,
-            path=_display(p.path),
+    sources: dict[str, PageSource] = {}
+    local: dict[str, LocalPage] = {}
+    pages.reverse()
+    while pages:
+        page = pages.pop()
+        local[page.name] = LocalPage(
+            name=page.name,
+            content=render(page, root=root, targets=targets, subreddit=settings.subreddit),
+            listed=page.listed,
+            permlevel=page.permlevel,
+            path=_display(page.path),
         )
-        for p in pages
-    }
+        sources[page.name] = dataclasses.replace(page, body="")
     return Workspace(sources=sources, local=local)
 
 
@@ -290,9 +297,9 @@ class WikiSync:
 
     def _adopt(self, action: PageAction, report: SyncReport, *, dry_run: bool) -> None:
         """The wiki already holds the local text: record it as synced."""
-        record = self.state.page(action.page)
         if dry_run or action.remote_revision is None or action.remote_content is None:
-            return
+            return  # (hash-equal pages carry no text: nothing to adopt, nothing to query)
+        record = self.state.page(action.page)
         if record is not None and record.synced_revision == action.remote_revision:
             return
         with self.state.transaction() as db:
@@ -423,8 +430,9 @@ class WikiSync:
         )
 
     def _apply_settings(self, plan: Plan, report: SyncReport) -> None:
+        heads = self.state.page_heads()
         for action in plan.actions:
-            record = self.state.page(action.page)
+            record = heads.get(action.page)
             if record is None or record.synced_revision is None:
                 continue
             if action.settings and action.kind in (Kind.CREATE, Kind.UPDATE, Kind.UNCHANGED):
