@@ -168,3 +168,17 @@ def _read_all(fd: int) -> str:
         chunks.append(chunk)
     os.close(fd)
     return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_adopting_an_existing_page_writes_settings_only_where_reddit_differs(
+    wikibot, settings, client: SandboxClient, sandbox: SandboxServer
+) -> None:  # type: ignore[no-untyped-def]
+    for name in ("hackers", "engineers"):  # both files ask for permlevel 2
+        client.edit_wiki(page=name, content=body_of(settings.wiki_pages_dir / f"{name}.md"))
+    sandbox.app.store.update_settings("hackers", listed=True, permlevel=2)  # as wanted
+    start = len(client.log())
+    assert wikibot("push").code == 0
+    writes = [c["path"] for c in api_calls(client.log()[start:]) if c["method"] == "POST"]
+    assert f"/r/{SUB}/wiki/settings/engineers" in writes
+    assert f"/r/{SUB}/wiki/settings/hackers" not in writes
+    assert client.state()["wiki"]["engineers"]["settings"]["permlevel"] == 2

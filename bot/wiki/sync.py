@@ -437,14 +437,27 @@ class WikiSync:
                 continue
             if action.settings and action.kind in (Kind.CREATE, Kind.UPDATE, Kind.UNCHANGED):
                 listed, permlevel = action.settings
-                self.gateway.update_page_settings(action.page, listed=listed, permlevel=permlevel)
-                report.add(action.page, "settings", f"listed={listed} permlevel={permlevel}")
+                never_set = record.listed is None and action.kind != Kind.CREATE
+                if not never_set or self._reddit_settings(action.page) != action.settings:
+                    self.gateway.update_page_settings(
+                        action.page, listed=listed, permlevel=permlevel
+                    )
+                    report.add(action.page, "settings", f"listed={listed} permlevel={permlevel}")
             elif record.listed is None and action.kind == Kind.CREATE:
                 listed, permlevel = True, 0
             else:
                 continue
             with self.state.transaction() as db:
                 self.state.record_settings(db, action.page, listed=listed, permlevel=permlevel)
+
+    def _reddit_settings(self, page: str) -> tuple[bool, int] | None:
+        """What Reddit has for a page wikibot never set: read once, so that an existing
+        wiki's pages are not rewritten with the settings they already have."""
+        try:
+            found = self.gateway.page_settings(page)
+        except NotFound:
+            return None
+        return found.listed, found.permlevel
 
     def _reason(self, action: PageAction, workspace: Workspace, override: str | None) -> str:
         source = workspace.sources.get(action.page)
