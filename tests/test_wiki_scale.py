@@ -12,11 +12,15 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
+import pytest
 from test_sync import body_of, wiki_text
 
 from bot.config import load_settings
+from bot.errors import Unavailable
 from bot.reddit import Gateway
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import SandboxServer
@@ -182,3 +186,17 @@ def test_adopting_an_existing_page_writes_settings_only_where_reddit_differs(
     assert f"/r/{SUB}/wiki/settings/engineers" in writes
     assert f"/r/{SUB}/wiki/settings/hackers" not in writes
     assert client.state()["wiki"]["engineers"]["settings"]["permlevel"] == 2
+
+
+def test_a_pacing_wait_ends_at_once_when_wikibot_stops(tmp_path: Path) -> None:
+    with SandboxServer(state_file=None, port=0, rate_limit=3) as server:  # 10-minute window
+        gateway = Gateway(load_settings(write_config(tmp_path, server.port), environ={}))
+        gateway.list_pages()
+        gateway.list_pages()  # one request left, kept in reserve: the next call must wait
+        stopper = threading.Timer(0.3, gateway.stop)
+        stopper.start()
+        started = time.monotonic()
+        with pytest.raises(Unavailable, match="shutting down"):
+            gateway.list_pages()
+        assert time.monotonic() - started < 5
+        assert 429 not in [e["status"] for e in server.app.log.entries]

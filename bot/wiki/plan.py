@@ -199,8 +199,12 @@ def _plan_page(
         remote_revision=remote.revision_id,
         remote_author=remote.author,
     )
-    at_synced = synced is not None and synced.revision_id == remote.revision_id
-    if remote.content is None and at_synced and synced.digest == local.digest:  # type: ignore[union-attr]
+    if (
+        remote.content is None
+        and synced is not None
+        and synced.revision_id == remote.revision_id
+        and synced.digest == local.digest
+    ):
         return replace(seen, settings=settings)  # hashes equal: nothing to read or diff
     remote_text = _remote_text(remote, synced)
     seen = replace(seen, remote_content=remote_text)

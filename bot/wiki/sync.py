@@ -368,7 +368,7 @@ class WikiSync:
         if cursor:
             revisions = self.gateway.revisions_since(cursor, enough=all_found)
         else:  # the wiki was empty when planned: everything in it is new
-            revisions, _ = self.gateway.revisions(limit=SEGMENT_LIMIT)
+            revisions, _ = self.gateway.revisions(limit=SEGMENT_LIMIT + len(written))
         ours: dict[str, WikiRevision] = {}
         merged_with: dict[str, str] = {}
         for revision in revisions:  # newest first
