@@ -2,7 +2,8 @@
 
 API cost: an idle cycle is one call (the subreddit-wide revisions listing, stopping at
 the last revision already seen). Pages are read only when their revision moved. A push of
-k pages costs k edits plus one listing to learn the new revision ids.
+k pages costs k edits plus ceil(k/100) listing pages to learn the new revision ids (and one
+read per page that Reddit merged with someone else's edit).
 """
 
 from __future__ import annotations
