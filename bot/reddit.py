@@ -123,13 +123,12 @@ class WriteGuardSession(requests.Session):
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         if self.stopping.is_set():
             raise ShuttingDown("wikibot is shutting down")
-        is_token = "access_token" in str(url)
-        if not is_token:
-            self.pacer.before_request()
         metrics.count("api_calls")
         kwargs["timeout"] = min(float(kwargs.get("timeout") or self.timeout), self.timeout)
-        is_write = str(method).upper() == "POST" and not is_token
-        if not is_write:
+        if "access_token" in str(url):  # another host and budget: neither paced nor guarded
+            return super().request(method, url, *args, **kwargs)
+        self.pacer.before_request()
+        if str(method).upper() != "POST":
             return self._paced(super().request(method, url, *args, **kwargs))
         try:
             response = super().request(method, url, *args, **kwargs)
