@@ -285,7 +285,8 @@ class Load:
     """What happens between job runs."""
 
     posts_per_hour: float = 0.0
-    local_edits_per_hour: float = 0.0
+    local_edits_per_hour: float = 0.0  # a guide change merged in git, pushed by the bot
+    wiki_edits_per_hour: float = 0.0  # a person edits a page on the wiki (drift, left as is)
 
 
 def run_schedule(
@@ -296,12 +297,12 @@ def run_schedule(
     assert clock is not None
     start = clock.now
     next_run = {job.name: start for job in daemon.jobs}
-    next_post = start + (3600 / load.posts_per_hour if load.posts_per_hour else math.inf)
-    next_edit = start + (
-        3600 / load.local_edits_per_hour if load.local_edits_per_hour else math.inf
-    )
+    next_post = start + _every(load.posts_per_hour)
+    next_local = start + _every(load.local_edits_per_hour)
+    next_wiki = start + _every(load.wiki_edits_per_hour) / 2
     runs: list[tuple[float, str, int]] = []
-    posted = 0
+    posted = wiki_edits = 0
+    store = bench.server.app.store
     end = start + minutes * 60
     while True:
         job = min(daemon.jobs, key=lambda j: next_run[j.name])
@@ -311,17 +312,22 @@ def run_schedule(
         while next_post <= when:  # users post in between
             clock.now = next_post
             title, body = _post_text(posted)
-            bench.server.app.store.add_post(author=f"user{posted}", title=title, body=body)
+            store.add_post(author=f"user{posted}", title=title, body=body)
             posted += 1
             next_post += _every(load.posts_per_hour)
-        if next_edit <= when:  # a moderator merges a change to a guide
+        if next_local <= when:
             bench.change(1)
-            next_edit += _every(load.local_edits_per_hour)
+            next_local += _every(load.local_edits_per_hour)
+        if next_wiki <= when:  # on another page than the local edits
+            wiki_edits += 1
+            page = store.page_names()[wiki_edits % len(store.page_names()) or 1]
+            text = store.revision(page, None)["content"] + f"A person's line {wiki_edits}.\n"
+            store.edit_page(page=page, content=text, author="alice_mod", reason="by hand")
+            next_wiki += _every(load.wiki_edits_per_hour)
         clock.now = max(clock.now, when)
         calls = bench.calls(job.run)
         runs.append((when, job.name, calls))
-        next_run[job.name] = when + job.interval
-        next_run[job.name] = max(next_run[job.name], clock.now)  # a paced run ran long
+        next_run[job.name] = max(when + job.interval, clock.now)  # a paced run ran long
 
 
 def _every(per_hour: float) -> float:
@@ -584,7 +590,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "reply_poll_idle": reply_poll_cost(),
         "steady_state": steady_state(minutes=args.virtual_minutes, load=Load()),
         "steady_state_busy": steady_state(
-            minutes=args.virtual_minutes, load=Load(posts_per_hour=60, local_edits_per_hour=1)
+            minutes=args.virtual_minutes,
+            load=Load(posts_per_hour=60, local_edits_per_hour=1, wiki_edits_per_hour=1),
         ),
         "backfill": backfill(),
         "classifier": classifier_throughput(repeats=repeats),
@@ -665,7 +672,7 @@ def print_table(r: dict[str, Any]) -> None:
             "busy steady state, requests/min",
             f"{busy['requests_per_minute']} ({busy['budget_share']:.1%})",
             "< 3%",
-            f"60 posts/h (1 in 6 asks), {busy['replies']} replies, 1 edit/h",
+            f"60 posts/h (1 in 6 asks), {busy['replies']} replies, 1 push + 1 wiki edit/h",
         )
     )
     print(
