@@ -62,7 +62,7 @@ WORDS = [
 ]
 GETTING_STARTED = (
     "I'm 16 and want to get into machine learning. Where do I start?",
-    "I'm in high school and love maths. What should I learn first for ML?",
+    "How do I get into machine learning? Complete beginner here.",
 )
 OTHER_POSTS = (
     ("Loss becomes NaN after a few epochs with Adam", "Learning rate 1e-3, batch 64."),
@@ -91,7 +91,9 @@ def page_text(index: int, chars: int) -> str:
 class VirtualClock:
     """Seconds since the epoch that move only when told to (or when the pacer sleeps)."""
 
-    now: float = field(default_factory=time.time)
+    # Starts at the beginning of a rate-limit window: a burst then meets a full window's
+    # limit (the hardest case for the 429 row), and every run gives the same figures.
+    now: float = field(default_factory=lambda: time.time() // RATE_WINDOW * RATE_WINDOW)
     slept: float = 0.0
 
     def time(self) -> float:
@@ -205,7 +207,7 @@ class Bench:
 def _post_text(index: int) -> tuple[str, str]:
     if index % 6 == 0:
         title = GETTING_STARTED[(index // 6) % len(GETTING_STARTED)]
-        return title, "Which guide should I read first?"
+        return title, "Where do I start, and what should I learn first?"
     return OTHER_POSTS[index % len(OTHER_POSTS)]
 
 
