@@ -17,13 +17,14 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 from test_sync import body_of, wiki_text
 
 from bot.config import load_settings
 from bot.errors import Unavailable
 from bot.reddit import Gateway
 from bot.sandbox.client import SandboxClient
-from bot.sandbox.server import SandboxServer
+from bot.sandbox.server import RATE_LIMIT, RATE_WINDOW, SandboxServer
 from bot.state import State
 from bot.wiki.sync import WikiSync, load_workspace
 from conftest import api_calls, write_config
@@ -200,3 +201,24 @@ def test_a_pacing_wait_ends_at_once_when_wikibot_stops(tmp_path: Path) -> None:
             gateway.list_pages()
         assert time.monotonic() - started < 5
         assert 429 not in [e["status"] for e in server.app.log.entries]
+
+
+def test_the_sandbox_budget_is_per_account_and_new_tokens_share_it() -> None:
+    assert RATE_LIMIT == 1000 and RATE_WINDOW == 600  # Reddit's 100 a minute over 10 minutes
+    with SandboxServer(state_file=None, port=0, rate_limit=3) as server:
+        used = []
+        for _ in range(2):  # two tokens of the same account, as after a token refresh
+            token = requests.post(
+                f"{server.url}/api/v1/access_token",
+                auth=("sandbox", "sandbox"),
+                data={"grant_type": "password", "username": "wikibot", "password": "sandbox"},
+                timeout=5,
+            ).json()["access_token"]
+            for _ in range(2):
+                response = requests.get(
+                    f"{server.url}/r/{SUB}/new",
+                    headers={"Authorization": f"bearer {token}"},
+                    timeout=5,
+                )
+                used.append((response.status_code, response.headers["x-ratelimit-used"]))
+        assert used == [(200, "1"), (200, "2"), (200, "3"), (429, "3")]
