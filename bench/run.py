@@ -45,6 +45,7 @@ sys.path.insert(0, str(REPO))
 from bot.config import Settings, load_settings  # noqa: E402
 from bot.reddit import Gateway  # noqa: E402
 from bot.replies.classify import classify, load_rules  # noqa: E402
+from bot.replies.model import DEFAULT_PATH, load_model  # noqa: E402
 from bot.runtime import Runtime  # noqa: E402
 from bot.sandbox.server import RATE_LIMIT, RATE_WINDOW, SandboxServer  # noqa: E402
 from bot.scheduler import Daemon  # noqa: E402
@@ -445,7 +446,7 @@ def classifier_throughput(*, repeats: int) -> dict[str, Any]:
     def run() -> None:
         for _ in range(rounds):
             for post in posts:
-                classify(title=post["title"], body=post["body"], rules=rules)
+                classify(title=post["title"], body=post["body"], rules=rules, explain=False)
 
     def reference() -> None:
         for _ in range(rounds):
@@ -459,6 +460,46 @@ def classifier_throughput(*, repeats: int) -> dict[str, Any]:
         "posts_per_second": round(count / max(row["cpu_seconds"], 1e-9)),
         "posts": count,
         "dataset": str(POSTS_DATASET.relative_to(REPO)),
+    }
+
+
+_MEASURED_MODEL = """
+import re, sys
+from pathlib import Path
+import bot.cli
+from bot.replies.classify import classify, load_rules
+if sys.argv[1] == "model":
+    rules = load_rules(Path(sys.argv[2]))
+    classify(title="How do I get into machine learning?", body="Where to start?", rules=rules)
+status = Path("/proc/self/status").read_text()
+print(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1))
+"""
+
+
+def model_footprint(*, repeats: int) -> dict[str, Any]:
+    """Load time of the shipped reply model, and the memory a process needs with it."""
+    rules_file = REPO / "config" / "replies.yaml"
+    load = timed(lambda: load_model(DEFAULT_PATH), repeats=repeats)
+
+    def peak_mb(mode: str) -> float:
+        done = subprocess.run(
+            [sys.executable, "-c", _MEASURED_MODEL, mode, str(rules_file)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=REPO,
+        )
+        return round(int(done.stdout.strip()) / 1024, 1)
+
+    with_model, without = peak_mb("model"), peak_mb("none")
+    return {
+        "load_cpu_seconds": load["median"],
+        "load_min": load["min"],
+        "load_max": load["max"],
+        "file_mb": round(DEFAULT_PATH.stat().st_size / 2**20, 2),
+        "features": len(load_model(DEFAULT_PATH).features),
+        "peak_rss_mb_with_model": with_model,
+        "peak_rss_mb_without_model": without,
     }
 
 
@@ -597,6 +638,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         ),
         "backfill": backfill(),
         "classifier": classifier_throughput(repeats=repeats),
+        "reply_model": model_footprint(repeats=repeats),
         **plan_timings(repeats=repeats),
         "plan_memory_1000_pages": plan_memory(),
     }
@@ -624,6 +666,8 @@ def goals(r: dict[str, Any]) -> dict[str, bool]:
         "diff_512kb_under_0_3_seconds": r["diff_512kb"]["cpu_seconds"] < 0.3,
         "plan_under_1_second": r["plan_50x100kb"]["cpu_seconds"] < 1.0,  # today's key
         "plan_50_changed_under_0_5_second": r["plan_50x100kb"]["cpu_seconds"] < 0.5,
+        "classifier_500_posts_per_second": r["classifier"]["posts_per_second"] >= 500,
+        "reply_model_loads_under_1_second": r["reply_model"]["load_cpu_seconds"] < 1.0,
         "plan_memory_under_200_mb": r["plan_memory_1000_pages"]["peak_rss_mb"] < 200
         and r["plan_memory_1000_pages"]["exit_code"] in (0, 2),
     }
@@ -716,8 +760,26 @@ def print_table(r: dict[str, Any]) -> None:
         row.format(
             "classifier, posts/s",
             c["posts_per_second"],
-            "",
+            ">= 500",
             f"{c['dataset']}, x{c['ratio_to_reference']} tokenising",
+        )
+    )
+    model = r["reply_model"]
+    print(
+        row.format(
+            "reply model load, s",
+            f"{model['load_cpu_seconds']:.3f}",
+            "< 1",
+            f"{model['load_min']:.3f}-{model['load_max']:.3f}; {model['features']} features, "
+            f"{model['file_mb']} MB of JSON",
+        )
+    )
+    print(
+        row.format(
+            "peak MB with / without the model",
+            f"{model['peak_rss_mb_with_model']} / {model['peak_rss_mb_without_model']}",
+            "",
+            "a process that imports wikibot, loads the model, classifies one post",
         )
     )
     m = r["plan_memory_1000_pages"]

@@ -31,7 +31,7 @@ from typing import Any
 import yaml
 
 from bot.errors import ConfigError
-from bot.replies.features import MAX_BODY_CHARS, MAX_TITLE_CHARS, prepare
+from bot.replies.features import prepare_post
 from bot.replies.model import Model, Score, load_model, sigmoid
 
 AUDIENCES = ("highschool", "engineers", "researchers", "hackers", "index")
@@ -105,13 +105,22 @@ class Decision:
         }
 
 
-def classify(*, title: str, body: str = "", flair: str | None = None, rules: Rules) -> Decision:
-    """Decide whether a post asks how to get into ML, and for which audience. Pure."""
+def classify(
+    *,
+    title: str,
+    body: str = "",
+    flair: str | None = None,
+    rules: Rules,
+    explain: bool = True,
+) -> Decision:
+    """Decide whether a post asks how to get into ML, and for which audience. Pure.
+
+    ``explain=False`` skips listing the model's strongest features in the reasons.
+    """
     if rules.model is None:
         raise ConfigError(f"{rules.source}: no reply model loaded")
-    title_text = prepare(title, MAX_TITLE_CHARS)
-    body_text = prepare(body, MAX_BODY_CHARS)
-    scored = rules.model.score(title=title, body=body)
+    title_text, body_text = prepare_post(title, body)
+    scored = rules.model.score(title=title_text, body=body_text, prepared=True, explain=explain)
     reasons = [f"model: p={scored.probability:.3f}"]
     reasons.extend(f"  {weight:+.2f} {name}" for name, weight in scored.top_features[:5])
     z = scored.logit
@@ -125,16 +134,19 @@ def classify(*, title: str, body: str = "", flair: str | None = None, rules: Rul
         z += flair_weight
         reasons.append(f"{flair_weight:+.1f} flair '{flair.strip()}'")
     probability = sigmoid(z)
-    veto = next((rule for rule in rules.hard_negatives if rule.match(title_text, body_text)), None)
+    candidate = probability >= rules.reply_threshold
+    if not (candidate or explain):  # guard rails and routing only matter for a reply
+        return Decision(False, "index", probability, tuple(reasons), {})
+    veto = next(
+        (rule.reason for rule in rules.hard_negatives if rule.match(title_text, body_text)), None
+    )
+    if rules.topic and not any(rule.match(title_text, body_text) for rule in rules.topic):
+        veto = "does not mention ML, AI or data science"
     if veto is not None:
-        reasons.append(f"no reply: {veto.reason}")
+        reasons.append(f"no reply: {veto}")
     audience, audience_scores = _audience(title_text, body_text, scored, rules)
     return Decision(
-        veto is None and probability >= rules.reply_threshold,
-        audience,
-        probability,
-        tuple(reasons),
-        audience_scores,
+        veto is None and candidate, audience, probability, tuple(reasons), audience_scores
     )
 
 

@@ -192,13 +192,14 @@ def load_corpus(
     """Every labelled post: posts files, then labels joined with texts, then ``extra``."""
     groups: list[list[Example]] = [load_posts(path) for path in posts]
     added = load_labels(labels) if labels else []
-    if added:
+    if labels and added:
         if texts is None:
             raise BadArgument(
                 f"{labels}: {len(added)} label(s) need the posts file that holds their text; "
                 "pass it with --texts"
             )
-        groups.append(join(added, load_texts(texts, {x.key for x in added}), source=labels.name))
+        texts_by_key = load_texts(texts, {x.key for x in added})
+        groups.append(join(added, texts_by_key, source=labels.name))
     groups.append(list(extra))
     examples = merge(*groups)
     if not examples:

@@ -135,7 +135,9 @@ def cross_validate(
         thresholds.append(fold_rules.reply_threshold)
         for i in test_idx:
             example = examples[i]
-            decision = classify(title=example.title, body=example.body, rules=fold_rules)
+            decision = classify(
+                title=example.title, body=example.body, rules=fold_rules, explain=False
+            )
             by_model[i] = Prediction(decision.is_getting_started, decision.audience, decision.score)
     if progress:
         progress(folds, folds)

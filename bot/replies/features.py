@@ -19,6 +19,7 @@ Pure functions over strings; no I/O.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import unicodedata
@@ -55,20 +56,31 @@ def prepare(text: str | None, limit: int, *, url_marker: str = "urltoken") -> st
     return " ".join(text.lower().split())[:limit]
 
 
-def extract(title: str | None, body: str | None) -> Counter[str]:
-    """Word and character feature counts of one post."""
-    title_text = prepare(title, MAX_TITLE_CHARS)
-    text = f"{title_text} {title_text} {prepare(body, MAX_BODY_CHARS)}"
-    counts: Counter[str] = Counter()
+@functools.lru_cache(maxsize=65_536)
+def _char_grams(word: str) -> tuple[str, ...]:
+    """``c:`` n-grams of one word padded with spaces (cached: words repeat a lot)."""
+    padded = f" {word} "
+    return tuple(
+        "c:" + padded[i : i + size] for size in _CHAR_SIZES for i in range(len(padded) - size + 1)
+    )
+
+
+def prepare_post(title: str | None, body: str | None) -> tuple[str, str]:
+    """Title and body, prepared once for ``extract`` and ``cue_features``."""
+    return prepare(title, MAX_TITLE_CHARS), prepare(body, MAX_BODY_CHARS)
+
+
+def extract(title: str | None, body: str | None, *, prepared: bool = False) -> Counter[str]:
+    """Word and character feature counts of one post (``prepared``: texts come from
+    ``prepare_post`` already)."""
+    title_text, body_text = (title or "", body or "") if prepared else prepare_post(title, body)
+    text = f"{title_text} {title_text} {body_text}"
     tokens = _WORD.findall(text)
-    counts.update("w:" + token for token in tokens)
-    counts.update(f"w:{a} {b}" for a, b in itertools.pairwise(tokens))
-    for word in text.split():
-        padded = f" {word} "
-        for size in _CHAR_SIZES:
-            if size > len(padded):
-                break
-            counts.update("c:" + padded[i : i + size] for i in range(len(padded) - size + 1))
+    counts = Counter(["w:" + token for token in tokens])
+    counts.update([f"w:{a} {b}" for a, b in itertools.pairwise(tokens)])
+    for word, times in Counter(text.split()).items():
+        grams = _char_grams(word)
+        counts.update(grams if times == 1 else grams * times)
     return counts
 
 
@@ -78,19 +90,23 @@ _ML_TOPIC = re.compile(
 )
 
 
-def cue_features(title: str | None, body: str | None, cues: Sequence[Cue]) -> list[str]:
-    """Names of the cues that fire: ``r:<name>|title`` or ``r:<name>|body`` (+ ``+ml``)."""
-    title_text = prepare(title, MAX_TITLE_CHARS)
-    body_text = prepare(body, MAX_BODY_CHARS)
-    about_ml = bool(_ML_TOPIC.search(title_text) or _ML_TOPIC.search(body_text))
+def cue_features(
+    title: str | None, body: str | None, cues: Sequence[Cue], *, prepared: bool = False
+) -> list[str]:
+    """Names of the cues that fire: ``r:<name>|title`` or ``r:<name>|body`` (+ ``+ml``).
+
+    A cue is searched once over title and body together; a match that starts in the
+    title counts for the title (the title wins, as the leftmost match is the title's).
+    """
+    title_text, body_text = (title or "", body or "") if prepared else prepare_post(title, body)
+    both = f"{title_text}\n{body_text}"
+    about_ml = bool(_ML_TOPIC.search(both))
     fired = []
     for cue in cues:
-        if cue.pattern.search(title_text):
-            where = "title"
-        elif not cue.title_only and cue.pattern.search(body_text):
-            where = "body"
-        else:
+        found = cue.pattern.search(title_text if cue.title_only else both)
+        if found is None:
             continue
+        where = "title" if found.start() < len(title_text) else "body"
         fired.append(f"r:{cue.name}|{where}")
         if about_ml:
             fired.append(f"r:{cue.name}|{where}+ml")

@@ -19,6 +19,7 @@ regular expressions, compiled and matched like any configuration.
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
 import re
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import ConfigError
-from bot.replies.features import Cue, cue_features, extract
+from bot.replies.features import Cue, cue_features, extract, prepare_post
 
 FORMAT = "wikibot-reply-model/1"
 DEFAULT_PATH = Path(__file__).with_name("model.json")
@@ -59,19 +60,41 @@ class Model:
     trained_on: Mapping[str, Any]
     source: str
 
-    def score(self, *, title: str, body: str = "") -> Score:
-        """Score one post. Pure."""
+    def score(
+        self, *, title: str, body: str = "", prepared: bool = False, explain: bool = True
+    ) -> Score:
+        """Score one post. Pure.
+
+        ``prepared``: the texts come from ``prepare_post`` already. ``explain``: list the
+        strongest features (the watcher does not need them; ``replies test`` does).
+        """
         heads = 1 + len(self.audience_classes)
-        sums = [0.0] * heads
-        contributions: list[tuple[str, float]] = []
-        for family in _families(extract(title, body), self.features):
-            norm = math.sqrt(sum(value * value for _f, value, _row in family)) or 1.0
-            for feature, value, row in family:
-                for head in range(heads):
-                    sums[head] += value / norm * row[head + 1]
-                contributions.append((feature, value / norm * row[1]))
-        for feature in cue_features(title, body, self.cues):
-            cue = self.features.get(feature)
+        table = self.features
+        if not prepared:
+            title, body = prepare_post(title, body)
+        known = []
+        keep = explain or heads > 1
+        norms = {"w:": 0.0, "c:": 0.0}
+        totals = {"w:": 0.0, "c:": 0.0}
+        lookup, log = table.get, math.log  # the hot loop: ~700 features a post
+        for feature, count in extract(title, body, prepared=True).items():
+            row = lookup(feature)
+            if row is not None:
+                value = row[0] if count == 1 else (1.0 + log(count)) * row[0]
+                family = feature[:2]
+                norms[family] += value * value
+                totals[family] += value * row[1]
+                if keep:
+                    known.append((feature, value, row))
+        scales = {family: 1.0 / math.sqrt(n) if n else 0.0 for family, n in norms.items()}
+        sums = [sum(totals[family] * scales[family] for family in totals)]
+        for head in range(2, heads + 1):
+            sums.append(sum(value * scales[f[:2]] * row[head] for f, value, row in known))
+        contributions = (
+            [(f, value * scales[f[:2]] * row[1]) for f, value, row in known] if explain else []
+        )
+        for feature in cue_features(title, body, self.cues, prepared=True):
+            cue = table.get(feature)
             if cue is not None:
                 for head in range(heads):
                     sums[head] += cue[0] * cue[head + 1]
@@ -79,7 +102,7 @@ class Model:
         raw = self.intercept + sums[0]
         a, b = self.calibration
         logit = a * raw + b
-        contributions.sort(key=lambda item: abs(item[1]), reverse=True)
+        strongest = heapq.nlargest(8, contributions, key=lambda item: abs(item[1]))
         audience, probabilities = None, {}
         if self.audience_classes:
             logits = [
@@ -93,23 +116,8 @@ class Model:
             logit=logit,
             audience=audience,
             audience_probabilities=probabilities,
-            top_features=tuple((f, round(c * a, 3)) for f, c in contributions[:8]),
+            top_features=tuple((f, round(c * a, 3)) for f, c in strongest),
         )
-
-
-Family = list[tuple[str, float, tuple[float, ...]]]
-
-
-def _families(counts: Mapping[str, int], table: Mapping[str, tuple[float, ...]]) -> list[Family]:
-    """Known features with their TF-IDF value, grouped by family (``w:``, ``c:``): each
-    family is L2-normalised on its own, so many character n-grams do not drown words."""
-    groups: dict[str, Family] = {}
-    for feature, count in counts.items():
-        row = table.get(feature)
-        if row is not None:
-            value = (1.0 + math.log(count)) * row[0]
-            groups.setdefault(feature[:2], []).append((feature, value, row))
-    return list(groups.values())
 
 
 def sigmoid(z: float) -> float:

@@ -172,7 +172,9 @@ class ReplyWatcher:
             if not dry_run:
                 self._remember(post, "skipped", reason=reason)
             return
-        decision = classify(title=post.title, body=post.body, flair=post.flair, rules=self.rules)
+        decision = classify(
+            title=post.title, body=post.body, flair=post.flair, rules=self.rules, explain=False
+        )
         if not decision.is_getting_started:
             report.skip("not a getting-started question")
             if not dry_run:
