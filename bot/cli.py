@@ -12,6 +12,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -24,6 +25,7 @@ from bot.logs import setup_logging
 from bot.output import colour_diff, kind_label, print_json
 from bot.replies.dataset import FORMAT_HELP
 from bot.runtime import Runtime
+from bot.sandbox.faults import KINDS as FAULT_KINDS
 
 if TYPE_CHECKING:
     from bot.replies.classify import Rules
@@ -125,6 +127,16 @@ def cli(
 
 
 # --- wiki ----------------------------------------------------------------------------------
+
+
+def _write_lock(app: App, command: str, *, dry_run: bool = False) -> AbstractContextManager[object]:
+    """The state's lock for a command that writes to Reddit (none for a dry run)."""
+    from bot.lockfile import WAIT_FOR_LOCK, CommandLock, lock_path  # noqa: PLC0415
+
+    if dry_run:
+        return nullcontext()
+    path = lock_path(app.settings.state_db)
+    return CommandLock(path, command=command, wait=WAIT_FOR_LOCK)
 
 
 def _open_wiki(app: App):  # type: ignore[no-untyped-def]
@@ -265,7 +277,7 @@ def push(app: App, pages: tuple[str, ...], dry_run: bool, force: bool, reason: s
     if reason is not None and not reason.strip():
         raise click.BadParameter("must not be empty", param_hint="--reason")
     workspace, runtime, wiki = _open_wiki(app)
-    with runtime:
+    with _write_lock(app, "push", dry_run=dry_run), runtime:
         sync = wiki()
         result = sync.plan(workspace, pages, on_read=_read_progress(app))
         report = sync.push(
@@ -293,7 +305,7 @@ def push(app: App, pages: tuple[str, ...], dry_run: bool, force: bool, reason: s
 def pull(app: App, pages: tuple[str, ...], force: bool, include_all: bool) -> None:
     """Bring wiki edits into the page files (front matter kept)."""
     workspace, runtime, wiki = _open_wiki(app)
-    with runtime:
+    with _write_lock(app, "pull"), runtime:
         sync = wiki()
         result = sync.plan(workspace, pages, on_read=_read_progress(app))
         report = sync.pull(
@@ -465,7 +477,7 @@ def replies_scan(app: App, dry_run: bool) -> None:
     from bot.replies.watch import ReplyWatcher  # noqa: PLC0415
 
     rules = _rules(app)
-    with Runtime(app.settings) as runtime:
+    with _write_lock(app, "replies scan", dry_run=dry_run), Runtime(app.settings) as runtime:
         report = ReplyWatcher(app.settings, runtime.gateway, runtime.state, rules).scan(
             dry_run=dry_run
         )
@@ -995,23 +1007,7 @@ def sandbox_log(app: App, since: int) -> None:
 @sandbox.command("fault")
 @click.argument(
     "kind",
-    type=click.Choice(
-        [
-            "409",
-            "500",
-            "502",
-            "503",
-            "504",
-            "429",
-            "403",
-            "ratelimit",
-            "timeout",
-            "apply_500",
-            "apply_503",
-            "apply_timeout",
-            "expire_token",
-        ]
-    ),
+    type=click.Choice(FAULT_KINDS),
 )
 @click.option("--path", default="", help="Regular expression matched against request paths.")
 @click.option("--method", type=click.Choice(["GET", "POST"]), help="Only this method.")

@@ -1,11 +1,24 @@
-"""The bot's own flat exception family.
+"""The bot's exceptions, grouped by what the caller should do about them.
 
 Every error a user can meet is a ``WikibotError`` carrying a one-line message that names
 the file, key or page involved and what to do. The CLI prints that line and exits with
 ``exit_code``; nothing below the CLI prints tracebacks for these.
+
+The groups (catch the group, not a guess at its members):
+
+- ``Unavailable`` (transient): Reddit unreachable, 5xx, a timeout on a read, shutting
+  down. Nothing was changed; try again later.
+- ``WriteUncertain``: a write may or may not have been applied. Look at Reddit before
+  trying again; never retry blindly. Not a kind of ``Unavailable``.
+- ``Refused``: Reddit said no (not found, forbidden, conflict, bad request). Retrying the
+  same request will not help.
+- ``RateLimited``: wait ``wait_seconds``, then try again.
+- ``LocalError``: configuration, input files, the state database. Fix it locally.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 
 class WikibotError(Exception):
@@ -14,16 +27,32 @@ class WikibotError(Exception):
     exit_code = 1
 
 
-class ConfigError(WikibotError):
+# --- local -------------------------------------------------------------------------------
+
+
+class LocalError(WikibotError):
+    """Something on this machine needs fixing: configuration, input, state."""
+
+
+class ConfigError(LocalError):
     """The configuration (YAML, environment, CLI arguments) is invalid."""
 
     exit_code = 2
 
 
-class InputError(WikibotError):
-    """A local input file (front matter, Markdown, JSONL) is invalid."""
+class InputError(LocalError):
+    """A local input file (front matter, Markdown, JSONL) is invalid.
 
-    exit_code = 1
+    With ``path`` (and ``line``) the message reads ``path:line: problem``; ``problem`` alone
+    is kept for callers that report findings themselves (``wikibot check``).
+    """
+
+    def __init__(self, problem: str, *, path: Path | None = None, line: int | None = None) -> None:
+        self.problem = problem
+        self.path = path
+        self.line = line
+        where = "" if path is None else f"{path}:{line}: " if line is not None else f"{path}: "
+        super().__init__(f"{where}{problem}")
 
 
 class BadArgument(InputError):
@@ -33,44 +62,72 @@ class BadArgument(InputError):
     exit_code = 2
 
 
-class StateError(WikibotError):
-    """The state database cannot be used (locked by another daemon, corrupt)."""
+class StateError(LocalError):
+    """The state database cannot be used (locked by another command, corrupt, other target)."""
+
+
+# --- Reddit --------------------------------------------------------------------------------
 
 
 class ApiError(WikibotError):
-    """Reddit (or the sandbox) answered with an error."""
+    """Reddit (or the sandbox) answered with an error; ``status`` is the HTTP status if any."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
-class NotFound(ApiError):
-    """The page, post or user does not exist."""
+class Unavailable(ApiError):
+    """Transient: unreachable, 5xx, timeout, shutting down. Nothing changed; retry later."""
 
 
-class Conflict(ApiError):
-    """A wiki edit was refused because the page changed since ``previous``."""
+class WriteUncertain(ApiError):
+    """A write got a 5xx, timed out or was cut off: it may or may not have been applied.
 
-
-class Forbidden(ApiError):
-    """The account may not do this (HTTP 403 or a bad login)."""
-
-
-class AuthFailed(Forbidden):
-    """The credentials were rejected; fix them before anything else can run."""
+    Never retry blindly: look at Reddit first (the wiki page, the post's comments).
+    """
 
 
 class RateLimited(ApiError):
     """Reddit asked us to wait; ``wait_seconds`` says how long."""
 
-    def __init__(self, message: str, *, wait_seconds: float) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, wait_seconds: float, status: int | None = None) -> None:
+        super().__init__(message, status=status)
         self.wait_seconds = wait_seconds
 
 
-class Unavailable(ApiError):
-    """Reddit could not be reached or answered 5xx; safe to retry later."""
+class Refused(ApiError):
+    """Reddit said no (bad request, a refused comment); the same request will not succeed."""
 
 
-class WriteUncertain(Unavailable):
-    """A write got a 5xx or timed out: it may or may not have been applied.
+class NotFound(Refused):
+    """The page, post or user does not exist."""
 
-    Never retry blindly: look at Reddit first (the wiki page, the post's comments).
+
+class Conflict(Refused):
+    """A wiki edit was refused because the page changed since ``previous``.
+
+    ``page`` names it; ``revision`` and ``content`` are the newer revision when Reddit sent it.
     """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        page: str | None = None,
+        revision: str | None = None,
+        content: str | None = None,
+        status: int | None = 409,
+    ) -> None:
+        super().__init__(message, status=status)
+        self.page = page
+        self.revision = revision
+        self.content = content
+
+
+class Forbidden(Refused):
+    """The account may not do this (HTTP 403 or a bad login)."""
+
+
+class AuthFailed(Forbidden):
+    """The credentials were rejected; fix them before anything else can run."""

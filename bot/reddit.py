@@ -4,9 +4,11 @@ It builds ``praw.Reddit`` for the configured target (the sandbox via PRAW's
 ``oauth_url``/``reddit_url``, or reddit.com), offers the operations the bot needs as plain
 data in and out, and maps praw/prawcore errors to the bot's own error family.
 
-Writes are not idempotent. prawcore retries any request, POSTs included, on 5xx and on
-timeouts, so one ``reply()`` under a 503 can post three comments. ``WriteGuardSession``
-turns a 5xx or a timeout on a POST into an exception prawcore does not retry; the gateway
+Writes are not idempotent. prawcore retries any request, POSTs included, on the statuses
+in ``Session.RETRY_STATUSES`` and the exceptions in ``Session.RETRY_EXCEPTIONS`` (a
+connection error, a read timeout, a body cut off mid-way), so one ``reply()`` under a 503
+can post three comments. ``WriteGuardSession`` turns any of those, and any other exception
+raised once a POST may have left, into an exception prawcore does not retry; the gateway
 raises ``WriteUncertain`` and the caller looks at Reddit before trying again.
 """
 
@@ -25,16 +27,18 @@ import praw
 import prawcore
 import requests
 from praw.exceptions import RedditAPIException
+from prawcore.const import ACCESS_TOKEN_PATH
+from prawcore.sessions import Session as PrawcoreSession
 
 from bot import metrics
 from bot.config import Settings
 from bot.errors import (
-    ApiError,
     AuthFailed,
     Conflict,
     Forbidden,
     NotFound,
     RateLimited,
+    Refused,
     Unavailable,
     WriteUncertain,
 )
@@ -51,12 +55,14 @@ from bot.models import (
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 LISTING_MAX = 100
-_UNCERTAIN_STATUSES = frozenset({500, 502, 503, 504, 520, 522, 408})
+# What prawcore would answer by sending the request again; for a POST that is a duplicate.
+RETRIED_STATUSES = frozenset(PrawcoreSession.RETRY_STATUSES)
+RETRIED_EXCEPTIONS: tuple[type[Exception], ...] = tuple(PrawcoreSession.RETRY_EXCEPTIONS)
 _RATELIMIT_RE = re.compile(r"(\d+)\s+(millisecond|second|minute)", re.IGNORECASE)
 
 
 class WriteOutcomeUnknown(Exception):
-    """A POST got a 5xx or timed out: it may have been applied. Not retried by prawcore."""
+    """A POST may have been applied (5xx, timeout, cut body, ...). Not retried by prawcore."""
 
 
 class ShuttingDown(Exception):
@@ -125,16 +131,18 @@ class WriteGuardSession(requests.Session):
             raise ShuttingDown("wikibot is shutting down")
         metrics.count("api_calls")
         kwargs["timeout"] = min(float(kwargs.get("timeout") or self.timeout), self.timeout)
-        if "access_token" in str(url):  # another host and budget: neither paced nor guarded
+        if ACCESS_TOKEN_PATH in str(url):  # another host and budget: neither paced nor guarded
             return super().request(method, url, *args, **kwargs)
         self.pacer.before_request()
         if str(method).upper() != "POST":
             return self._paced(super().request(method, url, *args, **kwargs))
         try:
             response = super().request(method, url, *args, **kwargs)
-        except (requests.Timeout, requests.ConnectionError) as exc:
+        except Exception as exc:
+            # prawcore resends on RETRIED_EXCEPTIONS (a cut body among them); any other
+            # exception raised once the POST may have left is just as uncertain.
             raise WriteOutcomeUnknown(f"{type(exc).__name__} on POST") from None
-        if response.status_code in _UNCERTAIN_STATUSES:
+        if response.status_code in RETRIED_STATUSES:
             raise WriteOutcomeUnknown(f"HTTP {response.status_code} on POST")
         return self._paced(response)
 
@@ -236,6 +244,7 @@ class Gateway:
         self._call(
             lambda: self.subreddit.wiki[name].edit(content=content, reason=reason, **settings),
             what=f"edit wiki page {name!r}",
+            page=name,
         )
 
     def revisions(
@@ -344,14 +353,7 @@ class Gateway:
             if child.get("kind") != "t1":
                 continue
             item = child["data"]
-            found.append(
-                Comment(
-                    id=item["id"],
-                    author=item.get("author"),
-                    body=item.get("body", ""),
-                    parent_id=item["parent_id"],
-                )
-            )
+            found.append(_comment(item))
             replies = item.get("replies")
             if isinstance(replies, dict):
                 stack.extend(replies["data"]["children"])
@@ -374,7 +376,7 @@ class Gateway:
             what=f"reply to {fullname}",
         )
         if comment is None:
-            raise ApiError(
+            raise Refused(
                 f"reply to {fullname}: Reddit accepted the comment but returned none "
                 "(the post may be deleted)"
             )
@@ -428,26 +430,31 @@ class Gateway:
 
     # --- error mapping ---------------------------------------------------------------------
 
-    def _call(self, action: Callable[[], T], *, what: str) -> T:
-        with translate_errors(what):
+    def _call(self, action: Callable[[], T], *, what: str, page: str | None = None) -> T:
+        with translate_errors(what, page=page):
             return action()
 
 
 @contextmanager
-def translate_errors(what: str) -> Iterator[None]:
+def translate_errors(what: str, *, page: str | None = None) -> Iterator[None]:
     """Map praw/prawcore exceptions to the bot's error family, with a one-line message."""
     try:
         yield
-    except prawcore.Conflict:
+    except prawcore.Conflict as exc:
+        newer = _json_body(exc.response)
         raise Conflict(
-            f"{what}: the page changed since the revision we based the edit on (HTTP 409)"
+            f"{what}: the page changed since the revision we based the edit on (HTTP 409)",
+            page=page,
+            revision=_str_or_none(newer.get("newrevision")),
+            content=_str_or_none(newer.get("newcontent")),
         ) from None
     except prawcore.NotFound:
-        raise NotFound(f"{what}: not found (HTTP 404)") from None
+        raise NotFound(f"{what}: not found (HTTP 404)", status=404) from None
     except prawcore.OAuthException as exc:
         raise AuthFailed(
             f"{what}: login refused ({exc.error}); check REDDIT_USERNAME/"
-            "REDDIT_PASSWORD or the praw.ini site"
+            "REDDIT_PASSWORD or the praw.ini site",
+            status=exc.response.status_code,
         ) from None
     except prawcore.ResponseException as exc:
         raise _from_response(what, exc.response) from None
@@ -461,7 +468,19 @@ def translate_errors(what: str) -> Iterator[None]:
     except RedditAPIException as exc:
         raise _from_api_exception(what, exc) from None
     except praw.exceptions.ClientException as exc:
-        raise ApiError(f"{what}: {exc}") from None
+        raise Refused(f"{what}: {exc}") from None
+
+
+def _json_body(response: requests.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _str_or_none(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def _from_response(what: str, response: requests.Response) -> Exception:
@@ -470,24 +489,23 @@ def _from_response(what: str, response: requests.Response) -> Exception:
         reset = response.headers.get("x-ratelimit-reset") or response.headers.get("retry-after")
         wait = float(reset) if reset and reset.replace(".", "", 1).isdigit() else 60.0
         return RateLimited(
-            f"{what}: rate limited (HTTP 429); waiting {wait:.0f}s", wait_seconds=wait
+            f"{what}: rate limited (HTTP 429); waiting {wait:.0f}s", wait_seconds=wait, status=429
         )
     if status == 401:
-        return AuthFailed(f"{what}: unauthorized (HTTP 401); check the credentials")
+        return AuthFailed(f"{what}: unauthorized (HTTP 401); check the credentials", status=401)
     if status == 403:
         return Forbidden(
             f"{what}: forbidden (HTTP 403); the account lacks the permission "
-            "(is it a moderator with wiki permission?)"
+            "(is it a moderator with wiki permission?)",
+            status=403,
         )
-    if status >= 500:
-        return Unavailable(f"{what}: Reddit answered HTTP {status}; will retry later")
-    reason = ""
-    try:
-        body = response.json()
-        reason = body.get("reason") or body.get("message") or ""
-    except ValueError:
-        pass
-    return ApiError(f"{what}: Reddit answered HTTP {status} {reason}".rstrip())
+    if status >= 500 or status in RETRIED_STATUSES:
+        return Unavailable(
+            f"{what}: Reddit answered HTTP {status}; will retry later", status=status
+        )
+    body = _json_body(response)
+    reason = str(body.get("reason") or body.get("message") or "")
+    return Refused(f"{what}: Reddit answered HTTP {status} {reason}".rstrip(), status=status)
 
 
 def _from_api_exception(what: str, exc: RedditAPIException) -> Exception:
@@ -498,7 +516,7 @@ def _from_api_exception(what: str, exc: RedditAPIException) -> Exception:
                 wait_seconds=_ratelimit_seconds(item.message or ""),
             )
     first = exc.items[0]
-    return ApiError(f"{what}: Reddit refused: {first.error_type}: {first.message}")
+    return Refused(f"{what}: Reddit refused: {first.error_type}: {first.message}")
 
 
 def _ratelimit_seconds(message: str) -> float:
@@ -542,6 +560,15 @@ def _revision(child: dict[str, Any]) -> WikiRevision:
         timestamp=float(child["timestamp"]),
         author=author.get("name"),
         reason=child.get("reason"),
+    )
+
+
+def _comment(data: dict[str, Any]) -> Comment:
+    return Comment(
+        id=data["id"],
+        author=data.get("author"),
+        body=data.get("body", ""),
+        parent_id=data["parent_id"],
     )
 
 

@@ -32,8 +32,9 @@ from bot.errors import (
     RateLimited,
     Unavailable,
     WikibotError,
+    WriteUncertain,
 )
-from bot.lockfile import DaemonLock
+from bot.lockfile import DAEMON_COMMAND, WAIT_FOR_LOCK, CommandLock, lock_path
 from bot.replies.classify import load_rules
 from bot.replies.feedback import FeedbackCheck
 from bot.replies.respond import validate_templates
@@ -105,7 +106,7 @@ class Job:
                 exc,
             )
             result = JobResult(False, str(exc))
-        except Unavailable as exc:
+        except (Unavailable, WriteUncertain) as exc:
             self.failures += 1
             delay = min(self.max_backoff, self.interval * 2**self.failures)
             delay *= random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not cryptography
@@ -306,7 +307,11 @@ def _now_datetime():  # type: ignore[no-untyped-def]
 
 def run_daemon(settings: Settings, *, once: bool) -> int:
     """``wikibot run``: take the lock, open the runtime, run the jobs."""
-    lock = DaemonLock(settings.state_db.with_suffix(".lock"))
+    lock = CommandLock(
+        lock_path(settings.state_db),
+        command=f"{DAEMON_COMMAND} --once" if once else DAEMON_COMMAND,
+        wait=WAIT_FOR_LOCK if once else 0.0,
+    )
     with lock, Runtime(settings) as runtime:
         metrics.start_server(settings.metrics_port)
         daemon = Daemon(settings, runtime)

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.errors import InputError
-from bot.lockfile import lock_owner
+from bot.lockfile import lock_holder, lock_path
 from bot.state import LabelStore, State, content_hash
 from bot.wiki.sync import load_workspace
 
@@ -58,7 +58,8 @@ def collect_status(settings: Settings, state: State) -> dict[str, Any]:
         )
     now = time.time()
     replies = state.replies_since(now - 86400)
-    owner = lock_owner(settings.state_db.with_suffix(".lock"))
+    holder = lock_holder(lock_path(settings.state_db))
+    owner = holder.pid if holder is not None and holder.is_daemon else None
     next_runs = {}
     for job in ("sync", "replies", "feedback"):
         value = state.get_meta(f"next_run:{job}")

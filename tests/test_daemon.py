@@ -9,6 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from bot.lockfile import EXIT_BUSY
 from bot.sandbox.client import SandboxClient
 from conftest import wait_for, wikibot_process
 
@@ -43,8 +44,8 @@ def test_run_publishes_answers_and_stops_cleanly_on_sigterm(
         )
         second = wikibot_process(config_path, "run")
         _, second_err = second.communicate(timeout=30)
-        assert second.returncode == 1
-        assert f"another wikibot daemon (pid {daemon.pid})" in second_err
+        assert second.returncode == EXIT_BUSY
+        assert f"the wikibot daemon (pid {daemon.pid}) is running" in second_err
         fullname = client.post(
             title="How do I get into machine learning as a beginner?",
             body="Where should I start? Any roadmap?",

@@ -76,6 +76,7 @@ SYNC_FAULTS = [
     ("503", "/api/wiki/edit", "POST", "not applied"),
     ("apply_503", "/api/wiki/edit", "POST", "applied despite"),
     ("apply_timeout", "/api/wiki/edit", "POST", "may have been applied"),
+    ("apply_cut", "/api/wiki/edit", "POST", "applied despite"),
     ("409", "/api/wiki/edit", "POST", "conflict"),
     ("429", "/wiki/revisions", "GET", "rate limited"),
     ("ratelimit", "/api/wiki/edit", "POST", "rate limited"),
@@ -117,6 +118,7 @@ REPLY_FAULTS = [
     ("503", "/api/comment", "POST", "may have been applied"),
     ("apply_503", "/api/comment", "POST", "may have been applied"),
     ("apply_timeout", "/api/comment", "POST", "may have been applied"),
+    ("apply_cut", "/api/comment", "POST", "may have been applied"),
     ("429", "/new", "GET", "rate limited"),
     ("ratelimit", "/api/comment", "POST", "Take a break"),
     ("timeout", "/new", "GET", "backing off"),
@@ -150,6 +152,28 @@ def test_reply_job_survives_and_replies_exactly_once(
         method=method,
         log_text=log_text,
     )
+    mine = [
+        c
+        for c in client.state()["comments"]
+        if c["link_id"] == fullname and c["author"] == "wikibot"
+    ]
+    assert len(mine) == 1
+
+
+def test_token_refresh_failure_at_reply_time_retries_later(
+    daemon: Daemon, client: SandboxClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The token expires as the reply is sent and the new token cannot be had: try later."""
+    fullname = client.post(title=GETTING_STARTED[0], body=GETTING_STARTED[1])
+    client.add_fault("expire_token", path="/api/comment", method="POST")
+    client.add_fault("503", path="/api/v1/access_token")
+    replies = job(daemon, "replies")
+    with caplog.at_level(logging.INFO):
+        first = replies.run()
+        assert first is not None and not first.ok  # backed off, not "refused by Reddit"
+        run_until_settled(replies)
+    assert replies.last is not None and replies.last.ok
+    assert any("backing off" in r.getMessage() for r in caplog.records)
     mine = [
         c
         for c in client.state()["comments"]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import prawcore.sessions
 import pytest
 
 from bot.config import Settings
 from bot.errors import Conflict, Forbidden, NotFound, RateLimited, Unavailable, WriteUncertain
-from bot.reddit import Gateway
+from bot.reddit import RETRIED_STATUSES, Gateway
 from bot.sandbox.client import SandboxClient
 from conftest import api_calls, wait_for
 
@@ -58,6 +61,45 @@ def test_503_on_reply_is_uncertain_and_sent_once(gateway: Gateway, client: Sandb
     assert posts_of(client, "/api/comment") == 1  # prawcore did not retry the POST
     _, comments = gateway.post_with_comments(post.id)
     assert len(comments) == 1  # applied, although the answer was an error
+
+
+@pytest.mark.parametrize(
+    ("path", "write"),
+    [
+        ("/api/comment", lambda g, post: g.reply(post.fullname, body="hello")),
+        (
+            "/api/wiki/edit",
+            lambda g, _post: g.edit_page("p", content="x", reason=None, previous=None),
+        ),
+    ],
+    ids=["reply", "wiki-edit"],
+)
+def test_cut_body_on_a_write_is_uncertain_and_sent_once(
+    gateway: Gateway, client: SandboxClient, path: str, write: Any
+) -> None:
+    post = gateway.new_posts()[0]
+    client.add_fault("apply_cut", path=path)
+    with pytest.raises(WriteUncertain, match="ChunkedEncodingError"):
+        write(gateway, post)
+    assert (
+        posts_of(client, path if path == "/api/comment" else f"/r/learnmachinelearning{path}") == 1
+    )
+    state = client.state()
+    assert len(state["comments"]) + len(state["wiki"]) == 1  # applied once, not resent
+
+
+def test_uncertain_statuses_are_prawcores_retried_ones() -> None:
+    assert prawcore.sessions.Session.RETRY_STATUSES <= RETRIED_STATUSES
+
+
+def test_token_refresh_failure_is_transient(gateway: Gateway, client: SandboxClient) -> None:
+    post = gateway.new_posts()[0]
+    client.add_fault("expire_token", path="/api/comment")
+    client.add_fault("503", path="/api/v1/access_token")
+    with pytest.raises(Unavailable) as caught:
+        gateway.reply(post.fullname, body="hello")
+    assert caught.value.status == 503 and not isinstance(caught.value, WriteUncertain)
+    assert client.state()["comments"] == []
 
 
 def test_timeout_on_wiki_edit_is_uncertain(settings: Settings, client: SandboxClient) -> None:

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 
 from bot.config import Settings
-from bot.errors import ApiError, Forbidden, NotFound, RateLimited, WriteUncertain
+from bot.errors import Forbidden, NotFound, Refused, WriteUncertain
 from bot.models import Post
 from bot.reddit import LISTING_MAX, Gateway
 from bot.replies.classify import Decision, Rules, classify
@@ -209,12 +209,19 @@ class ReplyWatcher:
     # --- replying exactly once -------------------------------------------------------------
 
     def _look(self, post_id: str) -> tuple[Post, str | None]:
-        """The post as it is now, and the id of the bot's comment on it, if any."""
+        """The post as it is now, and the id of the bot's comment on it, if any.
+
+        The thread can hide the reply (behind "more" stubs in a big thread, or while
+        Reddit's listing lags), so the bot's own newest comments are searched as well.
+        """
         me = self.gateway.username().lower()
         post, comments = self.gateway.post_with_comments(post_id)
         for comment in comments:
-            if (comment.author or "").lower() == me and comment.parent_id == f"t3_{post_id}":
+            if (comment.author or "").lower() == me and comment.parent_id == post.fullname:
                 return post, comment.id
+        for own in self.gateway.own_comments():
+            if own.parent_id == post.fullname:
+                return post, own.id
         return post, None
 
     def _reply(
@@ -240,14 +247,13 @@ class ReplyWatcher:
         except WriteUncertain as exc:
             log.warning("replies: %s; will check the post's comments before retrying", exc)
             return  # stays an intent; resolved on the next pass
-        except RateLimited:
-            raise  # stays an intent; the scheduler waits as Reddit asks
         except Forbidden:
-            raise
-        except (ApiError, NotFound) as exc:
+            raise  # the account may not comment: the scheduler stops the job
+        except Refused as exc:  # Reddit said no to this post: never try it again
             self.state.record_post(post_id=post_id, status="skipped", reason=str(exc)[:200])
             report.skip("refused by Reddit")
             return
+        # Unavailable and RateLimited propagate: the intent stays, the next pass retries.
         self.state.record_post(post_id=post_id, status="replied", comment_id=comment_id)
         report.replied.append({**entry, "comment": comment_id})
         log.info(

@@ -6,9 +6,13 @@ Kinds:
   ``timeout``            sleep ``delay`` seconds, then answer 504, change nothing
   ``apply_500``/``apply_503``  apply the write, then answer 500/503 anyway
   ``apply_timeout``      apply the write, then sleep ``delay`` seconds before answering
+  ``apply_cut``          apply the write, then cut the response body off mid-way
   ``expire_token``       expire every token, answer 401 (clients must fetch a new one)
   ``edit_race``          on a wiki edit: a moderator first appends a line to the page, so
                          the edit's ``previous`` is stale and Reddit merges it
+
+Token requests (``/api/v1/access_token``) meet only faults whose ``path`` names them, so a
+fault armed for any path never breaks logging in by accident.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ STATUS_KINDS = {
     "403": 403,
     "409": 409,
 }
-APPLY_KINDS = {"apply_500": 500, "apply_503": 503, "apply_timeout": 200}
+APPLY_KINDS = {"apply_500": 500, "apply_503": 503, "apply_timeout": 200, "apply_cut": 200}
 KINDS = (*STATUS_KINDS, "ratelimit", "timeout", *APPLY_KINDS, "expire_token", "edit_race")
 RACING_LINE = "A line added on the wiki by a moderator while wikibot pushed.\n"
 
@@ -67,10 +71,15 @@ class FaultPlan:
         with self._lock:
             self._faults.clear()
 
-    def take(self, method: str, path: str) -> Fault | None:
-        """Return (and use up one count of) the first fault matching this request."""
+    def take(self, method: str, path: str, *, named_only: bool = False) -> Fault | None:
+        """Return (and use up one count of) the first fault matching this request.
+
+        With ``named_only``, a fault armed for any path (an empty ``path``) does not match.
+        """
         with self._lock:
             for fault in self._faults:
+                if named_only and not fault.path:
+                    continue
                 if fault.count > 0 and fault.matches(method, path):
                     fault.count -= 1
                     if fault.count == 0:

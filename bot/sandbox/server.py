@@ -37,6 +37,7 @@ from bot.sandbox.store import (
 
 RATE_WINDOW = 600
 RATE_LIMIT = 1000  # Reddit's budget: 100 requests a minute, averaged over 10 minutes
+ACCESS_TOKEN_PATH = "/api/v1/access_token"  # noqa: S105 - a path, not a secret
 _SENSITIVE_PARAM = re.compile(r"pass|token|secret|code|key", re.IGNORECASE)
 
 
@@ -56,6 +57,7 @@ class Reply:
     status: int
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
+    cut: bool = False  # send only the first half of the body (the ``apply_cut`` fault)
 
 
 class RequestLog:
@@ -153,8 +155,10 @@ class SandboxApp:
         try:
             if path.startswith("/_sandbox/"):
                 reply = self.control(method, path, query, body)
-            elif path == "/api/v1/access_token":
-                reply = self.access_token(headers, form)
+            elif path == ACCESS_TOKEN_PATH:
+                fault = self.faults.take(method, path, named_only=True)
+                reply = self._with_fault(fault, lambda: self.access_token(headers, form))
+                fault_kind = fault.kind if fault else None
             else:
                 reply, user, fault_kind = self._api(method, path, query, form, headers)
         except Exception as exc:
@@ -193,22 +197,22 @@ class SandboxApp:
             reply.headers.update(limit_headers)
             return reply, user, None
         fault = self.faults.take(method, path)
-        reply = self._with_fault(fault, method=method, path=path, query=query, form=form, user=user)
+        reply = self._with_fault(
+            fault, lambda: self.route(method, path, query, form, user), form=form
+        )
         reply.headers.update(limit_headers)
         return reply, user, fault.kind if fault else None
 
     def _with_fault(
         self,
         fault: Fault | None,
+        answer: Callable[[], Reply],
         *,
-        method: str,
-        path: str,
-        query: dict[str, str],
-        form: dict[str, str],
-        user: str | None,
+        form: dict[str, str] | None = None,
     ) -> Reply:
+        """``answer()`` (the real handler), changed by ``fault`` if one is armed."""
         if fault is None:
-            return self.route(method, path, query, form, user)
+            return answer()
         if fault.kind in STATUS_KINDS:
             status = STATUS_KINDS[fault.kind]
             return Reply(status, shapes.http_error(status, _REASONS.get(status, "Error")))
@@ -232,11 +236,14 @@ class SandboxApp:
             self.expire_tokens()
             return _unauthorized()
         if fault.kind == "edit_race":
-            self._racing_edit(form.get("page", "").lower())
-            return self.route(method, path, query, form, user)
-        reply = self.route(method, path, query, form, user)
+            self._racing_edit((form or {}).get("page", "").lower())
+            return answer()
+        reply = answer()
         if fault.kind == "apply_timeout":
             time.sleep(fault.delay)
+            return reply
+        if fault.kind == "apply_cut":
+            reply.cut = True
             return reply
         status = APPLY_KINDS[fault.kind]
         return Reply(status, shapes.http_error(status, _REASONS.get(status, "Error")))
@@ -483,11 +490,21 @@ class SandboxApp:
             num_comments=len(self.store.comments_of(post["id"])),
         )
 
-    def comments(self, *, id: str, **_: Any) -> Reply:
+    def comments(self, *, id: str, query: dict[str, str], **_: Any) -> Reply:
+        """A post and its comment tree, newest top-level comments first.
+
+        Like Reddit, at most ``limit`` top-level comments are sent; the rest are named in a
+        ``more`` stub (the sandbox does not serve ``morechildren``). Newest first stands in
+        for Reddit's vote-based default order, which can bury any comment.
+        """
         post = self.store.post(id)
         if post is None:
             return Reply(404, shapes.http_error(404, "Not Found"))
         records = self.store.comments_of(id)
+        try:
+            limit = max(1, min(500, int(query.get("limit", "200"))))
+        except ValueError:
+            limit = 200
 
         def tree(parent: str) -> list[dict[str, Any]]:
             children = [c for c in records if c["parent_id"] == parent]
@@ -500,7 +517,11 @@ class SandboxApp:
                 for c in children
             ]
 
-        return Reply(200, [shapes.listing([self._link(post)]), shapes.listing(tree(f"t3_{id}"))])
+        top = tree(f"t3_{id}")[::-1]
+        shown, hidden = top[:limit], top[limit:]
+        if hidden:
+            shown.append(shapes.more([c["data"]["id"] for c in hidden], parent=f"t3_{id}"))
+        return Reply(200, [shapes.listing([self._link(post)]), shapes.listing(shown)])
 
     def post_comment(self, *, form: dict[str, str], user: str | None, **_: Any) -> Reply:
         if user is None:
@@ -793,7 +814,7 @@ class _Handler(BaseHTTPRequestHandler):
             for name, value in reply.headers.items():
                 self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(payload)
+            self.wfile.write(payload[: len(payload) // 2] if reply.cut else payload)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout fault): nothing to do
 

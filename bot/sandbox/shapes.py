@@ -106,6 +106,21 @@ def listing(
     }
 
 
+def more(children: list[str], *, parent: str) -> dict[str, Any]:
+    """A ``more`` stub: comments left out of a listing, by id."""
+    return {
+        "kind": "more",
+        "data": {
+            "count": len(children),
+            "name": f"t1_{children[0]}",
+            "id": children[0],
+            "parent_id": parent,
+            "depth": 0,
+            "children": children,
+        },
+    }
+
+
 def link(post: dict[str, Any], *, subreddit: dict[str, Any], num_comments: int) -> dict[str, Any]:
     """A ``t3`` thing (a post)."""
     removed = bool(post.get("removed"))

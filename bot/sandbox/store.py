@@ -309,6 +309,22 @@ class SandboxStore:
                 self.save()
             return record
 
+    def add_comments(self, *, parent: str, author: str, bodies: list[str]) -> None:
+        """Many comments by one author at once (one save): a busy thread for tests."""
+        with self.lock:
+            for body in bodies:
+                self.data["comments"].append(
+                    {
+                        "id": self._next_id("comment"),
+                        "link_id": parent,
+                        "parent_id": parent,
+                        "author": author,
+                        "body": body,
+                        "created_utc": _now(),
+                    }
+                )
+            self.save()
+
     def add_modmail(self, *, author: str, subject: str, text: str) -> dict[str, Any]:
         with self.lock:
             message = {"author": author, "subject": subject, "text": text, "created_utc": _now()}
