@@ -31,16 +31,30 @@ _DURATION_UNITS = {None: 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 @dataclass(frozen=True)
 class Credentials:
-    """Reddit script-app credentials. ``repr`` never shows the secrets."""
+    """Reddit script-app credentials. ``repr`` never shows the secrets.
 
-    client_id: str = field(repr=False)
-    client_secret: str = field(repr=False)
-    username: str
-    password: str = field(repr=False)
+    With a ``praw_site``, a field left ``None`` comes from the site: the environment wins
+    key by key, and the site keeps everything else (its URLs too).
+    """
+
+    client_id: str | None = field(repr=False)
+    client_secret: str | None = field(repr=False)
+    username: str | None
+    password: str | None = field(repr=False)
 
     def secrets(self) -> tuple[str, ...]:
         """Values that must never be logged (used by the log redaction filter)."""
-        return tuple(s for s in (self.client_secret, self.password) if len(s) >= 4)
+        return tuple(s for s in (self.client_secret, self.password) if s and len(s) >= 4)
+
+    def given(self) -> dict[str, str]:
+        """The fields that are set, as PRAW keyword arguments."""
+        fields = {
+            "client_id": self.client_id,
+            "client_secret": self.client_secret,
+            "username": self.username,
+            "password": self.password,
+        }
+        return {key: value for key, value in fields.items() if value is not None}
 
 
 @dataclass(frozen=True)
@@ -320,7 +334,7 @@ def _build(raw: dict[str, Any], *, config_file: Path, environ: Mapping[str, str]
     top = _Reader(raw, source=str(config_file), base_dir=base_dir)
 
     def path(reader: _Reader, key: str, default: str) -> Path:
-        value = reader.get(key, default, _text(), "a path")
+        value = reader.get(key, default, _optional(_text()), "a path") or default
         if "\0" in value:
             raise reader.fail(key, "a path", value)
         resolved = Path(value).expanduser()
@@ -372,7 +386,7 @@ def _build(raw: dict[str, Any], *, config_file: Path, environ: Mapping[str, str]
         ),
         praw_site=praw_site,
         request_timeout=top.get("request_timeout", 8, parse_duration, "seconds, e.g. 8"),
-        state_db=path(top, "state_db", "../.wikibot/state.db"),
+        state_db=path(top, "state_db", f"../.wikibot/state-{target}.db"),
         wiki_pages_dir=path(top, "wiki_pages_dir", "../wiki_pages"),
         log_format=top.get("log_format", "text", _choice(LOG_FORMATS), "'text' or 'json'"),
         metrics_port=top.get("metrics_port", None, _optional(_integer(1, 65535)), "a port"),
@@ -391,14 +405,15 @@ def _loopback(value: Any) -> str:
 
 def _with_credentials(settings: Settings, environ: Mapping[str, str]) -> Settings:
     present = [name for name in _CREDENTIAL_ENV if environ.get(name)]
-    if settings.is_sandbox:
+    credentials: Credentials | None
+    if settings.praw_site and not settings.is_sandbox:  # the site fills in the rest
+        credentials = Credentials(*(environ.get(name) or None for name in _CREDENTIAL_ENV))
+    elif settings.is_sandbox:
         credentials = SANDBOX_CREDENTIALS
         if len(present) == len(_CREDENTIAL_ENV):
             credentials = Credentials(*(environ[name] for name in _CREDENTIAL_ENV))
     elif len(present) == len(_CREDENTIAL_ENV):
         credentials = Credentials(*(environ[name] for name in _CREDENTIAL_ENV))
-    elif settings.praw_site:
-        credentials = None  # praw.ini supplies them
     else:
         missing = ", ".join(name for name in _CREDENTIAL_ENV if name not in present)
         raise ConfigError(

@@ -6,6 +6,18 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class Target:
+    """The Reddit a state database belongs to: API URL, subreddit, account."""
+
+    api_url: str
+    subreddit: str
+    account: str | None
+
+    def __str__(self) -> str:
+        return f"r/{self.subreddit} as u/{self.account or '?'} at {self.api_url}"
+
+
+@dataclass(frozen=True)
 class WikiPage:
     """The current (or a given) revision of a wiki page."""
 

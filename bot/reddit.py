@@ -48,6 +48,7 @@ from bot.models import (
     OwnComment,
     PageSettings,
     Post,
+    Target,
     WikiPage,
     WikiRevision,
 )
@@ -164,16 +165,10 @@ def build_reddit(settings: Settings, *, session: WriteGuardSession) -> praw.Redd
     }
     if settings.is_sandbox:
         options.update(oauth_url=settings.sandbox_url, reddit_url=settings.sandbox_url)
-    creds = settings.credentials
-    if creds is not None:
-        options.update(
-            client_id=creds.client_id,
-            client_secret=creds.client_secret,
-            username=creds.username,
-            password=creds.password,
-        )
-    if settings.praw_site and creds is None:
-        return praw.Reddit(settings.praw_site, **options)
+    if settings.credentials is not None:
+        options.update(settings.credentials.given())  # the environment wins key by key
+    if settings.praw_site and not settings.is_sandbox:
+        return praw.Reddit(settings.praw_site, **options)  # the site's URLs are kept
     return praw.Reddit(**options)
 
 
@@ -192,13 +187,22 @@ class Gateway:
     def username(self) -> str:
         """The bot account's name (one API call, then cached)."""
         if self._username is None:
-            configured = self.settings.credentials
-            if configured is not None:
-                self._username = configured.username
+            configured = self.reddit.config.username  # the environment, or the praw.ini site
+            if configured:
+                self._username = str(configured)
             else:
                 me = self._call(self.reddit.user.me, what="who am I")
                 self._username = str(me)
         return self._username
+
+    def target(self) -> Target:
+        """Which Reddit this gateway talks to, as whom (from the configuration; no call)."""
+        account = self.reddit.config.username
+        return Target(
+            api_url=str(self.reddit.config.oauth_url).rstrip("/"),
+            subreddit=self.settings.subreddit.lower(),
+            account=str(account).lower() if account else None,
+        )
 
     def stop(self) -> None:
         """Refuse new requests from now on; in-flight ones finish or time out."""

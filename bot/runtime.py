@@ -27,6 +27,8 @@ class Runtime:
             if self.settings.is_sandbox and self.sandbox is None:
                 self.sandbox = ensure_sandbox(self.settings)
             self._gateway = Gateway(self.settings)
+            if self._state is not None:
+                self._state.claim_target(self._gateway.target())
         return self._gateway
 
     @property
@@ -35,9 +37,16 @@ class Runtime:
 
     @property
     def state(self) -> State:
+        """The state database; once the gateway is open too, checked to belong to its target."""
         if self._state is None:
             self._state = State(self.settings.state_db)
+            if self._gateway is not None:
+                self._state.claim_target(self._gateway.target())
         return self._state
+
+    def check_target(self) -> None:
+        """Open the gateway and the state now, so a state of another target stops here."""
+        _ = self.gateway, self.state
 
     def __enter__(self) -> Runtime:
         credentials = self.settings.credentials

@@ -315,8 +315,7 @@ def run_daemon(settings: Settings, *, once: bool) -> int:
     with lock, Runtime(settings) as runtime:
         metrics.start_server(settings.metrics_port)
         daemon = Daemon(settings, runtime)
-        if settings.is_sandbox:
-            _ = runtime.gateway  # start the embedded sandbox now, so the log says so
-            if runtime.sandbox is not None:
-                log.info("embedded sandbox serving on %s (target: sandbox)", runtime.sandbox.url)
+        runtime.check_target()  # also starts the embedded sandbox now, so the log says so
+        if settings.is_sandbox and runtime.sandbox is not None:
+            log.info("embedded sandbox serving on %s (target: sandbox)", runtime.sandbox.url)
         return daemon.run_once() if once else daemon.serve()

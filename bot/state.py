@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import StateError
+from bot.models import Target
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -82,6 +83,13 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 """
 RUNS_KEPT = 1000
+_TARGET_KEYS = ("target_api_url", "target_subreddit", "target_account")
+
+
+class TargetMismatch(StateError):
+    """The state database was made for another Reddit, subreddit or account."""
+
+    exit_code = 2
 
 
 def content_hash(text: str) -> str:
@@ -165,6 +173,31 @@ class State:
                 "INSERT INTO meta (key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),
+            )
+
+    # --- target ----------------------------------------------------------------------------
+
+    def target(self) -> Target | None:
+        """The Reddit this state belongs to, or None when none is recorded yet."""
+        api_url, subreddit, account = (self.get_meta(key) for key in _TARGET_KEYS)
+        if api_url is None or subreddit is None:
+            return None
+        return Target(api_url=api_url, subreddit=subreddit, account=account or None)
+
+    def claim_target(self, target: Target) -> None:
+        """Record ``target`` on first use; refuse a state made for another one."""
+        with self.transaction() as db:
+            recorded = self.target()
+            if recorded is None:
+                values = (target.api_url, target.subreddit, target.account or "")
+                for key, value in zip(_TARGET_KEYS, values, strict=True):
+                    self.set_meta(key, value, db=db)
+                return
+        if recorded != target:
+            raise TargetMismatch(
+                f"{self.path}: this state belongs to {recorded}, but the configuration "
+                f"targets {target}; leave state_db unset (the default is one file per "
+                "target) or point it at another file"
             )
 
     # --- pages -----------------------------------------------------------------------------

@@ -85,7 +85,8 @@ def test_reddit_target_needs_credentials_from_environment(tmp_path: Path) -> Non
 
 def test_praw_site_is_enough_for_reddit(tmp_path: Path) -> None:
     settings = load_settings(write(tmp_path, "target: reddit\npraw_site: mybot\n"), environ={})
-    assert settings.credentials is None and settings.praw_site == "mybot"
+    assert settings.praw_site == "mybot"
+    assert settings.credentials is not None and settings.credentials.given() == {}
 
 
 def test_cli_reports_broken_config_in_one_line_with_exit_2(tmp_path: Path, wikibot) -> None:  # type: ignore[no-untyped-def]

@@ -207,3 +207,16 @@ def test_403_on_reply_stops_replies_without_a_duplicate(
     run_until_settled(replies)
     assert replies.disabled_reason is not None
     assert not any(c["link_id"] == fullname for c in client.state()["comments"])
+
+
+def test_503_on_a_settings_write_does_not_abort_the_push(  # type: ignore[no-untyped-def]
+    wikibot, client: SandboxClient
+) -> None:
+    client.add_fault("503", path="/wiki/settings/engineers", method="POST")
+    first = wikibot("push")
+    assert first.code == 1 and "settings will be retried" in first.out
+    levels = {name: page["settings"]["permlevel"] for name, page in client.state()["wiki"].items()}
+    assert levels == {"engineers": 0, "hackers": 2, "highschool": 2, "index": 2, "researchers": 2}
+    second = wikibot("push")
+    assert second.code == 0, second.out
+    assert client.state()["wiki"]["engineers"]["settings"]["permlevel"] == 2

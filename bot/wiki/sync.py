@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import Settings
-from bot.errors import Conflict, InputError, NotFound, WriteUncertain
+from bot.errors import Conflict, InputError, NotFound, Unavailable, WriteUncertain
 from bot.models import WikiPage, WikiRevision
 from bot.reddit import Gateway
 from bot.state import PageRecord, State
@@ -440,9 +440,13 @@ class WikiSync:
                 listed, permlevel = action.settings
                 never_set = record.listed is None and action.kind != Kind.CREATE
                 if not never_set or self._reddit_settings(action.page) != action.settings:
-                    self.gateway.update_page_settings(
-                        action.page, listed=listed, permlevel=permlevel
-                    )
+                    try:
+                        self.gateway.update_page_settings(
+                            action.page, listed=listed, permlevel=permlevel
+                        )
+                    except (Unavailable, WriteUncertain) as exc:  # safe to repeat next time
+                        report.add(action.page, "error", f"{exc}; settings will be retried")
+                        continue
                     report.add(action.page, "settings", f"listed={listed} permlevel={permlevel}")
             elif record.listed is None and action.kind == Kind.CREATE:
                 listed, permlevel = True, 0

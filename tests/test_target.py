@@ -1,0 +1,101 @@
+"""A state database belongs to one target; a praw.ini site keeps its URLs under REDDIT_*.
+
+A second sandbox stands in for Reddit through a praw.ini site (``target: reddit``), so the
+whole path to "live" runs here, through real PRAW.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.sandbox.client import SandboxClient
+from bot.sandbox.server import SandboxServer
+from conftest import wikibot_process, write_config
+
+
+@pytest.fixture
+def standin(tmp_path: Path) -> Iterator[SandboxServer]:
+    """Another sandbox, playing Reddit."""
+    server = SandboxServer(state_file=tmp_path / "standin" / "state.json", port=0)
+    server.start()
+    yield server
+    server.stop()
+
+
+def praw_ini(tmp_path: Path, url: str, *, password: str = "sandbox") -> dict[str, str]:  # noqa: S107
+    """A praw.ini site ``standin`` for ``url``; returns the environment that finds it."""
+    home = tmp_path / "xdg"
+    home.mkdir(exist_ok=True)
+    (home / "praw.ini").write_text(
+        "[standin]\n"
+        f"oauth_url={url}\nreddit_url={url}\n"
+        "client_id=sandbox\nclient_secret=sandbox\n"
+        f"username=wikibot\npassword={password}\n"
+    )
+    return {"XDG_CONFIG_HOME": str(home)}
+
+
+def live_config(tmp_path: Path, port: int, **overrides: object) -> Path:
+    """The same project, switched to ``target: reddit`` through the praw.ini site."""
+    path = write_config(tmp_path, port, target="reddit", praw_site="standin", **overrides)
+    live = path.with_name("live.yaml")
+    path.rename(live)
+    return live
+
+
+def run(config: Path, *args: str, env: dict[str, str]) -> tuple[int, str]:
+    process = wikibot_process(config, *args, env=env)
+    _, err = process.communicate(timeout=60)
+    return process.returncode, err
+
+
+def test_a_sandbox_state_is_not_reused_against_reddit(  # type: ignore[no-untyped-def]
+    wikibot, tmp_path: Path, standin: SandboxServer, config_path: Path
+) -> None:
+    assert wikibot("push").code == 0  # the sandbox tour
+    env = praw_ini(tmp_path, standin.url)
+    state_db = yaml.safe_load(config_path.read_text())["state_db"]
+    live = live_config(tmp_path, 1, state_db=state_db)  # the tour's state, explicitly
+
+    code, err = run(live, "push", env=env)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert f"r/learnmachinelearning as u/wikibot at {standin.url}" in lines[0]
+    assert "127.0.0.1" in lines[0] and "state_db" in lines[0]
+    assert SandboxClient(standin.url).state()["wiki"] == {}  # nothing was written
+
+    default = live_config(tmp_path, 1, state_db=None)  # the default: one state per target
+    code, err = run(default, "push", env=env)
+    assert code == 0, err
+    assert sorted(SandboxClient(standin.url).state()["wiki"]) == [
+        "engineers",
+        "hackers",
+        "highschool",
+        "index",
+        "researchers",
+    ]
+    assert (tmp_path / ".wikibot" / "state-reddit.db").exists()
+
+
+def test_praw_site_keeps_its_urls_and_the_environment_wins_key_by_key(
+    tmp_path: Path, standin: SandboxServer
+) -> None:
+    env = praw_ini(tmp_path, standin.url, password="wrong")
+    config = live_config(tmp_path, 1)
+    full = {
+        "REDDIT_CLIENT_ID": "sandbox",
+        "REDDIT_CLIENT_SECRET": "sandbox",
+        "REDDIT_USERNAME": "wikibot",
+        "REDDIT_PASSWORD": "sandbox",
+    }
+    code, err = run(config, "push", env={**env, **full})
+    assert code == 0, err  # the site's URLs were kept although REDDIT_* are all set
+    code, err = run(config, "plan", env=env)
+    assert code == 1 and "login refused" in err  # the site's wrong password, alone
+    code, err = run(config, "plan", env={**env, "REDDIT_PASSWORD": "sandbox"})
+    assert code == 0, err  # the environment's password wins over the site's
