@@ -3,7 +3,9 @@
 ``run``, ``replies scan``, ``push`` and ``pull`` each hold an exclusive ``flock`` on
 ``<state_db>.lock`` while they work, so two of them never act on the same state at once
 (two overlapping scans would both reply to the same post). The file holds the owner's pid
-and command. A second command waits up to ``wait`` seconds, then stops with ``Busy``.
+and command. A second command waits up to ``wait`` seconds for a short command to finish,
+then stops with ``Busy``; it stops at once when the holder is the daemon, which runs for
+good.
 """
 
 from __future__ import annotations
@@ -64,8 +66,8 @@ class CommandLock:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    holder = _read_holder(fd)
+                holder = _read_holder(fd)
+                if holder.is_daemon or time.monotonic() >= deadline:
                     os.close(fd)
                     raise self._busy(holder) from None
                 time.sleep(_POLL)
@@ -84,7 +86,8 @@ class CommandLock:
                 else "stop it first or use another state_db"
             )
         else:
-            who = f"`wikibot {holder.command}` (pid {pid}) is using this state"
+            command = f"`wikibot {holder.command}`" if holder.command else "another wikibot"
+            who = f"{command} (pid {pid}) is using this state"
             todo = "try again when it has finished"
         return Busy(f"{self.path}: {who}; {todo}")
 
@@ -110,7 +113,7 @@ def _read_holder(fd: int) -> LockHolder:
     os.lseek(fd, 0, os.SEEK_SET)
     text = os.read(fd, 200).decode(errors="replace").strip()
     pid, _sep, command = text.partition(" ")
-    return LockHolder(int(pid) if pid.isdigit() else None, command or DAEMON_COMMAND)
+    return LockHolder(int(pid) if pid.isdigit() else None, command)
 
 
 def lock_holder(path: Path) -> LockHolder | None:

@@ -310,7 +310,7 @@ def run_daemon(settings: Settings, *, once: bool) -> int:
     lock = CommandLock(
         lock_path(settings.state_db),
         command=f"{DAEMON_COMMAND} --once" if once else DAEMON_COMMAND,
-        wait=WAIT_FOR_LOCK if once else 0.0,
+        wait=WAIT_FOR_LOCK,
     )
     with lock, Runtime(settings) as runtime:
         metrics.start_server(settings.metrics_port)

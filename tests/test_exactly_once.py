@@ -7,12 +7,11 @@ meeting the daemon's lock.
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
-import pytest
-
 from bot.config import Settings
-from bot.lockfile import EXIT_BUSY, CommandLock, lock_path
+from bot.lockfile import EXIT_BUSY, WAIT_FOR_LOCK, CommandLock, lock_path
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import SandboxServer
 from conftest import wait_for, wikibot_process
@@ -50,14 +49,15 @@ def test_overlapping_scans_reply_once(  # type: ignore[no-untyped-def]
     assert len(bot_replies(client, fullname)) == 1
 
 
-def test_scan_during_the_daemon_stops_with_one_line(  # type: ignore[no-untyped-def]
-    wikibot, settings: Settings, monkeypatch: pytest.MonkeyPatch
+def test_scan_during_the_daemon_stops_at_once_with_one_line(  # type: ignore[no-untyped-def]
+    wikibot, settings: Settings
 ) -> None:
-    monkeypatch.setattr("bot.lockfile.WAIT_FOR_LOCK", 0.2)
     with CommandLock(lock_path(settings.state_db), command="run"):
+        started = time.monotonic()
         result = wikibot("replies", "scan")
         push = wikibot("push")
         dry = wikibot("replies", "scan", "--dry-run")
+    assert time.monotonic() - started < WAIT_FOR_LOCK  # the daemon will not finish: no wait
     assert result.code == EXIT_BUSY
     lines = result.err.strip().splitlines()
     assert len(lines) == 1 and "the wikibot daemon" in lines[0] and "stop it first" in lines[0]

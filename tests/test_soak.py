@@ -5,6 +5,9 @@ wiki pages while the real daemon runs as a subprocess against the sandbox. It ki
 with SIGKILL at random moments, at least 30 times, restarting it each time. Faults that apply a
 write and then fail or hang make the kills land between a write and its confirmation often.
 
+Manual `replies scan` runs overlap the daemon and its restarts; they must wait for the lock
+or stop with exit code 4, never reply a second time.
+
 Afterwards every eligible post has exactly one reply from the bot and no other post has one;
 the wiki equals the local pages except pages in reported drift/conflict; the state database
 passes an integrity check. Replay a failure with WIKIBOT_SOAK_SEED=<seed printed on failure>.
@@ -15,6 +18,7 @@ from __future__ import annotations
 import os
 import random
 import sqlite3
+import subprocess
 import time
 from pathlib import Path
 
@@ -57,7 +61,11 @@ FAULTS = (
     ("apply_503", "/api/wiki/edit"),
     ("503", "/api/comment"),
     ("503", "/new"),
+    ("apply_cut", "/api/comment"),
+    ("apply_cut", "/api/wiki/edit"),
+    ("refresh_503", "/api/comment"),  # the token expires at the reply; refreshing it fails
 )
+SCAN_EXIT_CODES = (0, 1, 4)  # done, Reddit unavailable (a fault), busy (the lock is held)
 
 
 def drive(
@@ -81,7 +89,11 @@ def drive(
             client.edit_wiki(page=page, content=f"Human rewrite {step}.\n", author="alice_mod")
     if rng.random() < 0.5:
         kind, path = rng.choice(FAULTS)
-        client.add_fault(kind, path=path, delay=rng.uniform(0.5, 2.5))
+        if kind == "refresh_503":
+            client.add_fault("expire_token", path=path, method="POST")
+            client.add_fault("503", path="/api/v1/access_token")
+        else:
+            client.add_fault(kind, path=path, delay=rng.uniform(0.5, 2.5))
 
 
 def test_crash_restart_soak(tmp_path: Path, sandbox: SandboxServer, client: SandboxClient) -> None:
@@ -97,14 +109,22 @@ def test_crash_restart_soak(tmp_path: Path, sandbox: SandboxServer, client: Sand
     posts: list[tuple[str, str, str]] = []
     started = time.monotonic()
     kills = 0
+    scans: list[subprocess.Popen[str]] = []
     while kills < KILLS and time.monotonic() - started < TIME_LIMIT:
         drive(rng, client, settings.wiki_pages_dir, kills, posts)
         daemon = wikibot_process(config, "run")
+        if rng.random() < 0.25:  # a moderator's scan while the daemon runs
+            scans.append(wikibot_process(config, "replies", "scan"))
         time.sleep(rng.uniform(0.4, 2.2))
         daemon.kill()  # SIGKILL: no cleanup at all
         daemon.communicate(timeout=10)
+        if rng.random() < 0.25:  # ... or just as it restarts
+            scans.append(wikibot_process(config, "replies", "scan"))
         kills += 1
     assert kills >= min(KILLS, 30), f"only {kills} kills in {TIME_LIMIT}s (seed {SEED})"
+    for scan in scans:
+        _, err = scan.communicate(timeout=60)
+        assert scan.returncode in SCAN_EXIT_CODES and "Traceback" not in err, f"seed {SEED}: {err}"
 
     client.clear_faults()
     for _ in range(2):  # let the bot settle after the last kill
