@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 1 failure (an API error, a check that found errors, a refused
 push); 2 bad usage or configuration (and, for ``plan --detailed-exitcode``, "changes
-pending"); 3 done, but a wiki page needs a human (drift or conflict); 130 interrupted.
+pending"); 3 done, but a wiki page needs a human (drift or conflict); 4 busy (another
+command holds the state's lock); 130 interrupted.
 """
 
 from __future__ import annotations
