@@ -42,7 +42,7 @@ class Problem:
 def check_pages(root: Path, *, subreddit: str) -> list[Problem]:
     """All problems of the page files below ``root``."""
     pages, errors = load_pages_collecting(root)
-    problems = [_from_input_error(str(e)) for e in errors]
+    problems = [Problem(e.path or root, e.line or 1, e.problem) for e in errors]
     names = {page.name for page in pages}
     targets = link_targets(pages, root)
     for page in pages:
@@ -60,14 +60,6 @@ def check_pages(root: Path, *, subreddit: str) -> list[Problem]:
             _check_body(page, root=root, names=names, targets=targets, subreddit=subreddit)
         )
     return sorted(problems, key=lambda p: (str(p.path), p.line))
-
-
-def _from_input_error(message: str) -> Problem:
-    match = re.match(r"^(.*?):(\d+): (.*)$", message)
-    if match:
-        return Problem(Path(match.group(1)), int(match.group(2)), match.group(3))
-    path, _sep, rest = message.partition(": ")
-    return Problem(Path(path), 1, rest)
 
 
 def _prose_lines(page: PageSource) -> list[tuple[int, str]]:

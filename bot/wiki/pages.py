@@ -49,14 +49,18 @@ def parse_page(path: Path, text: str, *, root: Path) -> PageSource:
     lines = text.split("\n")
     if not lines or lines[0].strip() != _DELIMITER:
         raise InputError(
-            f"{path}:1: missing front matter: start the file with a '---' line, "
-            "the page settings, and another '---' line"
+            "missing front matter: start the file with a '---' line, "
+            "the page settings, and another '---' line",
+            path=path,
+            line=1,
         )
     try:
         end = next(i for i in range(1, len(lines)) if lines[i].strip() == _DELIMITER)
     except StopIteration:
         raise InputError(
-            f"{path}:1: front matter is not closed: add a '---' line after the page settings"
+            "front matter is not closed: add a '---' line after the page settings",
+            path=path,
+            line=1,
         ) from None
     front_matter = "\n".join(lines[1:end])
     data = _front_matter_data(path, front_matter)
@@ -79,16 +83,16 @@ def load_page(path: Path, *, root: Path) -> PageSource:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise InputError(f"{path}:1: not UTF-8 text; save the file as UTF-8") from None
+        raise InputError("not UTF-8 text; save the file as UTF-8", path=path, line=1) from None
     except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+        raise InputError(f"cannot read: {exc.strerror}", path=path) from None
     return parse_page(path, text, root=root)
 
 
 def page_files(root: Path) -> list[Path]:
     """All ``*.md`` files below ``root``, sorted (README.md files are documentation)."""
     if not root.is_dir():
-        raise InputError(f"{root}: wiki pages folder not found; set wiki_pages_dir in the config")
+        raise InputError("wiki pages folder not found; set wiki_pages_dir in the config", path=root)
     return sorted(p for p in root.rglob("*.md") if p.name.lower() != "readme.md")
 
 
@@ -115,8 +119,10 @@ def load_pages_collecting(root: Path) -> tuple[list[PageSource], list[InputError
             line = _key_line(page.front_matter, "page") or 1
             problems.append(
                 InputError(
-                    f"{path}:{line}: page name {page.name!r} is also used by "
-                    f"{by_name[page.name].path}; give each file its own page name"
+                    f"page name {page.name!r} is also used by "
+                    f"{by_name[page.name].path}; give each file its own page name",
+                    path=path,
+                    line=line,
                 )
             )
             continue
@@ -151,18 +157,20 @@ def _front_matter_data(path: Path, front_matter: str) -> dict[str, Any]:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 2
         problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise InputError(f"{path}:{line}: front matter YAML error: {problem}") from None
+        raise InputError(f"front matter YAML error: {problem}", path=path, line=line) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise InputError(
-            f"{path}:2: front matter must be 'key: value' lines, not {type(data).__name__}"
+            f"front matter must be 'key: value' lines, not {type(data).__name__}", path=path, line=2
         )
     for key in data:
         if key not in FRONT_MATTER_KEYS:
             line = _key_line(front_matter, str(key)) or 2
             known = ", ".join(sorted(FRONT_MATTER_KEYS))
-            raise InputError(f"{path}:{line}: unknown front matter key {key!r} (known: {known})")
+            raise InputError(
+                f"unknown front matter key {key!r} (known: {known})", path=path, line=line
+            )
     return data
 
 
@@ -175,14 +183,18 @@ def _key_line(front_matter: str, key: str) -> int | None:
 
 def _fail(path: Path, front_matter: str, key: str, expected: str, value: object) -> InputError:
     line = _key_line(front_matter, key) or 2
-    return InputError(f"{path}:{line}: front matter {key}: expected {expected}, got {value!r}")
+    return InputError(
+        f"front matter {key}: expected {expected}, got {value!r}", path=path, line=line
+    )
 
 
 def _check_name(path: Path, name: object, line: int | None) -> str:
     if not isinstance(name, str) or not PAGE_NAME_RE.match(name):
         raise InputError(
-            f"{path}:{line or 2}: front matter page: expected a wiki page name of "
-            f"lowercase letters, digits, '_', '-' and '/', got {name!r}"
+            f"front matter page: expected a wiki page name of "
+            f"lowercase letters, digits, '_', '-' and '/', got {name!r}",
+            path=path,
+            line=line or 2,
         )
     return name
 
