@@ -14,6 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -483,12 +484,12 @@ def replies_scan(app: App, dry_run: bool) -> None:
             dry_run=dry_run
         )
     if app.as_json:
-        print_json(report.__dict__)
+        print_json(report.to_dict())
         return
     for entry in report.replied:
-        click.echo(f"replied  {entry['post']} -> {entry['audience']}: {entry['title']}")
+        click.echo(f"replied  {entry.post} -> {entry.audience}: {entry.title}")
     for entry in report.would_reply:
-        click.echo(f"would reply  {entry['post']} -> {entry['audience']}: {entry['title']}")
+        click.echo(f"would reply  {entry.post} -> {entry.audience}: {entry.title}")
     for post in report.recovered:
         click.echo(f"recovered  t3_{post}: an earlier reply was found")
     click.echo(report.summary())
@@ -844,13 +845,12 @@ def replies_list(app: App, days: float) -> None:
     finally:
         state.close()
     if app.as_json:
-        print_json(rows)
+        print_json([asdict(row) for row in rows])
         return
     for row in rows:
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(row["replied_at"]))
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(row.replied_at or 0))
         click.echo(
-            f"{when}  t3_{row['post_id']}  {row['status']:<8} {row['audience'] or '':<11} "
-            f"{row['title'][:60]}"
+            f"{when}  {row.fullname}  {row.status:<8} {row.audience or '':<11} {row.title[:60]}"
         )
     click.echo(f"{len(rows)} repl{'y' if len(rows) == 1 else 'ies'} in the last {days:g} day(s).")
 

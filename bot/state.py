@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +37,7 @@ CREATE TABLE IF NOT EXISTS pages (
 );
 CREATE TABLE IF NOT EXISTS posts (
     post_id TEXT PRIMARY KEY,
-    status TEXT NOT NULL,          -- ignored | skipped | intent | replied | dry_run
+    status TEXT NOT NULL,          -- a PostStatus: ignored | skipped | intent | replied
     reason TEXT,
     audience TEXT,
     score REAL,
@@ -95,6 +96,63 @@ class TargetMismatch(StateError):
 def content_hash(text: str) -> str:
     """Stable hash of page content."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class PostStatus(StrEnum):
+    """What the reply watcher decided about a post."""
+
+    IGNORED = "ignored"  # not a getting-started question
+    SKIPPED = "skipped"  # a safety rule, a cap, or Reddit refused the reply
+    INTENT = "intent"  # a reply is being sent; not confirmed yet
+    REPLIED = "replied"  # the comment id is known
+
+
+ANSWERED = (PostStatus.INTENT, PostStatus.REPLIED)  # count against the reply caps
+DECIDED = (PostStatus.IGNORED, PostStatus.SKIPPED)  # pruned after a while
+
+
+@dataclass(frozen=True)
+class PostRow:
+    """One post the reply watcher decided on."""
+
+    post_id: str
+    status: PostStatus
+    reason: str | None
+    audience: str | None
+    score: float | None
+    title: str
+    author: str | None
+    comment_id: str | None
+    seen_at: float
+    replied_at: float | None
+
+    @property
+    def fullname(self) -> str:
+        return f"t3_{self.post_id}"
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    """A drift/conflict message sent to the moderators for one wiki revision."""
+
+    page: str
+    revision: str
+    kind: str
+    author: str | None
+    sent_at: float
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One run of a daemon job; ``ok`` is None while it runs."""
+
+    id: int
+    job: str
+    started_at: float
+    finished_at: float | None
+    ok: bool | None
+    summary: str | None
+    error: str | None
 
 
 @dataclass(frozen=True)
@@ -270,16 +328,18 @@ class State:
         with self.transaction() as db:
             db.execute("DELETE FROM alerts WHERE page = ? AND revision = ?", (page, revision))
 
-    def alerts(self) -> list[dict[str, Any]]:
-        return [dict(r) for r in self._query("SELECT * FROM alerts ORDER BY sent_at DESC")]
+    def alerts(self) -> list[AlertRow]:
+        return [
+            AlertRow(**dict(r)) for r in self._query("SELECT * FROM alerts ORDER BY sent_at DESC")
+        ]
 
     # --- posts -----------------------------------------------------------------------------
 
-    def post(self, post_id: str) -> dict[str, Any] | None:
+    def post(self, post_id: str) -> PostRow | None:
         rows = self._query("SELECT * FROM posts WHERE post_id = ?", (post_id,))
-        return dict(rows[0]) if rows else None
+        return _post_row(rows[0]) if rows else None
 
-    def known_posts(self, post_ids: list[str]) -> dict[str, dict[str, Any]]:
+    def known_posts(self, post_ids: list[str]) -> dict[str, PostRow]:
         if not post_ids:
             return {}
         marks = ",".join("?" * len(post_ids))
@@ -287,13 +347,13 @@ class State:
             f"SELECT * FROM posts WHERE post_id IN ({marks})",  # noqa: S608
             tuple(post_ids),
         )
-        return {row["post_id"]: dict(row) for row in rows}
+        return {row["post_id"]: _post_row(row) for row in rows}
 
     def record_post(
         self,
         *,
         post_id: str,
-        status: str,
+        status: PostStatus,
         reason: str | None = None,
         audience: str | None = None,
         score: float | None = None,
@@ -303,7 +363,7 @@ class State:
     ) -> None:
         """Insert or update a post's decision; one transaction."""
         now = time.time()
-        replied_at = now if status in ("intent", "replied", "dry_run") else None
+        replied_at = now if status in ANSWERED else None
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO posts (post_id, status, reason, audience, score, title, author, "
@@ -315,7 +375,7 @@ class State:
                 "replied_at = COALESCE(replied_at, excluded.replied_at)",
                 (
                     post_id,
-                    status,
+                    status.value,
                     reason,
                     audience,
                     score,
@@ -327,7 +387,7 @@ class State:
                 ),
             )
 
-    def posts_by_comment(self, comment_ids: list[str]) -> dict[str, dict[str, Any]]:
+    def posts_by_comment(self, comment_ids: list[str]) -> dict[str, PostRow]:
         """The posts the bot answered with these comments, by comment id."""
         ids = [c for c in comment_ids if c]
         if not ids:
@@ -337,33 +397,34 @@ class State:
             f"SELECT * FROM posts WHERE comment_id IN ({marks})",  # noqa: S608
             tuple(ids),
         )
-        return {row["comment_id"]: dict(row) for row in rows}
+        return {row["comment_id"]: _post_row(row) for row in rows}
 
     def prune_posts(self, *, older_than: float) -> int:
         """Forget decided posts seen before ``older_than`` (replies are kept for history)."""
         with self.transaction() as db:
             cursor = db.execute(
-                "DELETE FROM posts WHERE seen_at < ? AND status IN ('ignored', 'skipped')",
-                (older_than,),
+                "DELETE FROM posts WHERE seen_at < ? AND status IN (?, ?)",
+                (older_than, *DECIDED),
             )
             return cursor.rowcount
 
-    def pending_intents(self) -> list[dict[str, Any]]:
+    def pending_intents(self) -> list[PostRow]:
         """Posts whose reply was started but not confirmed (a crash or an unknown outcome)."""
-        return [dict(r) for r in self._query("SELECT * FROM posts WHERE status = 'intent'")]
+        rows = self._query("SELECT * FROM posts WHERE status = ?", (PostStatus.INTENT,))
+        return [_post_row(r) for r in rows]
 
-    def replies_since(self, since: float) -> list[dict[str, Any]]:
+    def replies_since(self, since: float) -> list[PostRow]:
         rows = self._query(
-            "SELECT * FROM posts WHERE status IN ('intent', 'replied', 'dry_run') "
-            "AND replied_at >= ? ORDER BY replied_at DESC",
-            (since,),
+            "SELECT * FROM posts WHERE status IN (?, ?) AND replied_at >= ? "
+            "ORDER BY replied_at DESC",
+            (*ANSWERED, since),
         )
-        return [dict(r) for r in rows]
+        return [_post_row(r) for r in rows]
 
     def replies_count_since(self, since: float) -> int:
         rows = self._query(
-            "SELECT COUNT(*) FROM posts WHERE status IN ('intent', 'replied') AND replied_at >= ?",
-            (since,),
+            "SELECT COUNT(*) FROM posts WHERE status IN (?, ?) AND replied_at >= ?",
+            (*ANSWERED, since),
         )
         return int(rows[0][0])
 
@@ -397,13 +458,25 @@ class State:
                 (time.time(), int(ok), summary, error or None, run_id),
             )
 
-    def recent_runs(self, limit: int = 20) -> list[dict[str, Any]]:
+    def recent_runs(self, limit: int = 20) -> list[RunRow]:
         rows = self._query("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
-        return [dict(r) for r in rows]
+        return [_run_row(r) for r in rows]
 
-    def recent_errors(self, limit: int = 5) -> list[dict[str, Any]]:
+    def recent_errors(self, limit: int = 5) -> list[RunRow]:
         rows = self._query("SELECT * FROM runs WHERE ok = 0 ORDER BY id DESC LIMIT ?", (limit,))
-        return [dict(r) for r in rows]
+        return [_run_row(r) for r in rows]
+
+
+def _post_row(row: sqlite3.Row) -> PostRow:
+    values = dict(row)
+    return PostRow(
+        **{**values, "status": PostStatus(values["status"]), "title": row["title"] or ""}
+    )
+
+
+def _run_row(row: sqlite3.Row) -> RunRow:
+    values = dict(row)
+    return RunRow(**{**values, "ok": None if row["ok"] is None else bool(row["ok"])})
 
 
 @dataclass(frozen=True)

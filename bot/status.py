@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 from typing import Any
 
 from bot.config import Settings
@@ -73,20 +74,31 @@ def collect_status(settings: Settings, state: State) -> dict[str, Any]:
         "next_runs": next_runs,
         "pages": sorted(pages, key=lambda p: p["page"]),
         "local_error": local_error,
-        "alerts": state.alerts()[:20],
+        "alerts": [asdict(a) for a in state.alerts()[:20]],
         "feedback": LabelStore(state).counts(),
         "replies_24h": [
             {
-                k: r[k]
-                for k in ("post_id", "status", "audience", "comment_id", "title", "replied_at")
+                "post_id": r.post_id,
+                "status": r.status.value,
+                "audience": r.audience,
+                "comment_id": r.comment_id,
+                "title": r.title,
+                "replied_at": r.replied_at,
             }
             for r in replies
         ],
         "errors": [
-            {k: r[k] for k in ("job", "started_at", "error")} for r in state.recent_errors()
+            {"job": r.job, "started_at": r.started_at, "error": r.error}
+            for r in state.recent_errors()
         ],
         "last_runs": [
-            {k: r[k] for k in ("job", "started_at", "finished_at", "ok", "summary")}
+            {
+                "job": r.job,
+                "started_at": r.started_at,
+                "finished_at": r.finished_at,
+                "ok": None if r.ok is None else int(r.ok),
+                "summary": r.summary,
+            }
             for r in state.recent_runs(6)
         ],
     }

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from bot.errors import NotFound
 from bot.models import CommentReply, OwnComment
 from bot.reddit import Gateway
-from bot.state import LabelStore, State
+from bot.state import LabelStore, PostRow, State
 
 log = logging.getLogger(__name__)
 DOWNVOTE_LIMIT = -3
@@ -96,10 +96,10 @@ class FeedbackCheck:
             self.labels.mark(comment.fullname, post_id=comment.post_id, action="deleted")
 
     def _judge_answer(
-        self, reply: CommentReply, bot_comment: str, post: dict[str, str], report: FeedbackReport
+        self, reply: CommentReply, bot_comment: str, post: PostRow, report: FeedbackReport
     ) -> None:
-        post_id = post["post_id"]
-        is_author = (reply.author or "").lower() == (post.get("author") or "").lower() != ""
+        post_id = post.post_id
+        is_author = (reply.author or "").lower() == (post.author or "").lower() != ""
         commands = author_command(reply.body) if is_author else set()
         if "wrong" in commands and f"t1_{bot_comment}" not in self.labels.handled(
             [f"t1_{bot_comment}"]
@@ -127,8 +127,8 @@ class FeedbackCheck:
             post, _comments = self.gateway.post_with_comments(post_id)
             title, body = post.title, post.body
         except NotFound:
-            known = self.state.post(post_id) or {}
-            title, body = str(known.get("title") or ""), ""
+            known = self.state.post(post_id)
+            title, body = (known.title if known else ""), ""
         self.labels.add(
             key=f"t3_{post_id}",
             intent="other",

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
 
 from bot.config import Settings
 from bot.errors import Forbidden, NotFound, Refused, WriteUncertain
@@ -18,7 +19,7 @@ from bot.models import Post
 from bot.reddit import LISTING_MAX, Gateway
 from bot.replies.classify import Decision, Rules, classify
 from bot.replies.respond import render_reply
-from bot.state import State
+from bot.state import PostStatus, State
 
 log = logging.getLogger(__name__)
 CURSOR_KEY = "new_cursor"
@@ -28,6 +29,17 @@ ANCHORLESS_EVERY = 600.0  # seconds between polls that do not trust the cursor
 MAX_PAGES = 10
 MODERATORS_TTL = 3600.0
 PRUNE_AFTER = 30 * 86400.0
+MAX_REASON_CHARS = 200  # of a refusal kept in the state
+
+
+@dataclass(frozen=True)
+class ReplyEntry:
+    """A post answered (or, in a dry run, that would be): ``comment`` once posted."""
+
+    post: str
+    audience: str
+    title: str
+    comment: str | None = None
 
 
 @dataclass
@@ -35,10 +47,14 @@ class ScanReport:
     """What one pass saw and did."""
 
     fetched: int = 0
-    replied: list[dict[str, str]] = field(default_factory=list)
-    would_reply: list[dict[str, str]] = field(default_factory=list)
+    replied: list[ReplyEntry] = field(default_factory=list)
+    would_reply: list[ReplyEntry] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data (``replies scan --json``)."""
+        return asdict(self)
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
@@ -148,7 +164,7 @@ class ReplyWatcher:
     def _remember(
         self,
         post: Post,
-        status: str,
+        status: PostStatus,
         *,
         reason: str | None = None,
         decision: Decision | None = None,
@@ -170,7 +186,7 @@ class ReplyWatcher:
         if reason is not None:
             report.skip(reason)
             if not dry_run:
-                self._remember(post, "skipped", reason=reason)
+                self._remember(post, PostStatus.SKIPPED, reason=reason)
             return
         decision = classify(
             title=post.title, body=post.body, flair=post.flair, rules=self.rules, explain=False
@@ -178,9 +194,11 @@ class ReplyWatcher:
         if not decision.is_getting_started:
             report.skip("not a getting-started question")
             if not dry_run:
-                self._remember(post, "ignored", reason=f"p={decision.score:.3f}", decision=decision)
+                self._remember(
+                    post, PostStatus.IGNORED, reason=f"p={decision.score:.3f}", decision=decision
+                )
             return
-        entry = {"post": post.fullname, "audience": decision.audience, "title": post.title[:80]}
+        entry = ReplyEntry(post.fullname, decision.audience, post.title[:80])
         if dry_run:
             report.would_reply.append(entry)
             log.info(
@@ -192,10 +210,10 @@ class ReplyWatcher:
             return
         if cap := self._cap_reached():
             report.skip(cap)
-            self._remember(post, "skipped", reason=cap, decision=decision)
+            self._remember(post, PostStatus.SKIPPED, reason=cap, decision=decision)
             return
-        self._remember(post, "intent", decision=decision)
-        self._reply(post.id, decision.audience, report, entry)
+        self._remember(post, PostStatus.INTENT, decision=decision)
+        self._reply(post.id, report, entry)
 
     def _cap_reached(self) -> str | None:
         now = time.time()
@@ -224,24 +242,22 @@ class ReplyWatcher:
                 return post, own.id
         return post, None
 
-    def _reply(
-        self, post_id: str, audience: str, report: ScanReport, entry: dict[str, str]
-    ) -> None:
+    def _reply(self, post_id: str, report: ScanReport, entry: ReplyEntry) -> None:
         post, existing = self._look(post_id)
         if existing is None and (reason := self._skip_reason(post)) is not None:
-            self.state.record_post(post_id=post_id, status="skipped", reason=reason)
+            self.state.record_post(post_id=post_id, status=PostStatus.SKIPPED, reason=reason)
             report.skip(reason)
             return
         if existing is not None:
             self.state.record_post(
                 post_id=post_id,
-                status="replied",
+                status=PostStatus.REPLIED,
                 comment_id=existing,
                 reason="found an earlier reply",
             )
             report.recovered.append(post_id)
             return
-        body = render_reply(audience, rules=self.rules, subreddit=self.settings.subreddit)
+        body = render_reply(entry.audience, rules=self.rules, subreddit=self.settings.subreddit)
         try:
             comment_id = self.gateway.reply(f"t3_{post_id}", body=body)
         except WriteUncertain as exc:
@@ -250,30 +266,29 @@ class ReplyWatcher:
         except Forbidden:
             raise  # the account may not comment: the scheduler stops the job
         except Refused as exc:  # Reddit said no to this post: never try it again
-            self.state.record_post(post_id=post_id, status="skipped", reason=str(exc)[:200])
+            self.state.record_post(
+                post_id=post_id, status=PostStatus.SKIPPED, reason=str(exc)[:MAX_REASON_CHARS]
+            )
             report.skip("refused by Reddit")
             return
         # Unavailable and RateLimited propagate: the intent stays, the next pass retries.
-        self.state.record_post(post_id=post_id, status="replied", comment_id=comment_id)
-        report.replied.append({**entry, "comment": comment_id})
+        self.state.record_post(post_id=post_id, status=PostStatus.REPLIED, comment_id=comment_id)
+        report.replied.append(replace(entry, comment=comment_id))
         log.info(
             "replies: replied to t3_%s with the %s guide (comment %s)",
             post_id,
-            audience,
+            entry.audience,
             comment_id,
         )
 
     def _resolve_intents(self, report: ScanReport) -> None:
         """Finish replies that were started but not confirmed (crash, 5xx, timeout)."""
         for pending in self.state.pending_intents():
-            post_id = pending["post_id"]
-            log.info("replies: resolving unconfirmed reply to t3_%s", post_id)
-            entry = {
-                "post": f"t3_{post_id}",
-                "audience": pending["audience"] or "index",
-                "title": (pending["title"] or "")[:80],
-            }
+            log.info("replies: resolving unconfirmed reply to %s", pending.fullname)
+            entry = ReplyEntry(pending.fullname, pending.audience or "index", pending.title[:80])
             try:
-                self._reply(post_id, entry["audience"], report, entry)
+                self._reply(pending.post_id, report, entry)
             except NotFound:
-                self.state.record_post(post_id=post_id, status="skipped", reason="post gone")
+                self.state.record_post(
+                    post_id=pending.post_id, status=PostStatus.SKIPPED, reason="post gone"
+                )
