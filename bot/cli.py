@@ -29,9 +29,11 @@ from bot.replies.dataset import FORMAT_HELP
 from bot.runtime import Runtime
 from bot.sandbox.faults import KINDS as FAULT_KINDS
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
     from bot.replies.classify import Rules
     from bot.replies.dataset import Example
+    from bot.wiki.plan import Plan
+    from bot.wiki.sync import Outcome, SyncReport
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_NEEDS_HUMAN = 3
@@ -172,7 +174,7 @@ def plan(app: App, pages: tuple[str, ...], detailed_exitcode: bool, no_diff: boo
         sys.exit(2)
 
 
-def _plan_json(result: Any) -> dict[str, Any]:
+def _plan_json(result: Plan) -> dict[str, Any]:
     return {
         "has_changes": result.has_changes,
         "counts": result.counts(),
@@ -196,7 +198,9 @@ def _plan_json(result: Any) -> dict[str, Any]:
     }
 
 
-def _print_plan(result: Any, *, diffs: bool) -> None:
+def _print_plan(result: Plan, *, diffs: bool) -> None:
+    from bot.wiki.plan import Kind  # noqa: PLC0415
+
     for action in result.actions:
         added, removed = action.stats()
         detail = f"(+{added} -{removed})" if action.diff else ""
@@ -220,19 +224,21 @@ def _print_plan(result: Any, *, diffs: bool) -> None:
         click.echo("No changes: the wiki matches the files.")
     if diffs:
         for action in result.actions:
-            if action.diff and action.kind.value != "remote-only":
+            if action.diff and action.kind != Kind.REMOTE_ONLY:
                 click.echo("")
                 click.echo(colour_diff(action.diff), nl=False)
 
 
-def _progress(app: App, plan: Any) -> Callable[[Any], None] | None:
+def _progress(app: App, plan: Plan) -> Callable[[Outcome], None] | None:
     """Per-page progress on stderr, only on a terminal and never with --json or -q."""
     if app.as_json or app.verbosity < 0 or not sys.stderr.isatty():
         return None
-    total = sum(1 for a in plan.actions if a.kind.value != "unchanged" or a.settings)
+    from bot.wiki.plan import Kind  # noqa: PLC0415
+
+    total = sum(1 for a in plan.actions if a.kind != Kind.UNCHANGED or a.settings)
     pages: set[str] = set()
 
-    def show(outcome: Any) -> None:
+    def show(outcome: Outcome) -> None:
         pages.add(outcome.page)
         shown = max(total, len(pages))
         click.echo(f"[{len(pages)}/{shown}] {outcome.result} {outcome.page}", err=True)
@@ -253,18 +259,20 @@ def _read_progress(app: App) -> Callable[[int, int], None] | None:
     return show
 
 
-def _print_report(app: App, report: Any, *, verb: str) -> int:
+def _print_report(app: App, report: SyncReport, *, verb: str) -> int:
+    from bot.wiki.sync import NEEDS_HUMAN, Result  # noqa: PLC0415
+
     if app.as_json:
-        print_json({"ok": report.ok, "outcomes": [o.__dict__ for o in report.outcomes]})
+        print_json({"ok": report.ok, "outcomes": [asdict(o) for o in report.outcomes]})
     else:
         for outcome in report.outcomes:
             message = f"  {outcome.message}" if outcome.message else ""
             click.echo(f"  {outcome.result:<12} {outcome.page}{message}")
         if not report.outcomes:
             click.echo(f"Nothing to {verb}.")
-    if report.count("error"):
+    if report.count(Result.ERROR):
         return 1
-    return EXIT_NEEDS_HUMAN if report.count("conflict", "drift") else 0
+    return EXIT_NEEDS_HUMAN if report.count(*NEEDS_HUMAN) else 0
 
 
 @cli.command()

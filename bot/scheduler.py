@@ -42,7 +42,7 @@ from bot.replies.watch import ReplyWatcher
 from bot.runtime import Runtime
 from bot.wiki import gitinfo
 from bot.wiki.plan import Kind
-from bot.wiki.sync import WikiSync, load_workspace
+from bot.wiki.sync import WRITTEN, Result, WikiSync, load_workspace
 
 log = logging.getLogger("bot.daemon")
 EXIT_OK = 0
@@ -176,20 +176,20 @@ class Daemon:
         plan = wiki.plan(workspace)
         report = wiki.push(plan, workspace)
         for outcome in report.outcomes:
-            if outcome.result in ("created", "updated", "adopted", "settings"):
+            if outcome.result in (*WRITTEN, Result.ADOPTED, Result.SETTINGS):
                 log.info(
                     "sync: %s %s%s",
                     outcome.result,
                     outcome.page,
                     f": {outcome.message}" if outcome.message else "",
                 )
-                if outcome.result in ("created", "updated"):
+                if outcome.result in WRITTEN:
                     metrics.count("wiki_edits")
-            elif outcome.result == "error":
+            elif outcome.result == Result.ERROR:
                 log.error("sync: %s: %s", outcome.page, outcome.message)
-            elif outcome.result == "conflict" and "while we pushed" in outcome.message:
+            elif outcome.edit_refused:
                 log.warning("sync: %s: edit refused (conflict): %s", outcome.page, outcome.message)
-            elif outcome.result == "drift":  # Reddit merged our edit with someone else's
+            elif outcome.result == Result.DRIFT:  # Reddit merged our edit with someone else's
                 log.warning("sync: %s: %s", outcome.page, outcome.message)
         sent = wiki.alert_moderators(plan)
         human = plan.of(Kind.DRIFT, Kind.CONFLICT)
@@ -201,13 +201,15 @@ class Daemon:
                 action.note,
             )
         summary = (
-            f"{report.count('created')} created, {report.count('updated')} updated, "
+            f"{report.count(Result.CREATED)} created, {report.count(Result.UPDATED)} updated, "
             f"{len(plan.of(Kind.UNCHANGED))} unchanged, {len(human)} need a human"
             f"{f', {sent} alert(s) sent' if sent else ''}"
         )
         log.info("sync: %s", summary)
-        needs_human = bool(human) or report.count("drift") > 0
-        return JobResult(ok=report.count("error") == 0, summary=summary, needs_human=needs_human)
+        needs_human = bool(human) or report.count(Result.DRIFT) > 0
+        return JobResult(
+            ok=report.count(Result.ERROR) == 0, summary=summary, needs_human=needs_human
+        )
 
     def replies_once(self) -> JobResult:
         if self._watcher is None:  # kept across runs: it caches the moderator list

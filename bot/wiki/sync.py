@@ -13,6 +13,7 @@ import logging
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from bot.config import Settings
@@ -32,13 +33,33 @@ SEGMENT_LIMIT = 1000
 SPECIAL_PAGE_PREFIXES = ("config/", "automoderator", "usernotes", "toolbox")
 
 
-@dataclass
-class Outcome:
+class Result(StrEnum):
     """What happened to one page in a push or pull."""
 
+    CREATED = "created"
+    UPDATED = "updated"
+    WOULD_CREATE = "would-create"
+    WOULD_UPDATE = "would-update"
+    SETTINGS = "settings"
+    ADOPTED = "adopted"
+    PULLED = "pulled"
+    DRIFT = "drift"
+    CONFLICT = "conflict"
+    ERROR = "error"
+
+
+WRITTEN = (Result.CREATED, Result.UPDATED)
+NEEDS_HUMAN = (Result.DRIFT, Result.CONFLICT)
+
+
+@dataclass
+class Outcome:
+    """What happened to one page; ``edit_refused``: Reddit refused our edit (HTTP 409)."""
+
     page: str
-    result: str  # created | updated | settings | adopted | skipped | conflict | error | pulled
+    result: Result
     message: str = ""
+    edit_refused: bool = False
 
 
 @dataclass
@@ -48,23 +69,25 @@ class SyncReport:
     outcomes: list[Outcome] = field(default_factory=list)
     on_outcome: Callable[[Outcome], None] | None = None
 
-    def add(self, page: str, result: str, message: str = "") -> None:
-        outcome = Outcome(page, result, message)
+    def add(
+        self, page: str, result: Result, message: str = "", *, edit_refused: bool = False
+    ) -> None:
+        outcome = Outcome(page, result, message, edit_refused)
         self.outcomes.append(outcome)
         if self.on_outcome is not None:
             self.on_outcome(outcome)
 
-    def revise(self, page: str, result: str, message: str) -> None:
+    def revise(self, page: str, result: Result, message: str) -> None:
         """Correct the outcome already reported for ``page`` (a push learns more later)."""
         self.outcomes = [o for o in self.outcomes if o.page != page]
         self.add(page, result, message)
 
-    def count(self, *results: str) -> int:
+    def count(self, *results: Result) -> int:
         return sum(1 for o in self.outcomes if o.result in results)
 
     @property
     def ok(self) -> bool:
-        return self.count("error", "conflict") == 0
+        return self.count(Result.ERROR, Result.CONFLICT) == 0
 
 
 @dataclass
@@ -280,12 +303,12 @@ class WikiSync:
                     if action.kind == Kind.DRIFT
                     else f"merge by hand, or `wikibot push --force {action.page}`"
                 )
-                report.add(action.page, action.kind.value, f"{action.note}; {hint}")
+                result = Result.DRIFT if action.kind == Kind.DRIFT else Result.CONFLICT
+                report.add(action.page, result, f"{action.note}; {hint}")
                 continue
             if dry_run:
-                report.add(
-                    action.page, "would-" + ("create" if action.kind == Kind.CREATE else "update")
-                )
+                would = Result.WOULD_CREATE if action.kind == Kind.CREATE else Result.WOULD_UPDATE
+                report.add(action.page, would)
                 continue
             edit_reason = self._reason(action, workspace, reason)
             if self._write(action, edit_reason, report):
@@ -311,7 +334,7 @@ class WikiSync:
                 content=normalize(action.remote_content),
                 author=action.remote_author,
             )
-        report.add(action.page, "adopted", "the wiki already holds this text")
+        report.add(action.page, Result.ADOPTED, "the wiki already holds this text")
 
     def _write(self, action: PageAction, reason: str, report: SyncReport) -> bool:
         """Edit one page; True when the edit went through and awaits its revision id."""
@@ -322,8 +345,9 @@ class WikiSync:
         except Conflict:
             report.add(
                 action.page,
-                "conflict",
+                Result.CONFLICT,
                 "someone edited the page while we pushed; run `wikibot plan` to see it",
+                edit_refused=True,
             )
             return False
         except WriteUncertain as exc:
@@ -340,14 +364,14 @@ class WikiSync:
                     )
                 report.add(action.page, self._verb(action), "applied despite the error")
             else:
-                report.add(action.page, "error", f"{exc}; not applied, will retry")
+                report.add(action.page, Result.ERROR, f"{exc}; not applied, will retry")
             return False
         report.add(action.page, self._verb(action))
         return True
 
     @staticmethod
-    def _verb(action: PageAction) -> str:
-        return "created" if action.kind == Kind.CREATE else "updated"
+    def _verb(action: PageAction) -> Result:
+        return Result.CREATED if action.kind == Kind.CREATE else Result.UPDATED
 
     def _confirm_written(self, written: dict[str, PageAction], report: SyncReport) -> None:
         """Learn the revision ids of our edits from the revisions listing, paged.
@@ -386,7 +410,7 @@ class WikiSync:
                 if found is None or name in merged_with:
                     page = self.gateway.read_page(name)
                     if page is None:
-                        report.revise(name, "error", "edit accepted but not found on the wiki")
+                        report.revise(name, Result.ERROR, "edit accepted but not found on the wiki")
                         continue
                     if normalize(page.content) != content:
                         self._record_merge(db, action, page, merged_with.get(name), report)
@@ -424,7 +448,7 @@ class WikiSync:
         self.state.record_seen(db, action.page, revision=page.revision_id, author=who)
         report.revise(
             action.page,
-            "drift",
+            Result.DRIFT,
             f"Reddit merged this edit with one by {who} made after the plan; the wiki holds "
             f"the merge: `wikibot pull {action.page}` adopts it, "
             f"`wikibot push --force {action.page}` replaces it",
@@ -445,9 +469,11 @@ class WikiSync:
                             action.page, listed=listed, permlevel=permlevel
                         )
                     except (Unavailable, WriteUncertain) as exc:  # safe to repeat next time
-                        report.add(action.page, "error", f"{exc}; settings will be retried")
+                        report.add(action.page, Result.ERROR, f"{exc}; settings will be retried")
                         continue
-                    report.add(action.page, "settings", f"listed={listed} permlevel={permlevel}")
+                    report.add(
+                        action.page, Result.SETTINGS, f"listed={listed} permlevel={permlevel}"
+                    )
             elif record.listed is None and action.kind == Kind.CREATE:
                 listed, permlevel = True, 0
             else:
@@ -497,7 +523,7 @@ class WikiSync:
             if action.kind == Kind.CONFLICT and not force:
                 report.add(
                     action.page,
-                    "conflict",
+                    Result.CONFLICT,
                     f"{action.note}; {action.path} would lose "
                     "its changes: merge by hand, or `wikibot pull --force "
                     f"{action.page}` to take the wiki's text",
@@ -514,7 +540,7 @@ class WikiSync:
                     content=remote_text,
                     author=action.remote_author,
                 )
-            report.add(action.page, "pulled", f"wrote {action.path}")
+            report.add(action.page, Result.PULLED, f"wrote {action.path}")
         return report
 
     def _import(self, action: PageAction, report: SyncReport) -> None:
@@ -528,7 +554,7 @@ class WikiSync:
             listed, permlevel = True, 0
         path = self.settings.wiki_pages_dir / f"{action.page}.md"
         if path.exists():
-            report.add(action.page, "error", f"{path} exists but publishes another page name")
+            report.add(action.page, Result.ERROR, f"{path} exists but publishes another page name")
             return
         text = normalize(page.content)
         new_page_file(
@@ -543,7 +569,7 @@ class WikiSync:
                 db, action.page, revision=page.revision_id, content=text, author=page.revision_by
             )
             self.state.record_settings(db, action.page, listed=listed, permlevel=permlevel)
-        report.add(action.page, "pulled", f"created {_display(path)}")
+        report.add(action.page, Result.PULLED, f"created {_display(path)}")
 
     # --- alerts ----------------------------------------------------------------------------
 
