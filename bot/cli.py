@@ -22,8 +22,18 @@ import click
 
 from bot import __version__
 from bot.config import Settings, load_settings
-from bot.errors import BadArgument, InputError, WikibotError
+from bot.errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_NEEDS_HUMAN,
+    EXIT_OK,
+    EXIT_USAGE,
+    BadArgument,
+    InputError,
+    WikibotError,
+)
 from bot.logs import setup_logging
+from bot.models import post_fullname
 from bot.output import colour_diff, kind_label, print_json
 from bot.replies.dataset import FORMAT_HELP
 from bot.runtime import Runtime
@@ -36,7 +46,6 @@ if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
     from bot.wiki.sync import Outcome, SyncReport
 
 F = TypeVar("F", bound=Callable[..., Any])
-EXIT_NEEDS_HUMAN = 3
 
 
 class App:
@@ -171,7 +180,7 @@ def plan(app: App, pages: tuple[str, ...], detailed_exitcode: bool, no_diff: boo
     else:
         _print_plan(result, diffs=not no_diff)
     if detailed_exitcode and result.has_changes:
-        sys.exit(2)
+        sys.exit(EXIT_USAGE)
 
 
 def _plan_json(result: Plan) -> dict[str, Any]:
@@ -271,8 +280,8 @@ def _print_report(app: App, report: SyncReport, *, verb: str) -> int:
         if not report.outcomes:
             click.echo(f"Nothing to {verb}.")
     if report.count(Result.ERROR):
-        return 1
-    return EXIT_NEEDS_HUMAN if report.count(*NEEDS_HUMAN) else 0
+        return EXIT_FAILED
+    return EXIT_NEEDS_HUMAN if report.count(*NEEDS_HUMAN) else EXIT_OK
 
 
 @cli.command()
@@ -359,7 +368,7 @@ def check(app: App) -> None:
         click.echo(
             f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s).", err=bool(errors)
         )
-    sys.exit(1 if errors else 0)
+    sys.exit(EXIT_FAILED if errors else EXIT_OK)
 
 
 @cli.command()
@@ -447,7 +456,7 @@ def status(app: App) -> None:
     click.echo(f"Replies in the last 24 hours: {len(info['replies_24h'])}")
     for reply in info["replies_24h"][:10]:
         click.echo(
-            f"  t3_{reply['post_id']} -> {reply['audience']} ({reply['status']}) "
+            f"  {post_fullname(reply['post_id'])} -> {reply['audience']} ({reply['status']}) "
             f"{reply['title'][:60]}"
         )
     feedback = info["feedback"]
@@ -499,7 +508,7 @@ def replies_scan(app: App, dry_run: bool) -> None:
     for entry in report.would_reply:
         click.echo(f"would reply  {entry.post} -> {entry.audience}: {entry.title}")
     for post in report.recovered:
-        click.echo(f"recovered  t3_{post}: an earlier reply was found")
+        click.echo(f"recovered  {post_fullname(post)}: an earlier reply was found")
     click.echo(report.summary())
 
 
@@ -1049,12 +1058,12 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except WikibotError as exc:
         click.echo(f"wikibot: error: {exc}", err=True)
         sys.exit(exc.exit_code)
     except BrokenPipeError:
-        sys.exit(1)
+        sys.exit(EXIT_FAILED)

@@ -20,11 +20,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+# Exit codes of the CLI (README, "Exit codes").
+EXIT_OK = 0
+EXIT_FAILED = 1  # an API error, check errors, a page that could not be written
+EXIT_USAGE = 2  # bad usage, configuration or input; also plan's "changes pending"
+EXIT_NEEDS_HUMAN = 3  # done, but a wiki page needs a person (drift or conflict)
+EXIT_BUSY = 4  # another wikibot command holds the state's lock
+EXIT_INTERRUPTED = 130
+
 
 class WikibotError(Exception):
     """Base of all wikibot errors; ``str(error)`` is the one-line message."""
 
-    exit_code = 1
+    exit_code = EXIT_FAILED
 
 
 # --- local -------------------------------------------------------------------------------
@@ -37,7 +45,7 @@ class LocalError(WikibotError):
 class ConfigError(LocalError):
     """The configuration (YAML, environment, CLI arguments) is invalid."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 class InputError(LocalError):

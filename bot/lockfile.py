@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from bot.errors import StateError
+from bot.errors import EXIT_BUSY, StateError
 
-EXIT_BUSY = 4
 WAIT_FOR_LOCK = 5.0  # seconds a command waits for another one to finish
 DAEMON_COMMAND = "run"
 _POLL = 0.1

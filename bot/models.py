@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+POST_PREFIX = "t3_"  # a post's fullname is its id with this prefix
+
+
+def post_fullname(post_id: str) -> str:
+    """``t3_<id>``: how Reddit names a post across endpoints."""
+    return POST_PREFIX + post_id
+
 
 @dataclass(frozen=True)
 class Target:
@@ -65,7 +72,7 @@ class Post:
 
     @property
     def fullname(self) -> str:
-        return f"t3_{self.id}"
+        return post_fullname(self.id)
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,9 @@ from bot.errors import (
     Unavailable,
     WriteUncertain,
 )
+from bot.limits import LISTING_MAX
 from bot.models import (
+    POST_PREFIX,
     Comment,
     CommentReply,
     OwnComment,
@@ -55,7 +57,6 @@ from bot.models import (
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-LISTING_MAX = 100
 # What prawcore would answer by sending the request again; for a POST that is a duplicate.
 RETRIED_STATUSES = frozenset(PrawcoreSession.RETRY_STATUSES)
 RETRIED_EXCEPTIONS: tuple[type[Exception], ...] = tuple(PrawcoreSession.RETRY_EXCEPTIONS)
@@ -376,7 +377,7 @@ class Gateway:
     def reply(self, fullname: str, *, body: str) -> str:
         """Comment on a post; returns the new comment's id."""
         comment = self._call(
-            lambda: self.reddit.submission(fullname.removeprefix("t3_")).reply(body=body),
+            lambda: self.reddit.submission(fullname.removeprefix(POST_PREFIX)).reply(body=body),
             what=f"reply to {fullname}",
         )
         if comment is None:

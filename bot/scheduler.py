@@ -25,6 +25,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot import metrics
 from bot.config import Settings
 from bot.errors import (
+    EXIT_FAILED,
+    EXIT_NEEDS_HUMAN,
+    EXIT_OK,
     AuthFailed,
     ConfigError,
     Forbidden,
@@ -45,9 +48,6 @@ from bot.wiki.plan import Kind
 from bot.wiki.sync import WRITTEN, Result, WikiSync, load_workspace
 
 log = logging.getLogger("bot.daemon")
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_NEEDS_HUMAN = 3
 
 
 @dataclass

@@ -19,8 +19,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from bot.errors import StateError
-from bot.models import Target
+from bot.errors import EXIT_USAGE, StateError
+from bot.models import Target, post_fullname
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -90,7 +90,7 @@ _TARGET_KEYS = ("target_api_url", "target_subreddit", "target_account")
 class TargetMismatch(StateError):
     """The state database was made for another Reddit, subreddit or account."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 def content_hash(text: str) -> str:
@@ -128,7 +128,7 @@ class PostRow:
 
     @property
     def fullname(self) -> str:
-        return f"t3_{self.post_id}"
+        return post_fullname(self.post_id)
 
 
 @dataclass(frozen=True)

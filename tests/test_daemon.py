@@ -9,7 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from bot.lockfile import EXIT_BUSY
+from bot.errors import EXIT_BUSY
 from bot.sandbox.client import SandboxClient
 from conftest import wait_for, wikibot_process
 

@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 from bot.config import Settings
-from bot.lockfile import EXIT_BUSY, WAIT_FOR_LOCK, CommandLock, lock_path
+from bot.errors import EXIT_BUSY
+from bot.lockfile import WAIT_FOR_LOCK, CommandLock, lock_path
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import SandboxServer
 from conftest import wait_for, wikibot_process

@@ -5,15 +5,17 @@ from __future__ import annotations
 import string
 
 from bot.errors import ConfigError
+from bot.limits import MAX_COMMENT_CHARS
+from bot.links import wiki_url
 from bot.replies.classify import AUDIENCES, Rules
 
-MAX_REPLY_CHARS = 10_000
+MAX_REPLY_CHARS = MAX_COMMENT_CHARS
 PLACEHOLDERS = {"guide_url", "guide_title", "index_url", "subreddit"}
 
 
 def guide_url(subreddit: str, page: str) -> str:
     """Public URL of a guide."""
-    return f"https://www.reddit.com/r/{subreddit}/wiki/{page}"
+    return wiki_url(subreddit, page)
 
 
 def render_reply(audience: str, *, rules: Rules, subreddit: str) -> str:

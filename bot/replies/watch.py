@@ -15,8 +15,9 @@ from typing import Any
 
 from bot.config import Settings
 from bot.errors import Forbidden, NotFound, Refused, WriteUncertain
+from bot.limits import LISTING_MAX
 from bot.models import Post
-from bot.reddit import LISTING_MAX, Gateway
+from bot.reddit import Gateway
 from bot.replies.classify import Decision, Rules, classify
 from bot.replies.respond import render_reply
 from bot.state import PostStatus, State
@@ -29,7 +30,7 @@ ANCHORLESS_EVERY = 600.0  # seconds between polls that do not trust the cursor
 MAX_PAGES = 10
 MODERATORS_TTL = 3600.0
 PRUNE_AFTER = 30 * 86400.0
-MAX_REASON_CHARS = 200  # of a refusal kept in the state
+MAX_REFUSAL_CHARS = 200  # of a refusal kept in the state
 
 
 @dataclass(frozen=True)
@@ -259,7 +260,7 @@ class ReplyWatcher:
             return
         body = render_reply(entry.audience, rules=self.rules, subreddit=self.settings.subreddit)
         try:
-            comment_id = self.gateway.reply(f"t3_{post_id}", body=body)
+            comment_id = self.gateway.reply(post.fullname, body=body)
         except WriteUncertain as exc:
             log.warning("replies: %s; will check the post's comments before retrying", exc)
             return  # stays an intent; resolved on the next pass
@@ -267,7 +268,7 @@ class ReplyWatcher:
             raise  # the account may not comment: the scheduler stops the job
         except Refused as exc:  # Reddit said no to this post: never try it again
             self.state.record_post(
-                post_id=post_id, status=PostStatus.SKIPPED, reason=str(exc)[:MAX_REASON_CHARS]
+                post_id=post_id, status=PostStatus.SKIPPED, reason=str(exc)[:MAX_REFUSAL_CHARS]
             )
             report.skip("refused by Reddit")
             return
@@ -275,8 +276,8 @@ class ReplyWatcher:
         self.state.record_post(post_id=post_id, status=PostStatus.REPLIED, comment_id=comment_id)
         report.replied.append(replace(entry, comment=comment_id))
         log.info(
-            "replies: replied to t3_%s with the %s guide (comment %s)",
-            post_id,
+            "replies: replied to %s with the %s guide (comment %s)",
+            entry.post,
             entry.audience,
             comment_id,
         )

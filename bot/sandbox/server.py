@@ -23,17 +23,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from bot.limits import MAX_COMMENT_CHARS, MAX_PAGE_CHARS
 from bot.sandbox import shapes
 from bot.sandbox.faults import APPLY_KINDS, RACING_LINE, STATUS_KINDS, Fault, FaultPlan
 from bot.sandbox.merge import merge3
-from bot.sandbox.store import (
-    CLIENT_ID,
-    CLIENT_SECRET,
-    MAX_COMMENT_CHARS,
-    MAX_PAGE_CHARS,
-    PAGE_NAME_RE,
-    SandboxStore,
-)
+from bot.sandbox.store import CLIENT_ID, CLIENT_SECRET, PAGE_NAME_RE, SandboxStore
 
 RATE_WINDOW = 600
 RATE_LIMIT = 1000  # Reddit's budget: 100 requests a minute, averaged over 10 minutes

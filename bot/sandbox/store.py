@@ -17,13 +17,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from bot.limits import MAX_REASON_CHARS
+
 PASSWORD = "sandbox"  # noqa: S105 - public sandbox credentials
 CLIENT_ID = "sandbox"
 CLIENT_SECRET = "sandbox"  # noqa: S105
 PAGE_NAME_RE = re.compile(r"^[a-z0-9_\-]+(/[a-z0-9_\-]+)*$")
-MAX_PAGE_CHARS = 524_288
-MAX_REASON_CHARS = 256
-MAX_COMMENT_CHARS = 10_000
 
 SEED_USERS = (
     ("wikibot", True),

@@ -12,10 +12,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.limits import MAX_PAGE_CHARS
+from bot.links import wiki_prefixes
 from bot.wiki.pages import PageSource, load_pages_collecting
 from bot.wiki.render import link_targets, render
 
-MAX_PAGE_CHARS = 524_288
 _LINK = re.compile(r"(!?)\[[^\]]*\]\(\s*([^)\s]*)(?:\s+\"[^\"]*\")?\s*\)")
 _HTML_TAG = re.compile(r"<(/?[A-Za-z][A-Za-z0-9-]*)(\s[^<>]*)?/?>|<!--")
 _CODE_SPAN = re.compile(r"`+[^`]*`+")
@@ -87,12 +88,7 @@ def _check_body(
 ) -> list[Problem]:
     problems: list[Problem] = []
     here = page.path.parent.relative_to(root).as_posix()
-    wiki_prefixes = (
-        f"/r/{subreddit.lower()}/wiki/",
-        f"https://www.reddit.com/r/{subreddit.lower()}/wiki/",
-        f"https://reddit.com/r/{subreddit.lower()}/wiki/",
-        f"https://old.reddit.com/r/{subreddit.lower()}/wiki/",
-    )
+    prefixes = wiki_prefixes(subreddit)
 
     def add(line: int, message: str, severity: str = "error") -> None:
         problems.append(Problem(page.path, line, message, severity))
@@ -120,7 +116,7 @@ def _check_body(
                     "warning",
                 )
             problem = _link_problem(
-                target, here=here, names=names, targets=targets, wiki_prefixes=wiki_prefixes
+                target, here=here, names=names, targets=targets, wiki_prefixes=prefixes
             )
             if problem:
                 add(number, problem)

@@ -16,10 +16,10 @@ import yaml
 
 from bot.errors import InputError
 from bot.fileio import atomic_write_text
+from bot.limits import MAX_REASON_CHARS
 
 PAGE_NAME_RE = re.compile(r"^[a-z0-9_\-]+(/[a-z0-9_\-]+)*$")
 FRONT_MATTER_KEYS = {"page", "title", "reason", "listed", "permlevel"}
-MAX_REASON_CHARS = 256
 _DELIMITER = "---"
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import markdown
 
+from bot.links import wiki_path
 from bot.wiki.pages import PageSource
 
 _TRAILING = re.compile(r"[ \t]+$")
@@ -69,7 +70,7 @@ def render(page: PageSource, *, root: Path, targets: Mapping[str, str], subreddi
         name = targets.get(target)
         if name is None:
             return match.group(0)  # left for `wikibot check` to report
-        return f"](/r/{subreddit}/wiki/{name}{match.group(2) or ''})"
+        return f"]({wiki_path(subreddit, name, match.group(2) or '')})"
 
     return normalize(_RELATIVE_MD_LINK.sub(rewrite, page.body))
 

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.errors import Conflict, InputError, NotFound, Unavailable, WriteUncertain
+from bot.limits import MAX_REASON_CHARS
+from bot.links import wiki_path
 from bot.models import WikiPage, WikiRevision
 from bot.reddit import Gateway
 from bot.state import PageRecord, State
@@ -28,7 +30,6 @@ from bot.wiki.render import link_targets, normalize, render
 
 log = logging.getLogger(__name__)
 CURSOR_KEY = "wiki_cursor"
-MAX_REASON_CHARS = 256
 SEGMENT_LIMIT = 1000
 SPECIAL_PAGE_PREFIXES = ("config/", "automoderator", "usernotes", "toolbox")
 
@@ -619,7 +620,7 @@ def _alert_body(action: PageAction, subreddit: str) -> str:
             f"`wikibot push --force {action.page}`"
         )
     return (
-        f"The wiki page [{action.page}](/r/{subreddit}/wiki/{action.page}) was edited on "
+        f"The wiki page [{action.page}]({wiki_path(subreddit, action.page)}) was edited on "
         f"the wiki by {who} (revision {action.remote_revision}) and differs from "
         f"`{action.path}`. wikibot will not overwrite it.\n\nTo resolve:\n\n{todo}\n\n"
         "You will get this message once per wiki revision."
