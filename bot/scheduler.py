@@ -59,6 +59,26 @@ class JobResult:
     needs_human: bool = False
 
 
+@dataclass
+class Backoff:
+    """Exponential backoff with jitter: ``min(max, interval * 2^failures)``, 50-100 %."""
+
+    interval: float
+    max_backoff: float
+    failures: int = 0
+
+    def fail(self) -> float:
+        """Count a failure; the seconds to wait before the next try."""
+        self.failures += 1
+        delay = min(self.max_backoff, self.interval * 2**self.failures)
+        return delay * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not cryptography
+
+    def recover(self) -> int:
+        """Forget the failures; returns how many there were."""
+        failures, self.failures = self.failures, 0
+        return failures
+
+
 class Job:
     """One scheduled job with its own backoff state."""
 
@@ -74,9 +94,8 @@ class Job:
         self.name = name
         self.action = action
         self.interval = interval
-        self.max_backoff = max_backoff
         self.runtime = runtime
-        self.failures = 0
+        self.backoff = Backoff(interval, max_backoff)
         self.resume_at = 0.0
         self.disabled_reason: str | None = None
         self.last: JobResult | None = None
@@ -107,24 +126,21 @@ class Job:
             )
             result = JobResult(False, str(exc))
         except (Unavailable, WriteUncertain) as exc:
-            self.failures += 1
-            delay = min(self.max_backoff, self.interval * 2**self.failures)
-            delay *= random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not cryptography
-            self._pause(delay, f"{exc}; backing off {delay:.1f}s (failure {self.failures})")
+            delay = self.backoff.fail()
+            failures = self.backoff.failures
+            self._pause(delay, f"{exc}; backing off {delay:.1f}s (failure {failures})")
             result = JobResult(False, str(exc))
         except (InputError, ConfigError, WikibotError) as exc:
             log.error("%s: %s", self.name, exc)
             result = JobResult(False, str(exc))
         except Exception as exc:
-            self.failures += 1
-            delay = min(self.max_backoff, self.interval * 2**self.failures)
+            delay = self.backoff.fail()
             log.exception("%s: unexpected error; backing off %.1fs", self.name, delay)
             self.resume_at = time.time() + delay
             result = JobResult(False, f"{type(exc).__name__}: {exc}")
         else:
-            if self.failures:
-                log.info("%s: recovered after %d failed run(s)", self.name, self.failures)
-            self.failures = 0
+            if failures := self.backoff.recover():
+                log.info("%s: recovered after %d failed run(s)", self.name, failures)
         state.finish_run(
             run_id,
             ok=result.ok,

@@ -290,6 +290,20 @@ class State:
             (name, revision, author),
         )
 
+    def record_existing(self, db: sqlite3.Connection, names: set[str]) -> None:
+        """The wiki holds exactly ``names``: others are gone, new ones exist unread.
+
+        A seen revision of ``""`` means "exists, revision not read yet".
+        """
+        for name in names:
+            db.execute(
+                "INSERT INTO pages (name, seen_revision) VALUES (?, '') "
+                "ON CONFLICT(name) DO UPDATE SET seen_revision = COALESCE(seen_revision, '')",
+                (name,),
+            )
+        for name in set(self.pages()) - names:
+            db.execute("UPDATE pages SET seen_revision = NULL WHERE name = ?", (name,))
+
     def record_synced(
         self, db: sqlite3.Connection, name: str, *, revision: str, content: str, author: str | None
     ) -> None:

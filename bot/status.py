@@ -10,7 +10,15 @@ from bot.config import Settings
 from bot.errors import InputError
 from bot.lockfile import lock_holder, lock_path
 from bot.state import LabelStore, State, content_hash
+from bot.wiki.plan import Kind, three_way
 from bot.wiki.sync import load_workspace
+
+_PENDING: dict[Kind, str | None] = {
+    Kind.CONFLICT: "conflict",
+    Kind.DRIFT: "drift",
+    Kind.UPDATE: "local changes to push",
+    Kind.UNCHANGED: None,
+}
 
 
 def collect_status(settings: Settings, state: State) -> dict[str, Any]:
@@ -28,14 +36,8 @@ def collect_status(settings: Settings, state: State) -> dict[str, Any]:
         wiki_changed = (
             record.seen_revision is not None and record.seen_revision != record.synced_revision
         )
-        if wiki_changed and local_changed:
-            pending = "conflict"
-        elif wiki_changed:
-            pending = "drift"
-        elif local_changed:
-            pending = "local changes to push"
-        else:
-            pending = None
+        kind = three_way(local_changed=local_changed, remote_changed=wiki_changed)
+        pending = _PENDING[kind]
         pages.append(
             {
                 "page": name,

@@ -166,6 +166,17 @@ def build_plan(
     return Plan(tuple(actions))
 
 
+def three_way(*, local_changed: bool, remote_changed: bool) -> Kind:
+    """The table above for a page on the wiki, given what changed since the last sync."""
+    if local_changed and remote_changed:
+        return Kind.CONFLICT
+    if local_changed:
+        return Kind.UPDATE
+    if remote_changed:
+        return Kind.DRIFT
+    return Kind.UNCHANGED
+
+
 def _plan_page(
     local: LocalPage | None, remote: RemotePage | None, synced: SyncedPage | None, *, name: str
 ) -> PageAction:
@@ -218,10 +229,11 @@ def _plan_page(
     writable = replace(seen, content=local.content, previous=remote.revision_id)
     local_changed = base is None or base != local.content
     remote_changed = base is None or wiki_text != base
-    if local_changed and not remote_changed:
+    kind = three_way(local_changed=local_changed, remote_changed=remote_changed)
+    if kind == Kind.UPDATE:
         diff = unified_diff(wiki_text, local.content, before_name=wiki_name, after_name=local.path)
         return replace(writable, kind=Kind.UPDATE, diff=diff, settings=settings)
-    if remote_changed and not local_changed:
+    if kind == Kind.DRIFT:
         diff = unified_diff(local.content, wiki_text, before_name=local.path, after_name=wiki_name)
         return replace(
             writable,

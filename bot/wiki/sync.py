@@ -168,15 +168,7 @@ class WikiSync:
             top, _ = self.gateway.revisions(limit=1)
             existing = set(self.gateway.list_pages()) if top else set()  # no revision: empty
             with self.state.transaction() as db:
-                for name in existing:  # "" = exists, revision not read (managed pages are)
-                    db.execute(
-                        "INSERT INTO pages (name, seen_revision) VALUES (?, '') "
-                        "ON CONFLICT(name) DO UPDATE SET seen_revision = "
-                        "COALESCE(seen_revision, '')",
-                        (name,),
-                    )
-                for name in set(self.state.pages()) - existing:
-                    db.execute("UPDATE pages SET seen_revision = NULL WHERE name = ?", (name,))
+                self.state.record_existing(db, existing)
                 self.state.set_meta(CURSOR_KEY, top[0].id if top else None, db=db)
         remote: dict[str, RemotePage] = {}
         records = self.state.page_heads()
