@@ -56,6 +56,19 @@ from bot.models import (
 )
 
 log = logging.getLogger(__name__)
+# The API paths the gateway reads itself (like praw/endpoints.py); writes go through PRAW.
+ENDPOINTS = {
+    "wiki_pages": "r/{subreddit}/wiki/pages/",
+    "wiki_page": "r/{subreddit}/wiki/{page}",
+    "wiki_revisions": "r/{subreddit}/wiki/revisions/",
+    "wiki_page_revisions": "r/{subreddit}/wiki/revisions/{page}",
+    "new": "r/{subreddit}/new",
+    "comments": "comments/{post_id}",
+    "user_comments": "user/{user}/comments",
+    "inbox_comments": "message/comments",
+    "moderators": "r/{subreddit}/about/moderators",
+}
+COMMENTS_PER_READ = 500  # the most Reddit returns for one thread read
 T = TypeVar("T")
 # What prawcore would answer by sending the request again; for a POST that is a duplicate.
 RETRIED_STATUSES = frozenset(PrawcoreSession.RETRY_STATUSES)
@@ -214,16 +227,14 @@ class Gateway:
     def list_pages(self) -> list[str]:
         """Names of all wiki pages."""
         data = self._call(
-            lambda: self.reddit.request(
-                method="GET", path=f"r/{self.settings.subreddit}/wiki/pages/"
-            ),
+            lambda: self.reddit.request(method="GET", path=self._path("wiki_pages")),
             what="list wiki pages",
         )
         return [str(name) for name in data["data"]]
 
     def read_page(self, name: str) -> WikiPage | None:
         """The page's current revision, or None when it does not exist."""
-        path = f"r/{self.settings.subreddit}/wiki/{name}"
+        path = self._path("wiki_page", page=name)
         try:
             data = self._call(
                 lambda: self.reddit.request(method="GET", path=path),
@@ -263,9 +274,7 @@ class Gateway:
         """
         stop_at = stop_at or set()
         path = (
-            f"r/{self.settings.subreddit}/wiki/revisions/{page}"
-            if page
-            else f"r/{self.settings.subreddit}/wiki/revisions/"
+            self._path("wiki_page_revisions", page=page) if page else self._path("wiki_revisions")
         )
         found: list[WikiRevision] = []
         after: str | None = None
@@ -335,9 +344,7 @@ class Gateway:
         if before:
             params["before"] = before
         data = self._call(
-            lambda: self.reddit.request(
-                method="GET", path=f"r/{self.settings.subreddit}/new", params=params
-            ),
+            lambda: self.reddit.request(method="GET", path=self._path("new"), params=params),
             what="list new posts",
         )
         return [_post(child["data"]) for child in data["data"]["children"]]
@@ -346,7 +353,9 @@ class Gateway:
         """A post and all its comments, flattened."""
         data = self._call(
             lambda: self.reddit.request(
-                method="GET", path=f"comments/{post_id}", params={"limit": 500}
+                method="GET",
+                path=self._path("comments", post_id=post_id),
+                params={"limit": COMMENTS_PER_READ},
             ),
             what=f"read comments of post {post_id}",
         )
@@ -367,9 +376,7 @@ class Gateway:
     def moderators(self) -> list[str]:
         """Names of the subreddit's moderators."""
         data = self._call(
-            lambda: self.reddit.request(
-                method="GET", path=f"r/{self.settings.subreddit}/about/moderators"
-            ),
+            lambda: self.reddit.request(method="GET", path=self._path("moderators")),
             what="list moderators",
         )
         return [child["name"] for child in data["data"]["children"]]
@@ -392,7 +399,7 @@ class Gateway:
         data = self._call(
             lambda: self.reddit.request(
                 method="GET",
-                path=f"user/{self.username()}/comments",
+                path=self._path("user_comments", user=self.username()),
                 params={"limit": min(limit, LISTING_MAX), "sort": "new"},
             ),
             what="list the bot's own comments",
@@ -403,7 +410,9 @@ class Gateway:
         """Replies to the bot's comments from its inbox, newest first (one call)."""
         data = self._call(
             lambda: self.reddit.request(
-                method="GET", path="message/comments", params={"limit": min(limit, LISTING_MAX)}
+                method="GET",
+                path=self._path("inbox_comments"),
+                params={"limit": min(limit, LISTING_MAX)},
             ),
             what="read the inbox of comment replies",
         )
@@ -432,6 +441,9 @@ class Gateway:
             lambda: self.subreddit.message(subject=subject[:100], message=body),
             what="message the moderators",
         )
+
+    def _path(self, endpoint: str, **values: str) -> str:
+        return ENDPOINTS[endpoint].format(subreddit=self.settings.subreddit, **values)
 
     # --- error mapping ---------------------------------------------------------------------
 
