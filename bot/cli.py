@@ -42,8 +42,10 @@ from bot.sandbox.faults import KINDS as FAULT_KINDS
 if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
     from bot.replies.classify import Rules
     from bot.replies.dataset import Example
+    from bot.sandbox.client import SandboxClient
+    from bot.sandbox.server import SandboxServer
     from bot.wiki.plan import Plan
-    from bot.wiki.sync import Outcome, SyncReport
+    from bot.wiki.sync import Outcome, SyncReport, WikiSync, Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -152,7 +154,7 @@ def _write_lock(app: App, command: str, *, dry_run: bool = False) -> AbstractCon
     return CommandLock(path, command=command, wait=WAIT_FOR_LOCK)
 
 
-def _open_wiki(app: App):  # type: ignore[no-untyped-def]
+def _open_wiki(app: App) -> tuple[Workspace, Runtime, Callable[[], WikiSync]]:
     from bot.wiki.sync import WikiSync, load_workspace  # noqa: PLC0415 - keep --help fast
 
     workspace = load_workspace(app.settings)
@@ -880,7 +882,7 @@ def sandbox() -> None:
     """The embedded Reddit-compatible sandbox (the default target)."""
 
 
-def _sandbox_client(app: App):  # type: ignore[no-untyped-def]
+def _sandbox_client(app: App) -> tuple[SandboxClient, SandboxServer | None]:
     """A client for the configured sandbox, starting it in-process when none runs."""
     from bot.sandbox.client import SandboxClient, ensure_sandbox  # noqa: PLC0415
 

@@ -141,7 +141,7 @@ class WriteGuardSession(requests.Session):
         if self.stopping.wait(seconds):
             raise ShuttingDown("wikibot is shutting down")
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
         if self.stopping.is_set():
             raise ShuttingDown("wikibot is shutting down")
         metrics.count("api_calls")

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from types import FrameType
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -70,7 +70,7 @@ class Backoff:
     def fail(self) -> float:
         """Count a failure; the seconds to wait before the next try."""
         self.failures += 1
-        delay = min(self.max_backoff, self.interval * 2**self.failures)
+        delay = min(self.max_backoff, self.interval * 2.0**self.failures)
         return delay * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not cryptography
 
     def recover(self) -> int:
@@ -317,9 +317,7 @@ class Daemon:
                     self._published[job.id] = value
 
 
-def _now_datetime():  # type: ignore[no-untyped-def]
-    from datetime import datetime  # noqa: PLC0415
-
+def _now_datetime() -> datetime:
     return datetime.now(UTC)
 
 

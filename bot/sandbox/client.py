@@ -37,7 +37,8 @@ class SandboxClient:
             raise Unavailable(f"sandbox at {self.base_url} is not reachable: {exc}") from None
 
     def log(self, since: int = 0) -> list[dict[str, Any]]:
-        return self._call("GET", f"log?since={since}")["entries"]
+        result: list[dict[str, Any]] = self._call("GET", f"log?since={since}")["entries"]
+        return result
 
     def add_fault(
         self,
@@ -103,7 +104,8 @@ class SandboxClient:
             "created_utc": created_utc,
             **flags,
         }
-        return self._call("POST", "posts", payload)["name"]
+        result: str = self._call("POST", "posts", payload)["name"]
+        return result
 
     def set_post_flags(self, post_id: str, **flags: bool) -> None:
         self._call("POST", "posts/flags", {"id": post_id, **flags})
@@ -111,7 +113,8 @@ class SandboxClient:
     def comment(self, *, parent: str, body: str, author: str = "curious_student") -> str:
         """Simulate a reader's comment (e.g. answering the bot); returns its fullname."""
         payload = {"parent": parent, "body": body, "author": author}
-        return self._call("POST", "comments", payload)["name"]
+        result: str = self._call("POST", "comments", payload)["name"]
+        return result
 
     def set_comment(
         self, comment_id: str, *, score: int | None = None, removed_by: str | None = None
@@ -129,10 +132,12 @@ class SandboxClient:
     ) -> str:
         """Simulate a human's wiki edit; returns the new revision id."""
         payload = {"page": page, "content": content, "author": author, "reason": reason}
-        return self._call("POST", "wiki", payload)["revision_id"]
+        result: str = self._call("POST", "wiki", payload)["revision_id"]
+        return result
 
     def state(self) -> dict[str, Any]:
-        return self._call("GET", "state")
+        result: dict[str, Any] = self._call("GET", "state")
+        return result
 
 
 def is_listening(host: str, port: int) -> bool:

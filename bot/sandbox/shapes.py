@@ -38,7 +38,8 @@ def me(user: dict[str, Any]) -> dict[str, Any]:
     """``/api/v1/me``: the account's own data, unwrapped."""
     data = account(user)["data"]
     data.update({"has_mail": False, "inbox_count": 0, "over_18": False, "modhash": None})
-    return data
+    result: dict[str, Any] = data
+    return result
 
 
 def md_html(text: str, *, wiki: bool = False) -> str:

@@ -107,12 +107,14 @@ class SandboxStore:
 
     @property
     def subreddit(self) -> dict[str, Any]:
-        return self.data["subreddit"]
+        result: dict[str, Any] = self.data["subreddit"]
+        return result
 
     def user(self, name: str | None) -> dict[str, Any] | None:
         if not name:
             return None
-        return self.data["users"].get(name.lower())
+        result: dict[str, Any] | None = self.data["users"].get(name.lower())
+        return result
 
     def ensure_user(self, name: str) -> dict[str, Any]:
         """Return the user, creating an ordinary account on first use."""
@@ -132,7 +134,8 @@ class SandboxStore:
         user = self.user(name)
         if not user:
             return False
-        return _digest(password) == user.get("password_sha256", _digest(PASSWORD))
+        result: bool = _digest(password) == user.get("password_sha256", _digest(PASSWORD))
+        return result
 
     def set_password(self, name: str, password: str) -> None:
         """Give a user another password (stored only as a hash)."""
@@ -143,7 +146,8 @@ class SandboxStore:
     # --- wiki --------------------------------------------------------------------------
 
     def page(self, name: str) -> dict[str, Any] | None:
-        return self.data["wiki"].get(name)
+        result: dict[str, Any] | None = self.data["wiki"].get(name)
+        return result
 
     def page_names(self) -> list[str]:
         return sorted(self.data["wiki"])
@@ -154,7 +158,8 @@ class SandboxStore:
             return None
         revisions = record["revisions"]
         if revision_id is None:
-            return revisions[-1]
+            result: dict[str, Any] | None = revisions[-1]
+            return result
         return next((r for r in revisions if r["id"] == revision_id), None)
 
     def may_revise(self, page: str, user: str | None) -> bool:
@@ -195,7 +200,8 @@ class SandboxStore:
             settings = self.data["wiki"][page]["settings"]
             settings.update(listed=listed, permlevel=permlevel)
             self.save()
-            return settings
+            result: dict[str, Any] = settings
+            return result
 
     def revisions(self, page: str | None = None) -> list[dict[str, Any]]:
         """Revisions newest first, of one page or of the whole wiki."""
