@@ -159,7 +159,12 @@ def _open_wiki(app: App) -> tuple[Workspace, Runtime, Callable[[], WikiSync]]:
 
     workspace = load_workspace(app.settings)
     runtime = Runtime(app.settings)
-    return workspace, runtime, lambda: WikiSync(app.settings, runtime.gateway, runtime.state)
+
+    def open_sync() -> WikiSync:
+        runtime.start_sandbox()
+        return WikiSync(app.settings, runtime.gateway, runtime.state)
+
+    return workspace, runtime, open_sync
 
 
 @cli.command()
@@ -499,6 +504,7 @@ def replies_scan(app: App, dry_run: bool) -> None:
 
     rules = _rules(app)
     with _write_lock(app, "replies scan", dry_run=dry_run), Runtime(app.settings) as runtime:
+        runtime.start_sandbox()
         report = ReplyWatcher(app.settings, runtime.gateway, runtime.state, rules).scan(
             dry_run=dry_run
         )

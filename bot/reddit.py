@@ -279,7 +279,7 @@ class Gateway:
         found: list[WikiRevision] = []
         after: str | None = None
         while True:
-            params: dict[str, Any] = {"limit": LISTING_MAX}
+            params: dict[str, str | int] = {"limit": LISTING_MAX}
             if after:
                 params["after"] = after
             data = self._call(
@@ -340,7 +340,7 @@ class Gateway:
 
     def new_posts(self, *, before: str | None = None, limit: int = LISTING_MAX) -> list[Post]:
         """Newest posts first; with ``before``, only posts newer than that fullname."""
-        params: dict[str, Any] = {"limit": min(limit, LISTING_MAX)}
+        params: dict[str, str | int] = {"limit": min(limit, LISTING_MAX)}
         if before:
             params["before"] = before
         data = self._call(

@@ -1,4 +1,4 @@
-"""Open what a command needs: the sandbox (started if needed), the gateway, the state."""
+"""Open what a command needs: the sandbox (an explicit step), the gateway, the state."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from bot.state import State
 
 
 class Runtime:
-    """``with Runtime(settings) as rt: rt.gateway, rt.state``."""
+    """``with Runtime(settings) as rt: rt.start_sandbox(); rt.gateway, rt.state``."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -24,8 +24,6 @@ class Runtime:
     @property
     def gateway(self) -> Gateway:
         if self._gateway is None:
-            if self.settings.is_sandbox and self.sandbox is None:
-                self.sandbox = ensure_sandbox(self.settings)
             self._gateway = Gateway(self.settings)
             if self._state is not None:
                 self._state.claim_target(self._gateway.target())
@@ -43,6 +41,15 @@ class Runtime:
             if self._gateway is not None:
                 self._state.claim_target(self._gateway.target())
         return self._state
+
+    def start_sandbox(self) -> SandboxServer | None:
+        """With target ``sandbox``, start it in this process unless one already listens.
+
+        Returns the server started here (stopped on exit), or None.
+        """
+        if self.settings.is_sandbox and self.sandbox is None:
+            self.sandbox = ensure_sandbox(self.settings)
+        return self.sandbox
 
     def check_target(self) -> None:
         """Open the gateway and the state now, so a state of another target stops here."""

@@ -331,7 +331,7 @@ def run_daemon(settings: Settings, *, once: bool) -> int:
     with lock, Runtime(settings) as runtime:
         metrics.start_server(settings.metrics_port)
         daemon = Daemon(settings, runtime)
-        runtime.check_target()  # also starts the embedded sandbox now, so the log says so
-        if settings.is_sandbox and runtime.sandbox is not None:
-            log.info("embedded sandbox serving on %s (target: sandbox)", runtime.sandbox.url)
+        if (sandbox := runtime.start_sandbox()) is not None:
+            log.info("embedded sandbox serving on %s (target: sandbox)", sandbox.url)
+        runtime.check_target()
         return daemon.run_once() if once else daemon.serve()
