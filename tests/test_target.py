@@ -20,10 +20,8 @@ from conftest import wikibot_process, write_config
 @pytest.fixture
 def standin(tmp_path: Path) -> Iterator[SandboxServer]:
     """Another sandbox, playing Reddit."""
-    server = SandboxServer(state_file=tmp_path / "standin" / "state.json", port=0)
-    server.start()
-    yield server
-    server.stop()
+    with SandboxServer(state_file=tmp_path / "standin" / "state.json", port=0) as server:
+        yield server
 
 
 def praw_ini(tmp_path: Path, url: str, *, password: str = "sandbox") -> dict[str, str]:  # noqa: S107
