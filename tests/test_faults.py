@@ -8,6 +8,7 @@ job stops), and a clear log line says what happened.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -16,6 +17,7 @@ from bot.config import Settings
 from bot.runtime import Runtime
 from bot.sandbox.client import SandboxClient
 from bot.scheduler import Daemon, Job
+from bot.state import PostStatus
 from bot.wiki.sync import load_workspace
 
 GETTING_STARTED = ("How do I get into machine learning?", "Complete beginner. Where do I start?")
@@ -174,6 +176,30 @@ def test_token_refresh_failure_at_reply_time_retries_later(
         run_until_settled(replies)
     assert replies.last is not None and replies.last.ok
     assert any("backing off" in r.getMessage() for r in caplog.records)
+    mine = [
+        c
+        for c in client.state()["comments"]
+        if c["link_id"] == fullname and c["author"] == "wikibot"
+    ]
+    assert len(mine) == 1
+
+
+def test_shutdown_between_look_and_reply_keeps_the_post(
+    daemon: Daemon, settings: Settings, client: SandboxClient
+) -> None:
+    """SIGTERM lands while the watcher looks: the reply is not sent, and not given up."""
+    fullname = client.post(title=GETTING_STARTED[0], body=GETTING_STARTED[1])
+    client.add_fault("apply_timeout", path="^/user/wikibot/comments", method="GET", delay=1.5)
+    stopper = threading.Timer(0.5, daemon.runtime.gateway.stop)
+    stopper.start()
+    result = job(daemon, "replies").run()
+    stopper.join()
+    assert result is not None and not result.ok and "shutting down" in result.summary
+    row = daemon.runtime.state.post(fullname.removeprefix("t3_"))
+    assert row is not None and row.status == PostStatus.INTENT
+    with Runtime(settings) as runtime:  # the restarted daemon
+        restarted = Daemon(settings, runtime)
+        run_until_settled(job(restarted, "replies"))
     mine = [
         c
         for c in client.state()["comments"]
