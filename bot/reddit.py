@@ -153,9 +153,10 @@ class WriteGuardSession(requests.Session):
             return self._paced(super().request(method, url, *args, **kwargs))
         try:
             response = super().request(method, url, *args, **kwargs)
-        except Exception as exc:
-            # prawcore resends on RETRIED_EXCEPTIONS (a cut body among them); any other
-            # exception raised once the POST may have left is just as uncertain.
+        except RETRIED_EXCEPTIONS as exc:  # prawcore would send it again: a duplicate
+            raise WriteOutcomeUnknown(f"{type(exc).__name__} on POST") from None
+        except Exception as exc:  # not retried, but the POST may have left all the same
+            log.warning("unexpected %s on POST %s; treating it as maybe applied", exc, url)
             raise WriteOutcomeUnknown(f"{type(exc).__name__} on POST") from None
         if response.status_code in RETRIED_STATUSES:
             raise WriteOutcomeUnknown(f"HTTP {response.status_code} on POST")
