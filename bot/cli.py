@@ -1035,7 +1035,11 @@ def sandbox_log(app: App, since: int) -> None:
     "kind",
     type=click.Choice(FAULT_KINDS),
 )
-@click.option("--path", default="", help="Regular expression matched against request paths.")
+@click.option(
+    "--path",
+    default="",
+    help="Regular expression matched against request paths (token requests only when named).",
+)
 @click.option("--method", type=click.Choice(["GET", "POST"]), help="Only this method.")
 @click.option("--count", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--delay", type=click.FloatRange(min=0), default=0.0, help="Seconds (timeouts).")

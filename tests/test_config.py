@@ -97,3 +97,20 @@ def test_cli_reports_broken_config_in_one_line_with_exit_2(tmp_path: Path, wikib
     assert len(lines) == 1, result.err
     assert lines[0].startswith(f"wikibot: error: {path}:")
     assert "Traceback" not in result.err
+
+
+def test_the_default_state_is_one_file_per_target() -> None:
+    shipped = REPO / "config" / "bot.yaml"
+    sandbox = load_settings(shipped, environ={})
+    live = load_settings(
+        shipped,
+        environ={
+            "WIKIBOT_TARGET": "reddit",
+            "REDDIT_CLIENT_ID": "id",
+            "REDDIT_CLIENT_SECRET": "secret-value",
+            "REDDIT_USERNAME": "bot",
+            "REDDIT_PASSWORD": "password-value",
+        },
+    )
+    assert sandbox.state_db == (REPO / ".wikibot" / "state-sandbox.db").resolve()
+    assert live.state_db == (REPO / ".wikibot" / "state-reddit.db").resolve()

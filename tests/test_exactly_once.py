@@ -29,8 +29,9 @@ def bot_replies(client: SandboxClient, fullname: str) -> list[dict]:  # type: ig
 
 
 def test_overlapping_scans_reply_once(  # type: ignore[no-untyped-def]
-    wikibot, client: SandboxClient, config_path: Path
+    wikibot, client: SandboxClient, config_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr("bot.lockfile.WAIT_FOR_LOCK", 30.0)  # a slow machine: wait it out
     assert wikibot("replies", "scan").code == 0  # the seeded posts, out of the way
     fullname = client.post(title=GETTING_STARTED[0], body=GETTING_STARTED[1])
     # Slow thread reads: both scans would look before either has replied.
