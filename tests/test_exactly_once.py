@@ -10,6 +10,8 @@ import shutil
 import time
 from pathlib import Path
 
+import pytest
+
 from bot.config import Settings
 from bot.errors import EXIT_BUSY
 from bot.lockfile import WAIT_FOR_LOCK, CommandLock, lock_path
