@@ -80,8 +80,8 @@ class CommandLock:
         if holder.is_daemon:
             who = f"the wikibot daemon (pid {pid}) is running on this state"
             todo = (
-                "it does this job itself; stop it first to run it by hand"
-                if self.command != DAEMON_COMMAND
+                f"stop it first to run `wikibot {self.command}` by hand"
+                if not self.command.startswith(DAEMON_COMMAND)
                 else "stop it first or use another state_db"
             )
         else:
