@@ -105,7 +105,14 @@ class RateLimited(ApiError):
 
 
 class Refused(ApiError):
-    """Reddit said no (bad request, a refused comment); the same request will not succeed."""
+    """Reddit said no (bad request, a refused comment); the same request will not succeed.
+
+    ``code`` is Reddit's reason when it gave one (``THREAD_LOCKED``, ``PAGE_NOT_FOUND``, ...).
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None) -> None:
+        super().__init__(message, status=status)
+        self.code = code
 
 
 class NotFound(Refused):

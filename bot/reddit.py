@@ -523,7 +523,11 @@ def _from_response(what: str, response: requests.Response) -> Exception:
         )
     body = _json_body(response)
     reason = str(body.get("reason") or body.get("message") or "")
-    return Refused(f"{what}: Reddit answered HTTP {status} {reason}".rstrip(), status=status)
+    return Refused(
+        f"{what}: Reddit answered HTTP {status} {reason}".rstrip(),
+        status=status,
+        code=_str_or_none(body.get("reason")),
+    )
 
 
 def _from_api_exception(what: str, exc: RedditAPIException) -> Exception:
@@ -534,7 +538,9 @@ def _from_api_exception(what: str, exc: RedditAPIException) -> Exception:
                 wait_seconds=_ratelimit_seconds(item.message or ""),
             )
     first = exc.items[0]
-    return Refused(f"{what}: Reddit refused: {first.error_type}: {first.message}")
+    return Refused(
+        f"{what}: Reddit refused: {first.error_type}: {first.message}", code=first.error_type
+    )
 
 
 def _ratelimit_seconds(message: str) -> float:

@@ -8,7 +8,15 @@ import prawcore.sessions
 import pytest
 
 from bot.config import Settings
-from bot.errors import Conflict, Forbidden, NotFound, RateLimited, Unavailable, WriteUncertain
+from bot.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    Refused,
+    Unavailable,
+    WriteUncertain,
+)
 from bot.reddit import RETRIED_STATUSES, Gateway
 from bot.sandbox.client import SandboxClient
 from conftest import api_calls, wait_for
@@ -48,9 +56,16 @@ def test_operations_return_plain_data(gateway: Gateway, client: SandboxClient) -
 def test_stale_previous_is_conflict(gateway: Gateway, client: SandboxClient) -> None:
     gateway.edit_page("index", content="a", reason=None, previous=None)
     first = gateway.read_page("index").revision_id  # type: ignore[union-attr]
-    client.edit_wiki(page="index", content="human")
-    with pytest.raises(Conflict):
+    newer = client.edit_wiki(page="index", content="human")
+    with pytest.raises(Conflict) as caught:
         gateway.edit_page("index", content="b", reason=None, previous=first)
+    conflict = caught.value
+    assert (conflict.page, conflict.revision, conflict.content, conflict.status) == (
+        "index",
+        newer,
+        "human",
+        409,
+    )
 
 
 def test_503_on_reply_is_uncertain_and_sent_once(gateway: Gateway, client: SandboxClient) -> None:
@@ -177,3 +192,13 @@ def test_idle_calls_are_single_requests(gateway: Gateway, client: SandboxClient)
     newest = gateway.new_posts(limit=1)[0]
     gateway.new_posts(before=newest.fullname)
     assert len(api_calls(client.log()[start:])) == 2
+
+
+def test_a_refusal_carries_reddits_code(gateway: Gateway, client: SandboxClient) -> None:
+    fullname = client.post(title="old", body="?", archived=True)
+    with pytest.raises(Refused) as caught:
+        gateway.reply(fullname, body="hi")
+    assert caught.value.code == "TOO_OLD" and not isinstance(caught.value, Unavailable)
+    with pytest.raises(NotFound) as missing:
+        gateway.post_with_comments("zzzzzz")
+    assert missing.value.status == 404
