@@ -16,7 +16,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -82,8 +82,9 @@ def json_option(func: F) -> F:
     """``--json`` on a subcommand (same as the global flag)."""
 
     def callback(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-        if value:
-            ctx.find_object(App).as_json = True  # type: ignore[union-attr]
+        app = ctx.find_object(App)
+        if value and app is not None:
+            app.as_json = True
 
     return click.option(
         "--json",
@@ -999,7 +1000,7 @@ def sandbox_post(
 @click.option("--author", default="alice_mod", show_default=True, help="Who edits.")
 @click.option("--reason", help="Edit reason.")
 @pass_app
-def sandbox_edit(app: App, page: str, source: Any, author: str, reason: str | None) -> None:
+def sandbox_edit(app: App, page: str, source: IO[str], author: str, reason: str | None) -> None:
     """Simulate a human's edit of a wiki page; prints the new revision id."""
     client, server = _sandbox_client(app)
     try:
