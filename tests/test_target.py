@@ -65,6 +65,8 @@ def test_a_sandbox_state_is_not_reused_against_reddit(  # type: ignore[no-untype
     assert len(lines) == 1, err
     assert f"r/learnmachinelearning as u/wikibot at {standin.url}" in lines[0]
     assert "127.0.0.1" in lines[0] and "state_db" in lines[0]
+    code, err = run(live, "run", "--once", env=env)
+    assert code == 2 and "this state belongs to" in err  # the daemon stops the same way
     assert SandboxClient(standin.url).state()["wiki"] == {}  # nothing was written
 
     default = live_config(tmp_path, 1, state_db=None)  # the default: one state per target
