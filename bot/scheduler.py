@@ -29,10 +29,10 @@ from bot.errors import (
     EXIT_NEEDS_HUMAN,
     EXIT_OK,
     AuthFailed,
-    ConfigError,
     Forbidden,
-    InputError,
+    LocalError,
     RateLimited,
+    Refused,
     Unavailable,
     WikibotError,
     WriteUncertain,
@@ -130,7 +130,7 @@ class Job:
             failures = self.backoff.failures
             self._pause(delay, f"{exc}; backing off {delay:.1f}s (failure {failures})")
             result = JobResult(False, str(exc))
-        except (InputError, ConfigError, WikibotError) as exc:
+        except (LocalError, Refused, WikibotError) as exc:  # fix it here; the next run retries
             log.error("%s: %s", self.name, exc)
             result = JobResult(False, str(exc))
         except Exception as exc:

@@ -246,3 +246,17 @@ def test_503_on_a_settings_write_does_not_abort_the_push(  # type: ignore[no-unt
     second = wikibot("push")
     assert second.code == 0, second.out
     assert client.state()["wiki"]["engineers"]["settings"]["permlevel"] == 2
+
+
+def test_a_page_reddit_refuses_does_not_stop_the_others(  # type: ignore[no-untyped-def]
+    wikibot, settings: Settings, client: SandboxClient
+) -> None:
+    assert wikibot("push").code == 0
+    big = settings.wiki_pages_dir / "engineers.md"
+    big.write_text(big.read_text() + "x" * 530_000 + "\n")  # over Reddit's page limit
+    small = settings.wiki_pages_dir / "index.md"
+    small.write_text(small.read_text().replace("## The guides", "## The four guides"))
+    result = wikibot("push")
+    assert result.code == 1
+    assert "engineers" in result.out and "HTTP 413" in result.out
+    assert "## The four guides" in revisions(client, "index")[-1]["content"]

@@ -17,7 +17,15 @@ from enum import StrEnum
 from pathlib import Path
 
 from bot.config import Settings
-from bot.errors import Conflict, InputError, NotFound, Unavailable, WriteUncertain
+from bot.errors import (
+    Conflict,
+    Forbidden,
+    InputError,
+    NotFound,
+    Refused,
+    Unavailable,
+    WriteUncertain,
+)
 from bot.limits import MAX_REASON_CHARS
 from bot.links import wiki_path
 from bot.models import WikiPage, WikiRevision
@@ -358,6 +366,11 @@ class WikiSync:
                 report.add(action.page, self._verb(action), "applied despite the error")
             else:
                 report.add(action.page, Result.ERROR, f"{exc}; not applied, will retry")
+            return False
+        except Forbidden:
+            raise  # the account may not edit the wiki: no other page would go through
+        except Refused as exc:  # Reddit said no to this page (too large, say): others go on
+            report.add(action.page, Result.ERROR, str(exc))
             return False
         report.add(action.page, self._verb(action))
         return True
