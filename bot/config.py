@@ -14,6 +14,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,16 @@ import yaml
 from bot.errors import ConfigError
 
 DEFAULT_CONFIG = Path("config/bot.yaml")
-TARGETS = ("sandbox", "reddit")
+
+
+class TargetKind(StrEnum):
+    """Where wikibot sends its requests."""
+
+    SANDBOX = "sandbox"  # the embedded Reddit-compatible server
+    REDDIT = "reddit"
+
+
+TARGETS = tuple(TargetKind)
 LOG_FORMATS = ("text", "json")
 _SUBREDDIT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]{1,20}$")
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
@@ -98,7 +108,7 @@ class Settings:
     """Everything wikibot needs to know, validated, immutable."""
 
     config_file: Path
-    target: str
+    target: TargetKind
     subreddit: str
     user_agent: str
     praw_site: str | None
@@ -115,7 +125,7 @@ class Settings:
     @property
     def is_sandbox(self) -> bool:
         """True when wikibot talks to the embedded sandbox rather than Reddit."""
-        return self.target == "sandbox"
+        return self.target == TargetKind.SANDBOX
 
     @property
     def sandbox_url(self) -> str:
@@ -340,7 +350,7 @@ def _build(raw: dict[str, Any], *, config_file: Path, environ: Mapping[str, str]
         resolved = Path(value).expanduser()
         return resolved if resolved.is_absolute() else (base_dir / resolved).resolve()
 
-    target = top.get("target", "sandbox", _choice(TARGETS), "'sandbox' or 'reddit'")
+    target = TargetKind(top.get("target", "sandbox", _choice(TARGETS), "'sandbox' or 'reddit'"))
     sandbox = top.section("sandbox", _SANDBOX_KEYS)
     schedule = top.section("schedule", _SCHEDULE_KEYS)
     replies = top.section("replies", _REPLY_KEYS)
