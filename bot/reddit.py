@@ -474,6 +474,15 @@ def translate_errors(what: str, *, page: str | None = None) -> Iterator[None]:
             "REDDIT_PASSWORD or the praw.ini site",
             status=exc.response.status_code,
         ) from None
+    except prawcore.BadJSON as exc:  # a 200 whose body is not Reddit's (a proxy's page, say)
+        if str(exc.response.request.method).upper() == "POST":
+            raise WriteUncertain(
+                f"{what}: the answer was not JSON; it may have been applied",
+                status=exc.response.status_code,
+            ) from None
+        raise Unavailable(
+            f"{what}: the answer was not JSON; will retry later", status=exc.response.status_code
+        ) from None
     except prawcore.ResponseException as exc:
         raise _from_response(what, exc.response) from None
     except prawcore.RequestException as exc:

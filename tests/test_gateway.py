@@ -103,6 +103,17 @@ def test_cut_body_on_a_write_is_uncertain_and_sent_once(
     assert len(state["comments"]) + len(state["wiki"]) == 1  # applied once, not resent
 
 
+def test_a_write_answered_with_html_is_uncertain(gateway: Gateway, client: SandboxClient) -> None:
+    post = gateway.new_posts()[0]
+    client.add_fault("apply_html", path="/api/comment")
+    with pytest.raises(WriteUncertain, match="not JSON"):
+        gateway.reply(post.fullname, body="hello")
+    assert len(client.state()["comments"]) == 1  # it was applied: look before retrying
+    client.add_fault("apply_html", path="/new", count=3)
+    with pytest.raises(Unavailable, match="not JSON"):  # a read: retry later
+        gateway.new_posts()
+
+
 def test_uncertain_statuses_are_prawcores_retried_ones() -> None:
     assert prawcore.sessions.Session.RETRY_STATUSES <= RETRIED_STATUSES
 

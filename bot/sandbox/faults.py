@@ -7,6 +7,7 @@ Kinds:
   ``apply_500``/``apply_503``  apply the write, then answer 500/503 anyway
   ``apply_timeout``      apply the write, then sleep ``delay`` seconds before answering
   ``apply_cut``          apply the write, then cut the response body off mid-way
+  ``apply_html``         apply the write, then answer 200 with an HTML page, not JSON
   ``expire_token``       expire every token, answer 401 (clients must fetch a new one)
   ``edit_race``          on a wiki edit: a moderator first appends a line to the page, so
                          the edit's ``previous`` is stale and Reddit merges it
@@ -30,7 +31,13 @@ STATUS_KINDS = {
     "403": 403,
     "409": 409,
 }
-APPLY_KINDS = {"apply_500": 500, "apply_503": 503, "apply_timeout": 200, "apply_cut": 200}
+APPLY_KINDS = {
+    "apply_500": 500,
+    "apply_503": 503,
+    "apply_timeout": 200,
+    "apply_cut": 200,
+    "apply_html": 200,
+}
 KINDS = (*STATUS_KINDS, "ratelimit", "timeout", *APPLY_KINDS, "expire_token", "edit_race")
 RACING_LINE = "A line added on the wiki by a moderator while wikibot pushed.\n"
 

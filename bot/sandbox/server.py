@@ -52,6 +52,7 @@ class Reply:
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
     cut: bool = False  # send only the first half of the body (the ``apply_cut`` fault)
+    html: bool = False  # answer a proxy's HTML page instead (the ``apply_html`` fault)
 
 
 class RequestLog:
@@ -238,6 +239,9 @@ class SandboxApp:
             return reply
         if fault.kind == "apply_cut":
             reply.cut = True
+            return reply
+        if fault.kind == "apply_html":
+            reply.html = True
             return reply
         status = APPLY_KINDS[fault.kind]
         return Reply(status, shapes.http_error(status, _REASONS.get(status, "Error")))
@@ -721,6 +725,7 @@ class SandboxApp:
         return Reply(200, {"revision_id": revision["id"]})
 
 
+_HTML_PAGE = b"<html><body><h1>upstream busy</h1></body></html>"
 _REASONS = {
     500: "Internal Server Error",
     502: "Bad Gateway",
@@ -792,14 +797,15 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         try:
             reply = self.app.handle(self.command, self.path, headers, body)
-            payload = json.dumps(reply.body).encode("utf-8")
+            payload = _HTML_PAGE if reply.html else json.dumps(reply.body).encode("utf-8")
         except Exception:
             traceback.print_exc()
             reply = Reply(500, {})
             payload = b'{"message": "Internal Server Error", "error": 500}'
         try:
             self.send_response(reply.status)
-            self.send_header("content-type", "application/json; charset=UTF-8")
+            kind = "text/html" if reply.html else "application/json"
+            self.send_header("content-type", f"{kind}; charset=UTF-8")
             self.send_header("content-length", str(len(payload)))
             # One request per connection: no keep-alive races that would look like
             # dropped writes (faults are injected on purpose, never by accident).
