@@ -63,6 +63,7 @@ FAULTS = (
     ("503", "/new"),
     ("apply_cut", "/api/comment"),
     ("apply_cut", "/api/wiki/edit"),
+    ("apply_html", "/api/comment"),
     ("refresh_503", "/api/comment"),  # the token expires at the reply; refreshing it fails
 )
 SCAN_EXIT_CODES = (0, 1, 4)  # done, Reddit unavailable (a fault), busy (the lock is held)
