@@ -496,6 +496,10 @@ def translate_errors(what: str, *, page: str | None = None) -> Iterator[None]:
         raise _from_api_exception(what, exc) from None
     except praw.exceptions.ClientException as exc:
         raise Refused(f"{what}: {exc}") from None
+    except requests.RequestException as exc:  # prawcore lets a bad login answer through
+        raise Unavailable(
+            f"{what}: {type(exc).__name__}: Reddit's answer could not be read; will retry later"
+        ) from None
 
 
 def _json_body(response: requests.Response) -> dict[str, Any]:

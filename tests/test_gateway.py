@@ -213,3 +213,10 @@ def test_a_refusal_carries_reddits_code(gateway: Gateway, client: SandboxClient)
     with pytest.raises(NotFound) as missing:
         gateway.post_with_comments("zzzzzz")
     assert missing.value.status == 404
+
+
+def test_an_unreadable_login_answer_is_one_line(wikibot, client: SandboxClient) -> None:  # type: ignore[no-untyped-def]
+    client.add_fault("apply_html", path="access_token")
+    result = wikibot("plan")
+    assert result.code == 1 and "Traceback" not in result.err
+    assert len(result.err.strip().splitlines()) == 1 and "will retry later" in result.err
