@@ -14,6 +14,7 @@ raises ``WriteUncertain`` and the caller looks at Reddit before trying again.
 
 from __future__ import annotations
 
+import configparser
 import functools
 import logging
 import re
@@ -34,6 +35,7 @@ from bot import metrics
 from bot.config import Settings
 from bot.errors import (
     AuthFailed,
+    ConfigError,
     Conflict,
     Forbidden,
     NotFound,
@@ -182,9 +184,22 @@ def build_reddit(settings: Settings, *, session: WriteGuardSession) -> praw.Redd
         options.update(oauth_url=settings.sandbox_url, reddit_url=settings.sandbox_url)
     if settings.credentials is not None:
         options.update(settings.credentials.given())  # the environment wins key by key
-    if settings.praw_site and not settings.is_sandbox:
-        return praw.Reddit(settings.praw_site, **options)  # the site's URLs are kept
-    return praw.Reddit(**options)
+    site = settings.praw_site if not settings.is_sandbox else None
+    try:
+        if site:
+            return praw.Reddit(site, **options)  # the site's URLs are kept
+        return praw.Reddit(**options)
+    except configparser.NoSectionError:
+        raise ConfigError(
+            f"{settings.config_file}: praw_site: no [{site}] section in a praw.ini "
+            "(in the working directory or the user config folder); add it or fix the name"
+        ) from None
+    except praw.exceptions.ClientException as exc:  # a required setting is missing
+        problem = str(exc).strip().splitlines()[0].rstrip(". ")
+        raise ConfigError(
+            f"{settings.config_file}: praw_site {site!r}: {problem}; add it to the site "
+            "or set the REDDIT_* variable"
+        ) from None
 
 
 class Gateway:

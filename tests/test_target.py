@@ -39,7 +39,7 @@ def praw_ini(tmp_path: Path, url: str, *, password: str = "sandbox") -> dict[str
 
 def live_config(tmp_path: Path, port: int, **overrides: object) -> Path:
     """The same project, switched to ``target: reddit`` through the praw.ini site."""
-    path = write_config(tmp_path, port, target="reddit", praw_site="standin", **overrides)
+    path = write_config(tmp_path, port, **{"target": "reddit", "praw_site": "standin", **overrides})
     live = path.with_name("live.yaml")
     path.rename(live)
     return live
@@ -99,3 +99,15 @@ def test_praw_site_keeps_its_urls_and_the_environment_wins_key_by_key(
     assert code == 1 and "login refused" in err  # the site's wrong password, alone
     code, err = run(config, "plan", env={**env, "REDDIT_PASSWORD": "sandbox"})
     assert code == 0, err  # the environment's password wins over the site's
+
+
+def test_a_broken_praw_site_is_one_line(tmp_path: Path) -> None:
+    home = tmp_path / "xdg"
+    home.mkdir()
+    (home / "praw.ini").write_text("[standin]\noauth_url=http://127.0.0.1:1\n")
+    env = {"XDG_CONFIG_HOME": str(home)}
+    for site, expected in (("nosuch", "no [nosuch] section"), ("standin", "'client_id' missing")):
+        config = live_config(tmp_path, 1, praw_site=site)
+        code, err = run(config, "plan", env=env)
+        assert code == 2 and "Traceback" not in err, err
+        assert len(err.strip().splitlines()) == 1 and expected in err
