@@ -67,7 +67,7 @@ class BadArgument(InputError):
     """A file or value named on the command line is invalid (a bad JSONL line, an
     unknown post): a usage error, so exit 2 like click's own."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 class StateError(LocalError):
