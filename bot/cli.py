@@ -782,7 +782,8 @@ def replies_feedback(app: App) -> None:
     """
     from bot.replies.feedback import FeedbackCheck  # noqa: PLC0415
 
-    with Runtime(app.settings) as runtime:
+    with _write_lock(app, "replies feedback"), Runtime(app.settings) as runtime:
+        runtime.start_sandbox()
         report = FeedbackCheck(gateway=runtime.gateway, state=runtime.state).run()
     if app.as_json:
         print_json(report.__dict__)
@@ -816,6 +817,7 @@ def replies_label(app: App, post_id: str, intent: str, audience: str | None) -> 
     if intent == "other" and audience:
         raise click.BadParameter("a post labelled other gets no audience", param_hint="AUDIENCE")
     with Runtime(app.settings) as runtime:
+        runtime.start_sandbox()
         try:
             post, _comments = runtime.gateway.post_with_comments(ident)
         except NotFound:
