@@ -1,7 +1,7 @@
 """One lock per state database, taken by every command that writes to Reddit.
 
-``run``, ``replies scan``, ``replies feedback``, ``push`` and ``pull`` each hold an exclusive ``flock`` on
-``<state_db>.lock`` while they work, so two of them never act on the same state at once
+``run``, ``replies scan``, ``replies feedback``, ``push`` and ``pull`` each hold an exclusive
+``flock`` on ``<state_db>.lock`` while they work, so two of them never act on the same state at once
 (two overlapping scans would both reply to the same post). The file holds the owner's pid
 and command. A second command waits up to ``wait`` seconds for a short command to finish,
 then stops with ``Busy``; it stops at once when the holder is the daemon, which runs for
