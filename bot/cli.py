@@ -143,15 +143,29 @@ def _open_wiki(app: App):  # type: ignore[no-untyped-def]
     help="Exit 0 when nothing would change, 2 when something would, 1 on error.",
 )
 @click.option("--no-diff", is_flag=True, help="Only the summary, no diffs.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown"]),
+    default="text",
+    show_default=True,
+    help="markdown: a pull-request comment (summary table, one collapsible diff per page).",
+)
 @json_option
 @pass_app
-def plan(app: App, pages: tuple[str, ...], detailed_exitcode: bool, no_diff: bool) -> None:
+def plan(
+    app: App, pages: tuple[str, ...], detailed_exitcode: bool, no_diff: bool, output_format: str
+) -> None:
     """Show what `push` would change on the wiki, and any edits made on the wiki."""
     workspace, runtime, wiki = _open_wiki(app)
     with runtime:
         result = wiki().plan(workspace, pages, on_read=_read_progress(app))
     if app.as_json:
         print_json(_plan_json(result))
+    elif output_format == "markdown":
+        from bot.wiki.comment import render_markdown  # noqa: PLC0415
+
+        click.echo(render_markdown(result), nl=False)
     else:
         _print_plan(result, diffs=not no_diff)
     if detailed_exitcode and result.has_changes:
@@ -176,6 +190,11 @@ def _plan_json(result: Any) -> dict[str, Any]:
                 "settings": (
                     {"listed": a.settings[0], "permlevel": a.settings[1]} if a.settings else None
                 ),
+                "settings_drift": (
+                    {"listed": a.settings_drift[0], "permlevel": a.settings_drift[1]}
+                    if a.settings_drift
+                    else None
+                ),
             }
             for a in result.actions
         ],
@@ -191,6 +210,11 @@ def _print_plan(result: Any, *, diffs: bool) -> None:
             if action.settings
             else ""
         )
+        if action.settings_drift:
+            settings += (
+                f" settings drift: the wiki has listed={action.settings_drift[0]} "
+                f"permlevel={action.settings_drift[1]} (`wikibot pull {action.page}` adopts)"
+            )
         note = f"  {action.note}" if action.note else ""
         click.echo(
             f"  {kind_label(action.kind.value):<12} {action.page:<16} {detail}"
@@ -288,11 +312,19 @@ def push(app: App, pages: tuple[str, ...], dry_run: bool, force: bool, reason: s
     is_flag=True,
     help="Also import pages that exist only on the wiki as new files.",
 )
+@click.option(
+    "--history",
+    is_flag=True,
+    help="One git commit per wiki revision, oldest first (incremental; reruns add nothing).",
+)
 @json_option
 @pass_app
-def pull(app: App, pages: tuple[str, ...], force: bool, include_all: bool) -> None:
+def pull(app: App, pages: tuple[str, ...], force: bool, include_all: bool, history: bool) -> None:
     """Bring wiki edits into the page files (front matter kept)."""
     workspace, runtime, wiki = _open_wiki(app)
+    if history:
+        with runtime:
+            sys.exit(_pull_history(app, workspace, runtime, pages))
     with runtime:
         sync = wiki()
         result = sync.plan(workspace, pages, on_read=_read_progress(app))
@@ -304,6 +336,44 @@ def pull(app: App, pages: tuple[str, ...], force: bool, include_all: bool) -> No
             on_outcome=_progress(app, result),
         )
     sys.exit(_print_report(app, report, verb="pull"))
+
+
+def _pull_history(app: App, workspace: Any, runtime: Runtime, pages: tuple[str, ...]) -> int:
+    from bot.wiki.history import import_history  # noqa: PLC0415
+
+    names = pages or tuple(sorted(workspace.local))
+    bar: Any = None
+    show = not app.as_json and app.verbosity >= 0 and sys.stderr.isatty()
+
+    def on_total(total: int) -> None:
+        nonlocal bar
+        if show and total:
+            bar = click.progressbar(length=total, label="wiki revisions", file=sys.stderr)
+            bar.__enter__()
+
+    try:
+        done = import_history(
+            gateway=runtime.gateway,
+            pages_dir=app.settings.wiki_pages_dir,
+            sources=dict(workspace.sources),
+            pages=names,
+            on_total=on_total,
+            on_commit=lambda _item: bar.update(1) if bar is not None else None,
+        )
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    if app.as_json:
+        print_json({"ok": True, "commits": [item.__dict__ for item in done]})
+        return 0
+    for item in done:
+        click.echo(f"  {item.commit[:10]} {item.page:<16} {item.revision[:8]} by {item.author}")
+    click.echo(
+        f"{len(done)} commit(s) for {len(names)} page(s)."
+        if done
+        else "Nothing to import: git already has every wiki revision."
+    )
+    return 0
 
 
 @cli.command()

@@ -8,7 +8,7 @@ subreddit's wiki permissions, 1 approved editors only, 2 moderators only).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +129,22 @@ def write_page_body(page: PageSource, body: str) -> None:
     """Replace a page file's body, keeping its front matter text exactly."""
     text = f"{_DELIMITER}\n{page.front_matter}\n{_DELIMITER}\n{body}"
     atomic_write_text(page.path, text)
+
+
+def write_page_settings(page: PageSource, *, listed: bool, permlevel: int) -> PageSource:
+    """Set ``listed`` and ``permlevel`` in a page file's front matter, keeping the rest."""
+    lines = page.front_matter.split("\n") if page.front_matter else []
+    for key, value in (("listed", "true" if listed else "false"), ("permlevel", str(permlevel))):
+        line = _key_line(page.front_matter, key)
+        if line is None:
+            lines.append(f"{key}: {value}")
+        else:
+            old = lines[line - 2]
+            comment = old[old.index("#") :] if "#" in old else ""
+            lines[line - 2] = f"{key}: {value}" + (f"  {comment}" if comment else "")
+    front_matter = "\n".join(lines)
+    atomic_write_text(page.path, f"{_DELIMITER}\n{front_matter}\n{_DELIMITER}\n{page.body}")
+    return replace(page, front_matter=front_matter, listed=listed, permlevel=permlevel)
 
 
 def new_page_file(root: Path, *, name: str, body: str, listed: bool, permlevel: int) -> Path:

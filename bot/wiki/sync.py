@@ -12,7 +12,7 @@ import dataclasses
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.config import Settings
@@ -20,8 +20,14 @@ from bot.errors import Conflict, InputError, NotFound, WriteUncertain
 from bot.models import WikiPage, WikiRevision
 from bot.reddit import Gateway
 from bot.state import PageRecord, State
-from bot.wiki import gitinfo
-from bot.wiki.pages import PageSource, load_pages, new_page_file, write_page_body
+from bot.wiki import gitinfo, settings_probe
+from bot.wiki.pages import (
+    PageSource,
+    load_pages,
+    new_page_file,
+    write_page_body,
+    write_page_settings,
+)
 from bot.wiki.plan import Kind, LocalPage, PageAction, Plan, RemotePage, SyncedPage, build_plan
 from bot.wiki.render import link_targets, normalize, render
 
@@ -222,7 +228,21 @@ class WikiSync:
             if r.synced_revision and r.synced_hash
         }
         ignore = frozenset(n for n in remote if is_special(n))
-        plan = build_plan(local=workspace.local, remote=remote, synced=synced, ignore_remote=ignore)
+
+        def build() -> Plan:
+            with_settings = {
+                n: replace(r, settings=settings_probe.known(self.state, n))
+                for n, r in remote.items()
+            }
+            return build_plan(
+                local=workspace.local, remote=with_settings, synced=synced, ignore_remote=ignore
+            )
+
+        plan = build()
+        if not any(a.writes for a in plan.actions):  # idle: one call for settings drift
+            probe_pages = [n for n in workspace.local if n in synced and n in remote]
+            if settings_probe.probe_one(gateway=self.gateway, state=self.state, pages=probe_pages):
+                plan = build()
         wanted = set(pages)
         if not wanted:
             return plan
@@ -269,6 +289,11 @@ class WikiSync:
         report = SyncReport(on_outcome=on_outcome)
         written: dict[str, PageAction] = {}
         for action in plan.actions:
+            if action.settings_drift and not force:
+                report.add(action.page, "drift", _settings_drift_note(action))
+            elif action.settings and dry_run:
+                listed, permlevel = action.settings
+                report.add(action.page, "would-settings", f"listed={listed} permlevel={permlevel}")
             if action.kind == Kind.UNCHANGED:
                 self._adopt(action, report, dry_run=dry_run)
                 continue
@@ -293,7 +318,7 @@ class WikiSync:
         if written:
             self._confirm_written(written, report)
         if not dry_run:
-            self._apply_settings(plan, report)
+            self._apply_settings(plan, workspace, report, force=force)
         return report
 
     def _adopt(self, action: PageAction, report: SyncReport, *, dry_run: bool) -> None:
@@ -430,22 +455,33 @@ class WikiSync:
             f"`wikibot push --force {action.page}` replaces it",
         )
 
-    def _apply_settings(self, plan: Plan, report: SyncReport) -> None:
+    def _apply_settings(
+        self, plan: Plan, workspace: Workspace, report: SyncReport, *, force: bool
+    ) -> None:
         heads = self.state.page_heads()
         for action in plan.actions:
             record = heads.get(action.page)
             if record is None or record.synced_revision is None:
                 continue
-            if action.settings and action.kind in (Kind.CREATE, Kind.UPDATE, Kind.UNCHANGED):
-                listed, permlevel = action.settings
+            local = workspace.local.get(action.page)
+            wanted = action.settings
+            if force and action.settings_drift and local is not None:
+                wanted = (local.listed, local.permlevel)
+            if wanted and (force or action.kind in (Kind.CREATE, Kind.UPDATE, Kind.UNCHANGED)):
+                listed, permlevel = wanted
                 never_set = record.listed is None and action.kind != Kind.CREATE
-                if not never_set or self._reddit_settings(action.page) != action.settings:
+                if not never_set or self._reddit_settings(action.page) != wanted:
                     self.gateway.update_page_settings(
                         action.page, listed=listed, permlevel=permlevel
                     )
                     report.add(action.page, "settings", f"listed={listed} permlevel={permlevel}")
+                settings_probe.remember(self.state, action.page, wanted)
             elif record.listed is None and action.kind == Kind.CREATE:
                 listed, permlevel = True, 0
+            elif local is not None and settings_probe.known(self.state, action.page) == (
+                listed_permlevel := (local.listed, local.permlevel)
+            ) != (record.listed, record.permlevel):
+                listed, permlevel = listed_permlevel  # the wiki already holds the file's
             else:
                 continue
             with self.state.transaction() as db:
@@ -485,7 +521,16 @@ class WikiSync:
             if action.kind == Kind.REMOTE_ONLY:
                 if include_remote_only:
                     self._import(action, report)
+                else:
+                    report.add(
+                        action.page,
+                        "skipped",
+                        f"exists only on the wiki; `wikibot pull --all {action.page}` "
+                        "imports it as a new file",
+                    )
                 continue
+            if action.settings_drift:
+                self._pull_settings(action, workspace, report)
             if action.kind in (Kind.CREATE, Kind.UPDATE) or action.remote_content is None:
                 continue
             remote_text = normalize(action.remote_content)
@@ -513,6 +558,21 @@ class WikiSync:
             report.add(action.page, "pulled", f"wrote {action.path}")
         return report
 
+    def _pull_settings(self, action: PageAction, workspace: Workspace, report: SyncReport) -> None:
+        """Write settings changed by hand on the wiki into the file's front matter."""
+        listed, permlevel = action.settings_drift or (True, 0)
+        source = workspace.sources[action.page]
+        workspace.sources[action.page] = write_page_settings(
+            source, listed=listed, permlevel=permlevel
+        )
+        with self.state.transaction() as db:
+            self.state.record_settings(db, action.page, listed=listed, permlevel=permlevel)
+        report.add(
+            action.page,
+            "pulled",
+            f"settings listed={listed} permlevel={permlevel} into {action.path}",
+        )
+
     def _import(self, action: PageAction, report: SyncReport) -> None:
         page = self.gateway.read_page(action.page)
         if page is None:
@@ -539,6 +599,7 @@ class WikiSync:
                 db, action.page, revision=page.revision_id, content=text, author=page.revision_by
             )
             self.state.record_settings(db, action.page, listed=listed, permlevel=permlevel)
+        settings_probe.remember(self.state, action.page, (listed, permlevel))
         report.add(action.page, "pulled", f"created {_display(path)}")
 
     # --- alerts ----------------------------------------------------------------------------
@@ -573,6 +634,15 @@ class WikiSync:
             )
             sent += 1
         return sent
+
+
+def _settings_drift_note(action: PageAction) -> str:
+    listed, permlevel = action.settings_drift or (True, 0)
+    return (
+        f"settings changed on the wiki to listed={listed} permlevel={permlevel}; "
+        f"`wikibot pull {action.page}` writes them into {action.path or 'the file'}, "
+        f"`wikibot push --force {action.page}` restores the file's"
+    )
 
 
 def _alert_body(action: PageAction, subreddit: str) -> str:
