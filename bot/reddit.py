@@ -208,12 +208,13 @@ class Gateway:
         )
         return [str(name) for name in data["data"]]
 
-    def read_page(self, name: str) -> WikiPage | None:
-        """The page's current revision, or None when it does not exist."""
+    def read_page(self, name: str, *, revision: str | None = None) -> WikiPage | None:
+        """The page's current (or given) revision, or None when it does not exist."""
         path = f"r/{self.settings.subreddit}/wiki/{name}"
+        params = {"v": revision} if revision else None
         try:
             data = self._call(
-                lambda: self.reddit.request(method="GET", path=path),
+                lambda: self.reddit.request(method="GET", path=path, params=params),
                 what=f"read wiki page {name!r}",
             )
         except NotFound:
