@@ -211,7 +211,7 @@ class Gateway:
     def read_page(self, name: str, *, revision: str | None = None) -> WikiPage | None:
         """The page's current (or given) revision, or None when it does not exist."""
         path = f"r/{self.settings.subreddit}/wiki/{name}"
-        params = {"v": revision} if revision else None
+        params: dict[str, str | int] | None = {"v": revision} if revision else None
         try:
             data = self._call(
                 lambda: self.reddit.request(method="GET", path=path, params=params),
