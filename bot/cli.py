@@ -476,20 +476,18 @@ def status(app: App) -> None:
     daemon = f"running (pid {info['daemon_pid']})" if info["daemon_pid"] else "not running"
     click.echo(f"target {info['target']}, r/{info['subreddit']}; daemon {daemon}")
     for job, when in info["next_runs"].items():
-        click.echo(
-            f"  next {job}: "
-            + (when if isinstance(when, str) else time.strftime("%H:%M:%S", time.localtime(when)))
-        )
+        click.echo(f"  next {job}: {_when(when) if when != 'disabled' else when}")
+    for job, run in info["last_success"].items():
+        last = f"{_when(run['finished_at'])}: {run['summary']}" if run else "never"
+        click.echo(f"  last successful {job} run: {last}")
     click.echo("Pages:")
     for page in info["pages"]:
-        synced = (
-            time.strftime("%Y-%m-%d %H:%M", time.localtime(page["synced_at"]))
-            if page["synced_at"]
-            else "never"
-        )
+        synced = _when(page["synced_at"]) if page["synced_at"] else "never"
         pending = f"  ** {page['pending']}" if page["pending"] else ""
         who = f" (wiki edited by {page['wiki_edited_by']})" if page["wiki_edited_by"] else ""
         click.echo(f"  {page['page']:<16} synced {synced}{pending}{who}")
+        if page["resolve"] and page["pending"] in ("drift", "conflict", "only on the wiki"):
+            click.echo(f"  {'':<16} to resolve: {page['resolve']}")
     if info["local_error"]:
         click.echo(f"  page files: {info['local_error']}")
     click.echo(f"Replies in the last 24 hours: {len(info['replies_24h'])}")
@@ -505,8 +503,17 @@ def status(app: App) -> None:
     )
     click.echo(f"Recent errors: {len(info['errors'])}")
     for error in info["errors"]:
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(error["started_at"]))
-        click.echo(f"  {when} {error['job']}: {error['error']}")
+        resolved = " (resolved: a later run succeeded)" if error["resolved"] else ""
+        click.echo(f"  {_when(error['started_at'])} {error['job']}: {error['error']}{resolved}")
+
+
+def _when(iso_time: str | None) -> str:
+    """``2026-11-27 09:05 UTC`` from an ISO time, in the local timezone."""
+    if not iso_time:
+        return "never"
+    from datetime import datetime  # noqa: PLC0415
+
+    return datetime.fromisoformat(iso_time).strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
 # --- replies -------------------------------------------------------------------------------
@@ -969,6 +976,9 @@ def sandbox_serve(
             "pick another --port"
         ) from None
     signal.signal(signal.SIGTERM, _raise_interrupt)  # SIGTERM stops like Ctrl-C
+    # A shell starts background jobs with SIGINT ignored, and Python keeps it ignored:
+    # `wikibot sandbox serve &` from a script would not stop on `kill -INT`.
+    signal.signal(signal.SIGINT, _raise_interrupt)
     click.echo(
         f"sandbox serving r/{settings.subreddit} on {server.url} "
         f"(state {state_file or settings.sandbox.state_file}); Ctrl-C stops",
@@ -1105,21 +1115,23 @@ def sandbox_fault(
 
 def main() -> None:
     """Console entry point: one-line errors, meaningful exit codes, no tracebacks."""
+    from bot.logs import error_line, json_logs  # noqa: PLC0415
+
     try:
         cli.main(standalone_mode=False, prog_name="wikibot")
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        if json_logs():
+            click.echo(error_line(exc.format_message()), err=True)
+        else:
+            exc.show()
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(130)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo(error_line("interrupted"), err=True)
         sys.exit(130)
     except WikibotError as exc:
-        click.echo(f"wikibot: error: {exc}", err=True)
+        click.echo(error_line(str(exc)), err=True)
         sys.exit(exc.exit_code)
     except BrokenPipeError:
         sys.exit(1)

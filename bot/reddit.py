@@ -26,7 +26,7 @@ import prawcore
 import requests
 from praw.exceptions import RedditAPIException
 
-from bot import metrics
+from bot import metrics, neterrors
 from bot.config import Settings
 from bot.errors import (
     ApiError,
@@ -458,7 +458,7 @@ def translate_errors(what: str) -> Iterator[None]:
             raise WriteUncertain(f"{what}: {original}; it may have been applied") from None
         if isinstance(original, ShuttingDown):
             raise Unavailable(f"{what}: not sent, wikibot is shutting down") from None
-        raise Unavailable(f"{what}: {type(original).__name__}: cannot reach Reddit") from None
+        raise Unavailable(f"{what}: cannot reach Reddit: {neterrors.describe(original)}") from None
     except RedditAPIException as exc:
         raise _from_api_exception(what, exc) from None
     except praw.exceptions.ClientException as exc:

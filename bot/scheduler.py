@@ -79,6 +79,7 @@ class Job:
         self.resume_at = 0.0
         self.disabled_reason: str | None = None
         self.last: JobResult | None = None
+        self.once = False  # set by `run --once`: no backoff messages for a run that ends
 
     def run(self) -> JobResult | None:
         """Run once unless backing off or disabled; never raises."""
@@ -109,7 +110,10 @@ class Job:
             self.failures += 1
             delay = min(self.max_backoff, self.interval * 2**self.failures)
             delay *= random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not cryptography
-            self._pause(delay, f"{exc}; backing off {delay:.1f}s (failure {self.failures})")
+            if self.once:  # about to exit: a backoff would never happen
+                log.warning("%s: %s", self.name, exc)
+            else:
+                self._pause(delay, f"{exc}; backing off {delay:.1f}s (failure {self.failures})")
             result = JobResult(False, str(exc))
         except (InputError, ConfigError, WikibotError) as exc:
             log.error("%s: %s", self.name, exc)
@@ -117,7 +121,11 @@ class Job:
         except Exception as exc:
             self.failures += 1
             delay = min(self.max_backoff, self.interval * 2**self.failures)
-            log.exception("%s: unexpected error; backing off %.1fs", self.name, delay)
+            log.exception(
+                "%s: unexpected error%s",
+                self.name,
+                "" if self.once else f"; backing off {delay:.1f}s",
+            )
             self.resume_at = time.time() + delay
             result = JobResult(False, f"{type(exc).__name__}: {exc}")
         else:
@@ -232,6 +240,8 @@ class Daemon:
 
     def run_once(self) -> int:
         """Each job once: 0 ok, 1 a job failed, 3 ok but a wiki page needs a human."""
+        for job in self.jobs:
+            job.once = True
         results = [job.run() for job in self.jobs]
         if any(r is None or not r.ok for r in results):
             return EXIT_FAILED

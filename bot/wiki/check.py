@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.wiki.pages import PageSource, load_pages_collecting
+from bot.wiki.pages import PageSource, load_pages_collecting, pasted_front_matter
 from bot.wiki.render import link_targets, render
 
 MAX_PAGE_CHARS = 524_288
@@ -59,6 +59,16 @@ def check_pages(root: Path, *, subreddit: str) -> list[Problem]:
         problems.extend(
             _check_body(page, root=root, names=names, targets=targets, subreddit=subreddit)
         )
+        if pasted := pasted_front_matter(page.body):
+            first, last = (page.body_line + n - 1 for n in pasted)
+            problems.append(
+                Problem(
+                    page.path,
+                    first,
+                    f"a second front-matter block (lines {first}-{last}) in the body: a page "
+                    "file pasted whole? Reddit would show it as text; remove those lines",
+                )
+            )
     return sorted(problems, key=lambda p: (str(p.path), p.line))
 
 

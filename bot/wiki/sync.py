@@ -25,6 +25,7 @@ from bot.wiki.pages import (
     PageSource,
     load_pages,
     new_page_file,
+    pasted_front_matter,
     write_page_body,
     write_page_settings,
 )
@@ -243,6 +244,7 @@ class WikiSync:
             probe_pages = [n for n in workspace.local if n in synced and n in remote]
             if settings_probe.probe_one(gateway=self.gateway, state=self.state, pages=probe_pages):
                 plan = build()
+        plan = Plan(tuple(_flag_pasted_front_matter(a, workspace) for a in plan.actions))
         wanted = set(pages)
         if not wanted:
             return plan
@@ -634,6 +636,24 @@ class WikiSync:
             )
             sent += 1
         return sent
+
+
+def _flag_pasted_front_matter(action: PageAction, workspace: Workspace) -> PageAction:
+    """Note a front-matter block inside the text to publish or the wiki's text."""
+    notes = [action.note] if action.note else []
+    source = workspace.sources.get(action.page)
+    if source is not None and (lines := pasted_front_matter(source.body)):
+        first = source.body_line + lines[0] - 1
+        notes.append(
+            f"{action.path}:{first}: a second front-matter block in the body (a page file "
+            "pasted whole?); remove it"
+        )
+    if action.remote_content and (lines := pasted_front_matter(action.remote_content)):
+        notes.append(
+            f"the wiki's text holds a front-matter block at line {lines[0]} (a page file "
+            "pasted into the wiki?); fix it on the wiki before `wikibot pull`"
+        )
+    return replace(action, note="; ".join(notes)) if len(notes) > bool(action.note) else action
 
 
 def _settings_drift_note(action: PageAction) -> str:
