@@ -196,10 +196,11 @@ class Daemon:
                 log.error("sync: %s: %s", outcome.page, outcome.message)
             elif outcome.result == "conflict" and "while we pushed" in outcome.message:
                 log.warning("sync: %s: edit refused (conflict): %s", outcome.page, outcome.message)
-            elif outcome.result == "drift":  # Reddit merged our edit with someone else's
+            elif outcome.result == "drift":  # a merged edit, or settings changed by hand
                 log.warning("sync: %s: %s", outcome.page, outcome.message)
         sent = wiki.alert_moderators(plan)
-        human = plan.of(Kind.DRIFT, Kind.CONFLICT)
+        human = [a for a in plan.actions if a.kind in (Kind.DRIFT, Kind.CONFLICT)]
+        human += [a for a in plan.actions if a.settings_drift and a not in human]
         for action in human:
             log.warning(
                 "sync: %s on %s: %s (moderators alerted once per revision)",

@@ -88,3 +88,44 @@ def test_pull_history_refuses_uncommitted_changes(
     result = wikibot("pull", "--history", config=config)
     assert result.code == 1 and "has uncommitted changes" in result.err
     assert page.read_text().endswith("mine, not committed\n")
+
+
+def test_pull_history_shows_a_progress_bar_on_a_terminal(
+    sandbox: SandboxServer, client: SandboxClient, tmp_path: Path
+) -> None:
+    import os
+    import pty
+    import sys
+
+    from conftest import REPO
+
+    repo = tmp_path / "mods"
+    (repo / "wiki_pages").mkdir(parents=True)
+    git(repo, "init", "-q")
+    config = write_config(repo, sandbox.port, wiki_pages_dir=str(repo / "wiki_pages"))
+    for i in range(4):
+        client.edit_wiki(page="alpha", content=f"v{i}\n")
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "--config", str(config), "pull", "--history", "alpha"],
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        cwd=REPO,
+        text=True,
+    )
+    os.close(slave)
+    out, _ = process.communicate(timeout=60)
+    chunks = b""
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks += data
+    os.close(master)
+    assert process.returncode == 0
+    assert "4 commit(s) for 1 page(s)." in out
+    screen = chunks.decode(errors="replace")
+    assert "wiki revisions" in screen and "100%" in screen

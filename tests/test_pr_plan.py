@@ -180,3 +180,19 @@ def test_push_force_restores_the_files_settings_and_dry_run_lists_changes(
     path.write_text(path.read_text().replace("listed: true", "listed: false"))
     dry = wikibot("push", "--dry-run")
     assert dry.code == 0 and "would-settings hackers  listed=False permlevel=2" in dry.out
+
+
+def test_run_once_reports_settings_drift_as_needing_a_person(
+    wikibot, client: SandboxClient, mod_praw
+) -> None:  # type: ignore[no-untyped-def]
+    client.add_account(user="alice_mod", password="sandbox")
+    assert wikibot("push").code == 0
+    mod_praw.subreddit("learnmachinelearning").wiki["hackers"].mod.update(listed=False, permlevel=2)
+    codes = []
+    for _ in range(5):  # one page's settings per idle cycle: 5 pages, 5 cycles at most
+        result = wikibot("run", "--once")
+        codes.append(result.code)
+        if result.code == 3:
+            break
+    assert codes[-1] == 3, codes
+    assert "sync: hackers: settings changed on the wiki to listed=False permlevel=2" in (result.err)

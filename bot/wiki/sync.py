@@ -480,10 +480,8 @@ class WikiSync:
                 settings_probe.remember(self.state, action.page, wanted)
             elif record.listed is None and action.kind == Kind.CREATE:
                 listed, permlevel = True, 0
-            elif local is not None and settings_probe.known(self.state, action.page) == (
-                listed_permlevel := (local.listed, local.permlevel)
-            ) != (record.listed, record.permlevel):
-                listed, permlevel = listed_permlevel  # the wiki already holds the file's
+            elif local is not None and self._wiki_holds(action.page, local, record):
+                listed, permlevel = local.listed, local.permlevel  # record, nothing to send
             else:
                 continue
             with self.state.transaction() as db:
@@ -497,6 +495,12 @@ class WikiSync:
         except NotFound:
             return None
         return found.listed, found.permlevel
+
+    def _wiki_holds(self, page: str, local: LocalPage, record: PageRecord) -> bool:
+        """The wiki was seen holding the file's settings, which the state does not know yet."""
+        wanted = (local.listed, local.permlevel)
+        applied = (record.listed, record.permlevel)
+        return settings_probe.known(self.state, page) == wanted and applied != wanted
 
     def _reason(self, action: PageAction, workspace: Workspace, override: str | None) -> str:
         source = workspace.sources.get(action.page)
