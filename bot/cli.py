@@ -321,6 +321,8 @@ def push(app: App, pages: tuple[str, ...], dry_run: bool, force: bool, reason: s
 @pass_app
 def pull(app: App, pages: tuple[str, ...], force: bool, include_all: bool, history: bool) -> None:
     """Bring wiki edits into the page files (front matter kept)."""
+    if history and (force or include_all):
+        raise click.UsageError("--history cannot be combined with --force or --all")
     workspace, runtime, wiki = _open_wiki(app)
     if history:
         with runtime:
@@ -340,8 +342,9 @@ def pull(app: App, pages: tuple[str, ...], force: bool, include_all: bool, histo
 
 def _pull_history(app: App, workspace: Any, runtime: Runtime, pages: tuple[str, ...]) -> int:
     from bot.wiki.history import import_history  # noqa: PLC0415
+    from bot.wiki.sync import is_special  # noqa: PLC0415
 
-    names = pages or tuple(sorted(workspace.local))
+    names = pages or tuple(sorted(n for n in runtime.gateway.list_pages() if not is_special(n)))
     bar: Any = None
     show = not app.as_json and app.verbosity >= 0 and sys.stderr.isatty()
 

@@ -95,7 +95,8 @@ class Job:
         except RateLimited as exc:
             self._pause(
                 exc.wait_seconds,
-                f"rate limited: {exc}; waiting {exc.wait_seconds:.0f}s as Reddit asks",
+                f"rate limited: {exc}",
+                f"waiting {exc.wait_seconds:.0f}s as Reddit asks",
             )
             result = JobResult(False, str(exc))
         except (AuthFailed, Forbidden) as exc:
@@ -110,10 +111,7 @@ class Job:
             self.failures += 1
             delay = min(self.max_backoff, self.interval * 2**self.failures)
             delay *= random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not cryptography
-            if self.once:  # about to exit: a backoff would never happen
-                log.warning("%s: %s", self.name, exc)
-            else:
-                self._pause(delay, f"{exc}; backing off {delay:.1f}s (failure {self.failures})")
+            self._pause(delay, str(exc), f"backing off {delay:.1f}s (failure {self.failures})")
             result = JobResult(False, str(exc))
         except (InputError, ConfigError, WikibotError) as exc:
             log.error("%s: %s", self.name, exc)
@@ -144,9 +142,13 @@ class Job:
         self.last = result
         return result
 
-    def _pause(self, seconds: float, message: str) -> None:
+    def _pause(self, seconds: float, problem: str, wait_note: str) -> None:
+        """Wait ``seconds`` before the next run; `run --once` exits instead, so says less."""
+        if self.once:
+            log.warning("%s: %s", self.name, problem)
+            return
         self.resume_at = time.time() + seconds
-        log.warning("%s: %s", self.name, message)
+        log.warning("%s: %s; %s", self.name, problem, wait_note)
 
 
 class Daemon:

@@ -39,7 +39,7 @@ def test_pull_history_makes_one_commit_per_revision_and_resumes(
             )
         )
 
-    first = wikibot("pull", "--history", *PAGES, config=config)
+    first = wikibot("pull", "--history", config=config)  # every page on the wiki
     assert first.code == 0, first.err
     assert "12 commit(s) for 3 page(s)." in first.out
     log = git(
@@ -76,6 +76,7 @@ def test_pull_history_makes_one_commit_per_revision_and_resumes(
 def test_pull_history_refuses_uncommitted_changes(
     wikibot, sandbox: SandboxServer, client: SandboxClient, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
+    assert wikibot("pull", "--history", "--all").code == 2  # usage error
     outside = wikibot("pull", "--history")
     assert outside.code == 1 and "not inside a git checkout; run `git init`" in outside.err
     repo = tmp_path / "mods"
