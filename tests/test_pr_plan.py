@@ -196,3 +196,12 @@ def test_run_once_reports_settings_drift_as_needing_a_person(
             break
     assert codes[-1] == 3, codes
     assert "sync: hackers: settings changed on the wiki to listed=False permlevel=2" in (result.err)
+
+
+def test_a_refused_settings_read_does_not_stop_the_sync(wikibot, client: SandboxClient) -> None:  # type: ignore[no-untyped-def]
+    assert wikibot("push").code == 0
+    client.add_fault("403", path="/wiki/settings/", count=1)  # not a moderator any more
+    start = len(client.log())
+    plan = wikibot("plan", "--detailed-exitcode")
+    assert plan.code == 0, plan.err
+    assert [e["status"] for e in api_calls(client.log()[start:])] == [200, 403]

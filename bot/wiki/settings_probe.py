@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from bot.errors import NotFound
+from bot.errors import Forbidden, NotFound
 from bot.reddit import Gateway
 from bot.state import State
 
@@ -51,6 +51,9 @@ def probe_one(*, gateway: Gateway, state: State, pages: Iterable[str]) -> str | 
     try:
         found = gateway.page_settings(page)
     except NotFound:
+        return None
+    except Forbidden as exc:  # settings need moderator rights; the sync itself goes on
+        log.info("wiki: settings of %s not checked: %s", page, exc)
         return None
     now = (found.listed, found.permlevel)
     before = known(state, page)
