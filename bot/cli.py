@@ -165,7 +165,7 @@ def plan(
     elif output_format == "markdown":
         from bot.wiki.comment import render_markdown  # noqa: PLC0415
 
-        click.echo(render_markdown(result), nl=False)
+        click.echo(render_markdown(result, diffs=not no_diff), nl=False)
     else:
         _print_plan(result, diffs=not no_diff)
     if detailed_exitcode and result.has_changes:

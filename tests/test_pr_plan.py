@@ -44,6 +44,8 @@ def test_markdown_plan_diffs_are_exactly_plans(
     assert "| `engineers` | create | +30 -0 | — |" in created.out
     assert comment_diffs(created.out) == plan_diffs(wikibot)
     assert len(comment_diffs(created.out)) == 5
+    table_only = wikibot("plan", "--format", "markdown", "--no-diff").out
+    assert "<details>" not in table_only and "| `engineers` | create | +30 -0 |" in table_only
 
     assert wikibot("push").code == 0
     edit_local(settings, "index", "guide", "Guide")  # update

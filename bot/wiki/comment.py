@@ -19,14 +19,14 @@ _SAFETY = 512  # room for a footer a workflow may add
 _BACKTICKS = re.compile(r"`{3,}")
 
 
-def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT) -> str:
-    """The whole comment, at most ``limit`` characters."""
+def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT, diffs: bool = True) -> str:
+    """The whole comment, at most ``limit`` characters; ``diffs=False`` gives the table only."""
     head = _head(plan)
-    shown = [a for a in plan.actions if a.diff and a.kind != Kind.REMOTE_ONLY]
+    shown = [a for a in plan.actions if diffs and a.diff and a.kind != Kind.REMOTE_ONLY]
     wrappers = {a.page: _details(a, "") for a in shown}
     budget = limit - _SAFETY - len(head) - sum(len(w) for w in wrappers.values())
-    diffs = _fit(shown, budget=max(0, budget))
-    text = "".join([head, *(_details(a, diffs[a.page]) for a in shown)])
+    fitted = _fit(shown, budget=max(0, budget))
+    text = "".join([head, *(_details(a, fitted[a.page]) for a in shown)])
     if len(text) > limit:  # only with thousands of pages: even the table is too long
         note = "\n\n... comment cut: too many pages for one comment; run `wikibot plan`\n"
         text = text[: limit - len(note)] + note
