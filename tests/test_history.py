@@ -130,3 +130,23 @@ def test_pull_history_shows_a_progress_bar_on_a_terminal(
     assert "4 commit(s) for 1 page(s)." in out
     screen = chunks.decode(errors="replace")
     assert "wiki revisions" in screen and "100%" in screen
+
+
+def test_pull_history_pages_through_a_long_revisions_listing(
+    wikibot, sandbox: SandboxServer, client: SandboxClient, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    repo = tmp_path / "mods"
+    (repo / "wiki_pages").mkdir(parents=True)
+    git(repo, "init", "-q")
+    config = write_config(repo, sandbox.port, wiki_pages_dir=str(repo / "wiki_pages"))
+    for i in range(105):  # more than one listing page of 100
+        client.edit_wiki(page="faq", content=f"# FAQ\n\nversion {i}\n", reason=f"v{i}")
+    start = len(client.log())
+    result = wikibot("pull", "--history", "faq", config=config)
+    assert result.code == 0, result.err
+    calls = api_calls(client.log()[start:])
+    listings = [c for c in calls if c["path"].endswith("/wiki/revisions/faq")]
+    reads = [c for c in calls if c["path"].endswith("/wiki/faq")]
+    assert len(listings) == 2 and len(reads) == 105 and len(calls) == 107
+    subjects = git(repo, "log", "--reverse", "--format=%s").split()
+    assert subjects == [f"v{i}" for i in range(105)]
