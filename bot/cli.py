@@ -7,6 +7,7 @@ pending"); 3 done, but a wiki page needs a human (drift or conflict); 130 interr
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import sys
@@ -347,14 +348,15 @@ def _pull_history(app: App, workspace: Any, runtime: Runtime, pages: tuple[str, 
     names = pages or tuple(sorted(n for n in runtime.gateway.list_pages() if not is_special(n)))
     bar: Any = None
     show = not app.as_json and app.verbosity >= 0 and sys.stderr.isatty()
+    with contextlib.ExitStack() as stack:
 
-    def on_total(total: int) -> None:
-        nonlocal bar
-        if show and total:
-            bar = click.progressbar(length=total, label="wiki revisions", file=sys.stderr)
-            bar.__enter__()
+        def on_total(total: int) -> None:  # a progress bar on a terminal only
+            nonlocal bar
+            if show and total:
+                bar = stack.enter_context(
+                    click.progressbar(length=total, label="wiki revisions", file=sys.stderr)
+                )
 
-    try:
         done = import_history(
             gateway=runtime.gateway,
             pages_dir=app.settings.wiki_pages_dir,
@@ -363,9 +365,6 @@ def _pull_history(app: App, workspace: Any, runtime: Runtime, pages: tuple[str, 
             on_total=on_total,
             on_commit=lambda _item: bar.update(1) if bar is not None else None,
         )
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
     if app.as_json:
         print_json({"ok": True, "commits": [item.__dict__ for item in done]})
         return 0
