@@ -172,23 +172,17 @@ def test_readme_names_the_lock_file_the_daemon_writes(config_path: Path, setting
     assert (settings.state_db.parent / named.group(1)).exists()
 
 
-def test_replies_eval_documents_jsonl_and_rejects_unknown_audience(wikibot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    help_text = wikibot("replies", "eval", "--help").out
-    assert "one JSON object per line" in help_text and '"intent": "getting_started"' in help_text
-    data = tmp_path / "typo.jsonl"
-    data.write_text(
-        json.dumps(
-            {
-                "title": "I'm 16, where do I start?",
-                "intent": "getting_started",
-                "audience": "highshcool",
-            }
-        )
-        + "\n"
-    )
-    result = wikibot("replies", "eval", str(data))
-    assert result.code == 1
-    assert "typo.jsonl:1: unknown audience 'highshcool'" in result.err
+def test_labels_with_an_unknown_audience_are_rejected() -> None:
+    """`replies eval` reads labels through bot.replies.dataset (issue 9), which names the
+    line of a typo such as 'highshcool' and documents the format for --help."""
+    from bot.errors import WikibotError
+    from bot.replies.dataset import FORMAT_HELP, parse_label
+
+    row = {"key": "t3_x", "intent": "getting_started", "audience": "highshcool"}
+    with pytest.raises(WikibotError) as error:
+        parse_label(row, where="typo.jsonl:1")
+    assert str(error.value).startswith("typo.jsonl:1: audience must be one of highschool")
+    assert "one JSON object a line" in FORMAT_HELP
 
 
 def test_pasted_front_matter_is_flagged_by_check_and_plan(
