@@ -198,6 +198,11 @@ def test_run_once_reports_settings_drift_as_needing_a_person(
             break
     assert codes[-1] == 3, codes
     assert "sync: hackers: settings changed on the wiki to listed=False permlevel=2" in (result.err)
+    mail = [m for m in client.state()["modmail"] if "hackers" in m["subject"]]
+    assert len(mail) == 1 and "settings drift" in mail[0]["subject"]
+    assert "wikibot pull hackers" in mail[0]["text"] and "listed=False" in mail[0]["text"]
+    assert wikibot("run", "--once").code == 3
+    assert len([m for m in client.state()["modmail"] if "hackers" in m["subject"]]) == 1
 
 
 def test_a_refused_settings_read_does_not_stop_the_sync(wikibot, client: SandboxClient) -> None:  # type: ignore[no-untyped-def]

@@ -611,19 +611,32 @@ class WikiSync:
     # --- alerts ----------------------------------------------------------------------------
 
     def alert_moderators(self, plan: Plan) -> int:
-        """Message the mod team once per drifted/conflicting wiki revision; returns sent."""
+        """Message the mod team once per drifted/conflicting wiki revision, and once per
+        settings value changed by hand; returns how many messages were sent."""
         sent = 0
-        for action in plan.of(Kind.DRIFT, Kind.CONFLICT):
-            revision = action.remote_revision or "unknown"
+        subreddit = self.settings.subreddit
+        alerts = [
+            (a, a.remote_revision or "unknown", a.kind.value, _alert_body(a, subreddit))
+            for a in plan.of(Kind.DRIFT, Kind.CONFLICT)
+        ] + [
+            (
+                a,
+                f"settings:{int(a.settings_drift[0])},{a.settings_drift[1]}",
+                "settings drift",
+                _settings_alert_body(a, subreddit),
+            )
+            for a in plan.actions
+            if a.settings_drift
+        ]
+        for action, revision, kind, body in alerts:
             if not self.state.record_alert(
                 page=action.page,
                 revision=revision,
-                kind=action.kind.value,
+                kind=kind,
                 author=action.remote_author,
             ):
                 continue
-            subject = f"wikibot: wiki page '{action.page}' needs a human ({action.kind.value})"
-            body = _alert_body(action, self.settings.subreddit)
+            subject = f"wikibot: wiki page '{action.page}' needs a human ({kind})"
             try:
                 self.gateway.message_moderators(subject=subject, body=body)
             except WriteUncertain:
@@ -633,7 +646,7 @@ class WikiSync:
                 raise
             log.info(
                 "wiki: %s on %s (revision %s by %s); moderators messaged",
-                action.kind.value,
+                kind,
                 action.page,
                 revision[:8],
                 action.remote_author or "someone",
@@ -658,6 +671,18 @@ def _flag_pasted_front_matter(action: PageAction, workspace: Workspace) -> PageA
             "pasted into the wiki?); fix it on the wiki before `wikibot pull`"
         )
     return replace(action, note="; ".join(notes)) if len(notes) > bool(action.note) else action
+
+
+def _settings_alert_body(action: PageAction, subreddit: str) -> str:
+    listed, permlevel = action.settings_drift or (True, 0)
+    return (
+        f"The settings of the wiki page [{action.page}](/r/{subreddit}/wiki/{action.page}) "
+        f"were changed on Reddit to listed={listed} permlevel={permlevel}, unlike "
+        f"`{action.path}`. wikibot will not change them back.\n\nTo resolve:\n\n"
+        f"- keep them: run `wikibot pull {action.page}` and commit the file\n"
+        f"- restore the file's: run `wikibot push --force {action.page}`\n\n"
+        "You will get this message once per settings change."
+    )
 
 
 def _settings_drift_note(action: PageAction) -> str:
