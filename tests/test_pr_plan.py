@@ -130,6 +130,7 @@ def test_settings_changed_by_hand_show_in_plan_within_one_cycle_per_page(
 ) -> None:  # type: ignore[no-untyped-def]
     client.add_account(user="alice_mod", password="sandbox")
     assert wikibot("push").code == 0
+    wiki_body = body_of(settings.wiki_pages_dir / "researchers.md")
     mod_praw.subreddit("learnmachinelearning").wiki["researchers"].mod.update(
         listed=False, permlevel=1
     )
@@ -157,6 +158,7 @@ def test_settings_changed_by_hand_show_in_plan_within_one_cycle_per_page(
     front = (settings.wiki_pages_dir / "researchers.md").read_text().split("---\n")[1]
     assert yaml.safe_load(front)["listed"] is False and yaml.safe_load(front)["permlevel"] == 1
     assert "title:" in front  # the rest of the front matter is kept
+    assert body_of(settings.wiki_pages_dir / "researchers.md") == wiki_body  # and the body
     for _ in range(5):
         assert wikibot("plan", "--detailed-exitcode").code == 0
 

@@ -168,8 +168,17 @@ def write_page_settings(page: PageSource, *, listed: bool, permlevel: int) -> Pa
             comment = old[old.index("#") :] if "#" in old else ""
             lines[line - 2] = f"{key}: {value}" + (f"  {comment}" if comment else "")
     front_matter = "\n".join(lines)
-    atomic_write_text(page.path, f"{_DELIMITER}\n{front_matter}\n{_DELIMITER}\n{page.body}")
+    body = _body_on_disk(page.path)  # a loaded source may have let go of its body
+    atomic_write_text(page.path, f"{_DELIMITER}\n{front_matter}\n{_DELIMITER}\n{body}")
     return replace(page, front_matter=front_matter, listed=listed, permlevel=permlevel)
+
+
+def _body_on_disk(path: Path) -> str:
+    """The Markdown body of a page file as it is on disk now (after its front matter)."""
+    text = path.read_text(encoding="utf-8").removeprefix("\ufeff")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    end = next(i for i in range(1, len(lines)) if lines[i].strip() == _DELIMITER)
+    return "\n".join(lines[end + 1 :])
 
 
 def new_page_file(root: Path, *, name: str, body: str, listed: bool, permlevel: int) -> Path:

@@ -659,7 +659,8 @@ def _flag_pasted_front_matter(action: PageAction, workspace: Workspace) -> PageA
     """Note a front-matter block inside the text to publish or the wiki's text."""
     notes = [action.note] if action.note else []
     source = workspace.sources.get(action.page)
-    if source is not None and (lines := pasted_front_matter(source.body)):
+    local = workspace.local.get(action.page)  # rendered line for line from the body
+    if source is not None and local and (lines := pasted_front_matter(local.content)):
         first = source.body_line + lines[0] - 1
         notes.append(
             f"{action.path}:{first}: a second front-matter block in the body (a page file "
