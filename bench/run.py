@@ -650,7 +650,8 @@ def goals(r: dict[str, Any]) -> dict[str, bool]:
     sizes = ("sync_5_pages", "sync_50_pages", "sync_200_pages", "sync_1000_pages")
     first = r["first_push_200_pages"]
     return {
-        "idle_sync_1_call": all(r[s]["idle"] == 1 for s in sizes),
+        # the revisions listing, plus one page's settings (round-robin settings drift)
+        "idle_sync_at_most_2_calls": all(r[s]["idle"] <= 2 for s in sizes),
         "k_changed_at_most_k_plus_2": all(r[s][f"k{k}"] <= k + 2 for s in sizes for k in (1, 5)),
         "first_push_200_at_most_203": first["calls"] <= first["limit"]
         and first["settings_writes"] <= first["pages_with_custom_settings"],
@@ -680,7 +681,12 @@ def print_table(r: dict[str, Any]) -> None:
     print(row.format("API calls (sandbox request log)", "measured", "goal", "measures"))
     idle = " / ".join(str(r[k]["idle"]) for _, k in sizes)
     print(
-        row.format("idle sync cycle, 5/50/200/1000 pages", idle, "1 each", "one revisions listing")
+        row.format(
+            "idle sync cycle, 5/50/200/1000 pages",
+            idle,
+            "<= 2 each",
+            "revisions listing + one page's settings",
+        )
     )
     for k in (1, 5):
         figure = " / ".join(str(r[key][f"k{k}"]) for _, key in sizes)

@@ -8,6 +8,7 @@ command holds the state's lock); 130 interrupted.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import sys
@@ -176,15 +177,29 @@ def _open_wiki(app: App) -> tuple[Workspace, Runtime, Callable[[], WikiSync]]:
     help="Exit 0 when nothing would change, 2 when something would, 1 on error.",
 )
 @click.option("--no-diff", is_flag=True, help="Only the summary, no diffs.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown"]),
+    default="text",
+    show_default=True,
+    help="markdown: a pull-request comment (summary table, one collapsible diff per page).",
+)
 @json_option
 @pass_app
-def plan(app: App, pages: tuple[str, ...], detailed_exitcode: bool, no_diff: bool) -> None:
+def plan(
+    app: App, pages: tuple[str, ...], detailed_exitcode: bool, no_diff: bool, output_format: str
+) -> None:
     """Show what `push` would change on the wiki, and any edits made on the wiki."""
     workspace, runtime, wiki = _open_wiki(app)
     with runtime:
         result = wiki().plan(workspace, pages, on_read=_read_progress(app))
     if app.as_json:
         print_json(_plan_json(result))
+    elif output_format == "markdown":
+        from bot.wiki.comment import render_markdown  # noqa: PLC0415
+
+        click.echo(render_markdown(result, diffs=not no_diff), nl=False)
     else:
         _print_plan(result, diffs=not no_diff)
     if detailed_exitcode and result.has_changes:
@@ -209,6 +224,11 @@ def _plan_json(result: Plan) -> dict[str, Any]:
                 "settings": (
                     {"listed": a.settings[0], "permlevel": a.settings[1]} if a.settings else None
                 ),
+                "settings_drift": (
+                    {"listed": a.settings_drift[0], "permlevel": a.settings_drift[1]}
+                    if a.settings_drift
+                    else None
+                ),
             }
             for a in result.actions
         ],
@@ -226,6 +246,11 @@ def _print_plan(result: Plan, *, diffs: bool) -> None:
             if action.settings
             else ""
         )
+        if action.settings_drift:
+            settings += (
+                f" settings drift: the wiki has listed={action.settings_drift[0]} "
+                f"permlevel={action.settings_drift[1]} (`wikibot pull {action.page}` adopts)"
+            )
         note = f"  {action.note}" if action.note else ""
         click.echo(
             f"  {kind_label(action.kind.value):<12} {action.page:<16} {detail}"
@@ -327,11 +352,21 @@ def push(app: App, pages: tuple[str, ...], dry_run: bool, force: bool, reason: s
     is_flag=True,
     help="Also import pages that exist only on the wiki as new files.",
 )
+@click.option(
+    "--history",
+    is_flag=True,
+    help="One git commit per wiki revision, oldest first (incremental; reruns add nothing).",
+)
 @json_option
 @pass_app
-def pull(app: App, pages: tuple[str, ...], force: bool, include_all: bool) -> None:
+def pull(app: App, pages: tuple[str, ...], force: bool, include_all: bool, history: bool) -> None:
     """Bring wiki edits into the page files (front matter kept)."""
+    if history and (force or include_all):
+        raise click.UsageError("--history cannot be combined with --force or --all")
     workspace, runtime, wiki = _open_wiki(app)
+    if history:
+        with _write_lock(app, "pull"), runtime:
+            sys.exit(_pull_history(app, workspace, runtime, pages))
     with _write_lock(app, "pull"), runtime:
         sync = wiki()
         result = sync.plan(workspace, pages, on_read=_read_progress(app))
@@ -343,6 +378,43 @@ def pull(app: App, pages: tuple[str, ...], force: bool, include_all: bool) -> No
             on_outcome=_progress(app, result),
         )
     sys.exit(_print_report(app, report, verb="pull"))
+
+
+def _pull_history(app: App, workspace: Any, runtime: Runtime, pages: tuple[str, ...]) -> int:
+    from bot.wiki.history import import_history  # noqa: PLC0415
+    from bot.wiki.sync import is_special  # noqa: PLC0415
+
+    names = pages or tuple(sorted(n for n in runtime.gateway.list_pages() if not is_special(n)))
+    bar: Any = None
+    show = not app.as_json and app.verbosity >= 0 and sys.stderr.isatty()
+    with contextlib.ExitStack() as stack:
+
+        def on_total(total: int) -> None:  # a progress bar on a terminal only
+            nonlocal bar
+            if show and total:
+                bar = stack.enter_context(
+                    click.progressbar(length=total, label="wiki revisions", file=sys.stderr)
+                )
+
+        done = import_history(
+            gateway=runtime.gateway,
+            pages_dir=app.settings.wiki_pages_dir,
+            sources=dict(workspace.sources),
+            pages=names,
+            on_total=on_total,
+            on_commit=lambda _item: bar.update(1) if bar is not None else None,
+        )
+    if app.as_json:
+        print_json({"ok": True, "commits": [item.__dict__ for item in done]})
+        return 0
+    for item in done:
+        click.echo(f"  {item.commit[:10]} {item.page:<16} {item.revision[:8]} by {item.author}")
+    click.echo(
+        f"{len(done)} commit(s) for {len(names)} page(s)."
+        if done
+        else "Nothing to import: git already has every wiki revision."
+    )
+    return 0
 
 
 @cli.command()
@@ -445,20 +517,18 @@ def status(app: App) -> None:
     daemon = f"running (pid {info['daemon_pid']})" if info["daemon_pid"] else "not running"
     click.echo(f"target {info['target']}, r/{info['subreddit']}; daemon {daemon}")
     for job, when in info["next_runs"].items():
-        click.echo(
-            f"  next {job}: "
-            + (when if isinstance(when, str) else time.strftime("%H:%M:%S", time.localtime(when)))
-        )
+        click.echo(f"  next {job}: {_when(when) if when != 'disabled' else when}")
+    for job, run in info["last_success"].items():
+        last = f"{_when(run['finished_at'])}: {run['summary']}" if run else "never"
+        click.echo(f"  last successful {job} run: {last}")
     click.echo("Pages:")
     for page in info["pages"]:
-        synced = (
-            time.strftime("%Y-%m-%d %H:%M", time.localtime(page["synced_at"]))
-            if page["synced_at"]
-            else "never"
-        )
+        synced = _when(page["synced_at"]) if page["synced_at"] else "never"
         pending = f"  ** {page['pending']}" if page["pending"] else ""
         who = f" (wiki edited by {page['wiki_edited_by']})" if page["wiki_edited_by"] else ""
         click.echo(f"  {page['page']:<16} synced {synced}{pending}{who}")
+        if page["resolve"] and page["pending"] in ("drift", "conflict", "only on the wiki"):
+            click.echo(f"  {'':<16} to resolve: {page['resolve']}")
     if info["local_error"]:
         click.echo(f"  page files: {info['local_error']}")
     click.echo(f"Replies in the last 24 hours: {len(info['replies_24h'])}")
@@ -474,8 +544,17 @@ def status(app: App) -> None:
     )
     click.echo(f"Recent errors: {len(info['errors'])}")
     for error in info["errors"]:
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(error["started_at"]))
-        click.echo(f"  {when} {error['job']}: {error['error']}")
+        resolved = " (resolved: a later run succeeded)" if error["resolved"] else ""
+        click.echo(f"  {_when(error['started_at'])} {error['job']}: {error['error']}{resolved}")
+
+
+def _when(iso_time: str | None) -> str:
+    """``2026-11-27 09:05 UTC`` from an ISO time, in the local timezone."""
+    if not iso_time:
+        return "never"
+    from datetime import datetime  # noqa: PLC0415
+
+    return datetime.fromisoformat(iso_time).strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
 # --- replies -------------------------------------------------------------------------------
@@ -940,6 +1019,9 @@ def sandbox_serve(
             "pick another --port"
         ) from None
     signal.signal(signal.SIGTERM, _raise_interrupt)  # SIGTERM stops like Ctrl-C
+    # A shell starts background jobs with SIGINT ignored, and Python keeps it ignored:
+    # `wikibot sandbox serve &` from a script would not stop on `kill -INT`.
+    signal.signal(signal.SIGINT, _raise_interrupt)
     click.echo(
         f"sandbox serving r/{settings.subreddit} on {server.url} "
         f"(state {state_file or settings.sandbox.state_file}); Ctrl-C stops",
@@ -1064,21 +1146,23 @@ def sandbox_fault(
 
 def main() -> None:
     """Console entry point: one-line errors, meaningful exit codes, no tracebacks."""
+    from bot.logs import error_line, json_logs  # noqa: PLC0415
+
     try:
         cli.main(standalone_mode=False, prog_name="wikibot")
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
-        exc.show()
+        if json_logs():
+            click.echo(error_line(exc.format_message()), err=True)
+        else:
+            exc.show()
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo(error_line("interrupted"), err=True)
         sys.exit(EXIT_INTERRUPTED)
     except WikibotError as exc:
-        click.echo(f"wikibot: error: {exc}", err=True)
+        click.echo(error_line(str(exc)), err=True)
         sys.exit(exc.exit_code)
     except BrokenPipeError:
         sys.exit(EXIT_FAILED)

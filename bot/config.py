@@ -139,13 +139,27 @@ class Settings:
 class _Reader:
     """Pulls typed values out of a nested mapping, naming the file and key on error."""
 
-    def __init__(self, data: Mapping[str, Any], *, source: str, base_dir: Path) -> None:
+    def __init__(
+        self,
+        data: Mapping[str, Any],
+        *,
+        source: str,
+        base_dir: Path,
+        prefix: str = "",
+        from_env: Mapping[str, str] | None = None,
+    ) -> None:
         self.data = data
         self.source = source
         self.base_dir = base_dir
+        self.prefix = prefix
+        self.from_env = from_env or {}
 
     def fail(self, key: str, expected: str, value: object) -> ConfigError:
-        return ConfigError(f"{self.source}: {key}: expected {expected}, got {value!r}")
+        """Blame the environment variable or the file the value came from, by dotted key."""
+        dotted = self.prefix + key
+        variable = self.from_env.get(dotted)
+        where = f"environment variable {variable}" if variable else f"{self.source}: {dotted}"
+        return ConfigError(f"{where}: expected {expected}, got {value!r}")
 
     def section(self, name: str, allowed: set[str]) -> _Reader:
         value = self.data.get(name, {})
@@ -154,7 +168,13 @@ class _Reader:
         if not isinstance(value, Mapping):
             raise self.fail(name, "a mapping of settings", value)
         _reject_unknown(value, allowed, source=self.source, prefix=f"{name}.")
-        return _Reader(value, source=self.source, base_dir=self.base_dir)
+        return _Reader(
+            value,
+            source=self.source,
+            base_dir=self.base_dir,
+            prefix=f"{name}.",
+            from_env=self.from_env,
+        )
 
     def get(self, key: str, default: Any, parse: Callable[[Any], Any], expected: str) -> Any:
         value = self.data.get(key, default)
@@ -289,8 +309,8 @@ def load_settings(
     config_file = Path(path or environ.get("WIKIBOT_CONFIG") or DEFAULT_CONFIG)
     raw = _read_yaml(config_file)
     _reject_unknown(raw, _TOP_KEYS, source=str(config_file), prefix="")
-    _apply_env_overrides(raw, environ)
-    return _build(raw, config_file=config_file, environ=environ)
+    from_env = _apply_env_overrides(raw, environ)
+    return _build(raw, config_file=config_file, environ=environ, from_env=from_env)
 
 
 def _read_yaml(config_file: Path) -> dict[str, Any]:
@@ -316,12 +336,17 @@ def _read_yaml(config_file: Path) -> dict[str, Any]:
     return data
 
 
-def _apply_env_overrides(raw: dict[str, Any], environ: Mapping[str, str]) -> None:
-    """Overlay ``WIKIBOT_<KEY>`` and ``WIKIBOT_<SECTION>_<KEY>`` variables onto ``raw``."""
+def _apply_env_overrides(raw: dict[str, Any], environ: Mapping[str, str]) -> dict[str, str]:
+    """Overlay ``WIKIBOT_<KEY>`` and ``WIKIBOT_<SECTION>_<KEY>`` variables onto ``raw``.
+
+    Returns which dotted keys came from which variable, so errors blame the right source.
+    """
+    from_env: dict[str, str] = {}
     for key in _TOP_KEYS - set(_SECTIONS):
         name = f"WIKIBOT_{key.upper()}"
         if name in environ:
             raw[key] = _env_value(name, environ[name])
+            from_env[key] = name
     for section, keys in _SECTIONS.items():
         for key in keys:
             name = f"WIKIBOT_{section.upper()}_{key.upper()}"
@@ -330,6 +355,8 @@ def _apply_env_overrides(raw: dict[str, Any], environ: Mapping[str, str]) -> Non
                 if not isinstance(target, dict):
                     target = raw[section] = {}
                 target[key] = _env_value(name, environ[name])
+                from_env[f"{section}.{key}"] = name
+    return from_env
 
 
 def _env_value(name: str, text: str) -> Any:
@@ -339,9 +366,15 @@ def _env_value(name: str, text: str) -> Any:
         raise ConfigError(f"environment variable {name}: cannot parse {text!r}") from None
 
 
-def _build(raw: dict[str, Any], *, config_file: Path, environ: Mapping[str, str]) -> Settings:
+def _build(
+    raw: dict[str, Any],
+    *,
+    config_file: Path,
+    environ: Mapping[str, str],
+    from_env: Mapping[str, str],
+) -> Settings:
     base_dir = config_file.resolve().parent
-    top = _Reader(raw, source=str(config_file), base_dir=base_dir)
+    top = _Reader(raw, source=str(config_file), base_dir=base_dir, from_env=from_env)
 
     def path(reader: _Reader, key: str, default: str) -> Path:
         value = reader.get(key, default, _optional(_text()), "a path") or default

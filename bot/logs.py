@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterable
 
 _SECRETS: set[str] = set()
+_FORMAT = {"current": "text"}
 
 
 def register_secrets(values: Iterable[str]) -> None:
@@ -55,8 +56,22 @@ class _JsonFormatter(logging.Formatter):
         return redact(json.dumps(entry, ensure_ascii=False))
 
 
+def json_logs() -> bool:
+    """True when log lines (and so the final error line) are JSON."""
+    return _FORMAT["current"] == "json"
+
+
+def error_line(message: str) -> str:
+    """The CLI's final error line: ``wikibot: error: ...``, or a JSON object under json logs."""
+    if json_logs():
+        entry = {"time": round(time.time(), 3), "level": "error", "logger": "wikibot"}
+        return redact(json.dumps({**entry, "message": message}, ensure_ascii=False))
+    return redact(f"wikibot: error: {message}")
+
+
 def setup_logging(*, verbosity: int, log_format: str = "text", daemon: bool = False) -> None:
     """Quiet by default (warnings); ``-v`` info, ``-vv`` debug; the daemon starts at info."""
+    _FORMAT["current"] = log_format
     level = logging.WARNING - 10 * (verbosity + (1 if daemon else 0))
     level = max(logging.DEBUG, min(logging.ERROR, level))
     handler = logging.StreamHandler(sys.stderr)
@@ -67,6 +82,9 @@ def setup_logging(*, verbosity: int, log_format: str = "text", daemon: bool = Fa
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    # Third-party chatter only at -vv.
+    # Third-party chatter only at -vv. prawcore's "Retrying due to ..." warnings (raw
+    # urllib3 reprs) show from -v on: by default the failure is one line of our own.
     for noisy in ("prawcore", "urllib3", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbosity >= 2 else logging.WARNING)
+    if verbosity < 1:
+        logging.getLogger("prawcore").setLevel(logging.ERROR)

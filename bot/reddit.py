@@ -31,7 +31,7 @@ from praw.exceptions import RedditAPIException
 from prawcore.const import ACCESS_TOKEN_PATH
 from prawcore.sessions import Session as PrawcoreSession
 
-from bot import metrics
+from bot import metrics, neterrors
 from bot.config import Settings
 from bot.errors import (
     AuthFailed,
@@ -248,12 +248,13 @@ class Gateway:
         )
         return [str(name) for name in data["data"]]
 
-    def read_page(self, name: str) -> WikiPage | None:
-        """The page's current revision, or None when it does not exist."""
+    def read_page(self, name: str, *, revision: str | None = None) -> WikiPage | None:
+        """The page's current (or given) revision, or None when it does not exist."""
         path = self._path("wiki_page", page=name)
+        params: dict[str, str | int] | None = {"v": revision} if revision else None
         try:
             data = self._call(
-                lambda: self.reddit.request(method="GET", path=path),
+                lambda: self.reddit.request(method="GET", path=path, params=params),
                 what=f"read wiki page {name!r}",
             )
         except NotFound:
@@ -506,7 +507,7 @@ def translate_errors(what: str, *, page: str | None = None) -> Iterator[None]:
             raise WriteUncertain(f"{what}: {original}; it may have been applied") from None
         if isinstance(original, ShuttingDown):
             raise Unavailable(f"{what}: not sent, wikibot is shutting down") from None
-        raise Unavailable(f"{what}: {type(original).__name__}: cannot reach Reddit") from None
+        raise Unavailable(f"{what}: cannot reach Reddit: {neterrors.describe(original)}") from None
     except RedditAPIException as exc:
         raise _from_api_exception(what, exc) from None
     except praw.exceptions.ClientException as exc:

@@ -99,6 +99,7 @@ class Job:
         self.resume_at = 0.0
         self.disabled_reason: str | None = None
         self.last: JobResult | None = None
+        self.once = False  # set by `run --once`: no backoff messages for a run that ends
 
     def run(self) -> JobResult | None:
         """Run once unless backing off or disabled; never raises."""
@@ -114,7 +115,8 @@ class Job:
         except RateLimited as exc:
             self._pause(
                 exc.wait_seconds,
-                f"rate limited: {exc}; waiting {exc.wait_seconds:.0f}s as Reddit asks",
+                f"rate limited: {exc}",
+                f"waiting {exc.wait_seconds:.0f}s as Reddit asks",
             )
             result = JobResult(False, str(exc))
         except (AuthFailed, Forbidden) as exc:
@@ -128,14 +130,18 @@ class Job:
         except (Unavailable, WriteUncertain) as exc:
             delay = self.backoff.fail()
             failures = self.backoff.failures
-            self._pause(delay, f"{exc}; backing off {delay:.1f}s (failure {failures})")
+            self._pause(delay, str(exc), f"backing off {delay:.1f}s (failure {failures})")
             result = JobResult(False, str(exc))
         except (LocalError, Refused, WikibotError) as exc:  # fix it here; the next run retries
             log.error("%s: %s", self.name, exc)
             result = JobResult(False, str(exc))
         except Exception as exc:
             delay = self.backoff.fail()
-            log.exception("%s: unexpected error; backing off %.1fs", self.name, delay)
+            log.exception(
+                "%s: unexpected error%s",
+                self.name,
+                "" if self.once else f"; backing off {delay:.1f}s",
+            )
             self.resume_at = time.time() + delay
             result = JobResult(False, f"{type(exc).__name__}: {exc}")
         else:
@@ -153,9 +159,13 @@ class Job:
         self.last = result
         return result
 
-    def _pause(self, seconds: float, message: str) -> None:
+    def _pause(self, seconds: float, problem: str, wait_note: str) -> None:
+        """Wait ``seconds`` before the next run; `run --once` exits instead, so says less."""
+        if self.once:
+            log.warning("%s: %s", self.name, problem)
+            return
         self.resume_at = time.time() + seconds
-        log.warning("%s: %s", self.name, message)
+        log.warning("%s: %s; %s", self.name, problem, wait_note)
 
 
 class Daemon:
@@ -205,10 +215,11 @@ class Daemon:
                 log.error("sync: %s: %s", outcome.page, outcome.message)
             elif outcome.edit_refused:
                 log.warning("sync: %s: edit refused (conflict): %s", outcome.page, outcome.message)
-            elif outcome.result == Result.DRIFT:  # Reddit merged our edit with someone else's
+            elif outcome.result == Result.DRIFT:  # a merged edit, or settings changed by hand
                 log.warning("sync: %s: %s", outcome.page, outcome.message)
         sent = wiki.alert_moderators(plan)
-        human = plan.of(Kind.DRIFT, Kind.CONFLICT)
+        human = [a for a in plan.actions if a.kind in (Kind.DRIFT, Kind.CONFLICT)]
+        human += [a for a in plan.actions if a.settings_drift and a not in human]
         for action in human:
             log.warning(
                 "sync: %s on %s: %s (moderators alerted once per revision)",
@@ -251,6 +262,8 @@ class Daemon:
 
     def run_once(self) -> int:
         """Each job once: 0 ok, 1 a job failed, 3 ok but a wiki page needs a human."""
+        for job in self.jobs:
+            job.once = True
         results = [job.run() for job in self.jobs]
         if any(r is None or not r.ok for r in results):
             return EXIT_FAILED

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.limits import MAX_PAGE_CHARS
 from bot.links import wiki_prefixes
-from bot.wiki.pages import PageSource, load_pages_collecting
+from bot.wiki.pages import PageSource, load_pages_collecting, pasted_front_matter
 from bot.wiki.render import link_targets, render
 
 _LINK = re.compile(r"(!?)\[[^\]]*\]\(\s*([^)\s]*)(?:\s+\"[^\"]*\")?\s*\)")
@@ -60,6 +60,16 @@ def check_pages(root: Path, *, subreddit: str) -> list[Problem]:
         problems.extend(
             _check_body(page, root=root, names=names, targets=targets, subreddit=subreddit)
         )
+        if pasted := pasted_front_matter(page.body):
+            first, last = (page.body_line + n - 1 for n in pasted)
+            problems.append(
+                Problem(
+                    page.path,
+                    first,
+                    f"a second front-matter block (lines {first}-{last}) in the body: a page "
+                    "file pasted whole? Reddit would show it as text; remove those lines",
+                )
+            )
     return sorted(problems, key=lambda p: (str(p.path), p.line))
 
 

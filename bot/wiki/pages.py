@@ -8,9 +8,10 @@ subreddit's wiki permissions, 1 approved editors only, 2 moderators only).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -21,6 +22,7 @@ from bot.limits import MAX_REASON_CHARS
 PAGE_NAME_RE = re.compile(r"^[a-z0-9_\-]+(/[a-z0-9_\-]+)*$")
 FRONT_MATTER_KEYS = {"page", "title", "reason", "listed", "permlevel"}
 _DELIMITER = "---"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,14 @@ def page_name_for(path: Path, root: Path) -> str:
     return path.relative_to(root).with_suffix("").as_posix().lower()
 
 
-def parse_page(path: Path, text: str, *, root: Path) -> PageSource:
-    """Parse a page file; raise ``InputError`` as ``file:line: problem``."""
+def parse_page(
+    path: Path, text: str, *, root: Path, problems: list[InputError] | None = None
+) -> PageSource:
+    """Parse a page file; raise ``InputError`` as ``file:line: problem``.
+
+    With a ``problems`` list, every problem of the front matter is appended there instead
+    (defaults stand in for bad values), and only a file that cannot be split raises.
+    """
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     if not lines or lines[0].strip() != _DELIMITER:
@@ -63,30 +71,47 @@ def parse_page(path: Path, text: str, *, root: Path) -> PageSource:
             line=1,
         ) from None
     front_matter = "\n".join(lines[1:end])
-    data = _front_matter_data(path, front_matter)
+    found: list[InputError] = []
+
+    def attempt(parse: Callable[[], T], default: T) -> T:
+        try:
+            return parse()
+        except InputError as exc:
+            if problems is None:
+                raise
+            found.append(exc)
+            return default
+
+    data = _front_matter_data(path, front_matter, problems=found if problems is not None else None)
     body = "\n".join(lines[end + 1 :])
-    name = data.get("page", page_name_for(path, root))
-    return PageSource(
+    default_name = page_name_for(path, root)
+    name = data.get("page", default_name)
+    page = PageSource(
         path=path,
-        name=_check_name(path, name, _key_line(front_matter, "page")),
-        title=_string(path, data, "title", front_matter) or name,
-        reason=_reason(path, data, front_matter),
-        listed=_listed(path, data, front_matter),
-        permlevel=_permlevel(path, data, front_matter),
+        name=attempt(
+            lambda: _check_name(path, name, _key_line(front_matter, "page")), default_name
+        ),
+        title=attempt(lambda: _string(path, data, "title", front_matter), None) or str(name),
+        reason=attempt(lambda: _reason(path, data, front_matter), None),
+        listed=attempt(lambda: _listed(path, data, front_matter), True),
+        permlevel=attempt(lambda: _permlevel(path, data, front_matter), 0),
         body=body,
         body_line=end + 2,
         front_matter=front_matter,
     )
+    if problems is not None:
+        problems.extend(found)
+    return page
 
 
-def load_page(path: Path, *, root: Path) -> PageSource:
+def load_page(path: Path, *, root: Path, problems: list[InputError] | None = None) -> PageSource:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text; save the file as UTF-8", path=path, line=1) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=path) from None
-    return parse_page(path, text, root=root)
+    return parse_page(path, text, root=root, problems=problems)
 
 
 def page_files(root: Path) -> list[Path]:
@@ -105,13 +130,13 @@ def load_pages(root: Path) -> list[PageSource]:
 
 
 def load_pages_collecting(root: Path) -> tuple[list[PageSource], list[InputError]]:
-    """Load every page, collecting errors instead of stopping at the first."""
+    """Load every page, collecting every error of every file instead of stopping."""
     pages: list[PageSource] = []
     problems: list[InputError] = []
     by_name: dict[str, PageSource] = {}
     for path in page_files(root):
         try:
-            page = load_page(path, root=root)
+            page = load_page(path, root=root, problems=problems)
         except InputError as exc:
             problems.append(exc)
             continue
@@ -137,6 +162,31 @@ def write_page_body(page: PageSource, body: str) -> None:
     atomic_write_text(page.path, text)
 
 
+def write_page_settings(page: PageSource, *, listed: bool, permlevel: int) -> PageSource:
+    """Set ``listed`` and ``permlevel`` in a page file's front matter, keeping the rest."""
+    lines = page.front_matter.split("\n") if page.front_matter else []
+    for key, value in (("listed", "true" if listed else "false"), ("permlevel", str(permlevel))):
+        line = _key_line(page.front_matter, key)
+        if line is None:
+            lines.append(f"{key}: {value}")
+        else:
+            old = lines[line - 2]
+            comment = old[old.index("#") :] if "#" in old else ""
+            lines[line - 2] = f"{key}: {value}" + (f"  {comment}" if comment else "")
+    front_matter = "\n".join(lines)
+    body = _body_on_disk(page.path)  # a loaded source may have let go of its body
+    atomic_write_text(page.path, f"{_DELIMITER}\n{front_matter}\n{_DELIMITER}\n{body}")
+    return replace(page, front_matter=front_matter, listed=listed, permlevel=permlevel)
+
+
+def _body_on_disk(path: Path) -> str:
+    """The Markdown body of a page file as it is on disk now (after its front matter)."""
+    text = path.read_text(encoding="utf-8").removeprefix("\ufeff")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    end = next(i for i in range(1, len(lines)) if lines[i].strip() == _DELIMITER)
+    return "\n".join(lines[end + 1 :])
+
+
 def new_page_file(root: Path, *, name: str, body: str, listed: bool, permlevel: int) -> Path:
     """Create ``<root>/<name>.md`` for a page that exists only on the wiki."""
     path = root / f"{name}.md"
@@ -150,7 +200,9 @@ def new_page_file(root: Path, *, name: str, body: str, listed: bool, permlevel: 
 # --- validation helpers -------------------------------------------------------------------
 
 
-def _front_matter_data(path: Path, front_matter: str) -> dict[str, Any]:
+def _front_matter_data(
+    path: Path, front_matter: str, *, problems: list[InputError] | None = None
+) -> dict[str, Any]:
     try:
         data = yaml.safe_load(front_matter) if front_matter.strip() else {}
     except yaml.YAMLError as exc:
@@ -164,13 +216,17 @@ def _front_matter_data(path: Path, front_matter: str) -> dict[str, Any]:
         raise InputError(
             f"front matter must be 'key: value' lines, not {type(data).__name__}", path=path, line=2
         )
-    for key in data:
+    for key in list(data):
         if key not in FRONT_MATTER_KEYS:
             line = _key_line(front_matter, str(key)) or 2
             known = ", ".join(sorted(FRONT_MATTER_KEYS))
-            raise InputError(
+            error = InputError(
                 f"unknown front matter key {key!r} (known: {known})", path=path, line=line
             )
+            if problems is None:
+                raise error
+            problems.append(error)
+            del data[key]
     return data
 
 
@@ -239,3 +295,29 @@ def _permlevel(path: Path, data: dict[str, Any], front_matter: str) -> int:
             value,
         )
     return int(value)
+
+
+_FRONT_KEY = re.compile(rf"^\s*({'|'.join(sorted(FRONT_MATTER_KEYS))})\s*:")
+_YAML_LINE = re.compile(r"^\s*([A-Za-z_][\w-]*\s*:.*|#.*|)$")
+
+
+def pasted_front_matter(text: str) -> tuple[int, int] | None:
+    """(first, last) 1-based lines of a front-matter block inside Markdown text, if any.
+
+    A page file copied whole into the wiki editor, or into another file's body, brings
+    its ``---`` / ``key: value`` / ``---`` block along; Reddit would publish it as text.
+    """
+    lines = text.split("\n")
+    for start, line in enumerate(lines):
+        if line.strip() != _DELIMITER:
+            continue
+        for end in range(start + 1, min(len(lines), start + 20)):
+            inner = lines[end]
+            if inner.strip() == _DELIMITER:
+                block = lines[start + 1 : end]
+                if any(_FRONT_KEY.match(b) for b in block):
+                    return start + 1, end + 1
+                break
+            if not _YAML_LINE.match(inner):
+                break
+    return None

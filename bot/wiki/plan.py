@@ -18,6 +18,7 @@ never synced        differs from local      conflict
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -28,6 +29,7 @@ from bot.wiki.diff import unified_diff
 from bot.wiki.render import normalize
 
 _DEFAULT_SETTINGS = (True, 0)
+_HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
 
 
 class Kind(StrEnum):
@@ -65,6 +67,7 @@ class RemotePage:
     revision_id: str | None
     author: str | None = None
     content: str | None = None
+    settings: tuple[bool, int] | None = None  # (listed, permlevel) last read from the wiki
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,7 @@ class PageAction:
     settings: tuple[bool, int] | None = None
     path: str = ""
     note: str = ""
+    settings_drift: tuple[bool, int] | None = None  # changed by hand on the wiki
 
     @property
     def writes(self) -> bool:
@@ -111,17 +115,7 @@ class PageAction:
 
     def stats(self) -> tuple[int, int]:
         """(+lines, -lines) of the diff."""
-        added = sum(
-            1
-            for line in self.diff.splitlines()
-            if line.startswith("+") and not line.startswith("+++")
-        )
-        removed = sum(
-            1
-            for line in self.diff.splitlines()
-            if line.startswith("-") and not line.startswith("---")
-        )
-        return added, removed
+        return diff_stats(self.diff)
 
 
 @dataclass(frozen=True)
@@ -136,13 +130,38 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         """True when something differs between the files and the wiki."""
-        return any(a.kind != Kind.UNCHANGED or a.settings for a in self.actions)
+        return any(a.kind != Kind.UNCHANGED or a.settings or a.settings_drift for a in self.actions)
 
     def counts(self) -> dict[str, int]:
         counts = {kind.value: 0 for kind in Kind}
         for action in self.actions:
             counts[action.kind.value] += 1
         return counts
+
+
+def diff_stats(diff: str) -> tuple[int, int]:
+    """(+lines, -lines) of a unified diff, read hunk by hunk from the ``@@`` counts.
+
+    A removed line that itself starts with ``--`` (a Markdown rule ``---``) reads as
+    ``----``, so telling file headers from hunk lines by prefix miscounts.
+    """
+    added = removed = 0
+    old_left = new_left = 0
+    for line in diff.splitlines():
+        if old_left or new_left:
+            if line.startswith("+"):
+                added += 1
+                new_left -= 1
+            elif line.startswith("-"):
+                removed += 1
+                old_left -= 1
+            elif line.startswith(" "):
+                old_left, new_left = old_left - 1, new_left - 1
+            continue
+        if match := _HUNK.match(line):
+            old_left = int(match.group(1) or "1")
+            new_left = int(match.group(2) or "1")
+    return added, removed
 
 
 def build_plan(
@@ -192,6 +211,9 @@ def _plan_page(
             note="exists only on the wiki; `wikibot pull --all` imports it",
         )
     settings = _settings_change(local, synced)
+    drift = _settings_drift(local, remote, synced)
+    if drift is not None or (remote is not None and remote.settings == _wanted(local)):
+        settings = None  # the wiki's hand-made settings win until pulled or forced
     if remote is None:
         diff = unified_diff("", local.content, before_name="/dev/null", after_name=local.path)
         return PageAction(
@@ -209,6 +231,7 @@ def _plan_page(
         path=local.path,
         remote_revision=remote.revision_id,
         remote_author=remote.author,
+        settings_drift=drift,
     )
     if (
         remote.content is None
@@ -263,3 +286,19 @@ def _settings_change(local: LocalPage, synced: SyncedPage | None) -> tuple[bool,
     if synced is None or synced.listed is None or synced.permlevel is None:
         return wanted if wanted != _DEFAULT_SETTINGS else None
     return wanted if wanted != (synced.listed, synced.permlevel) else None
+
+
+def _wanted(local: LocalPage) -> tuple[bool, int]:
+    return (local.listed, local.permlevel)
+
+
+def _settings_drift(
+    local: LocalPage, remote: RemotePage | None, synced: SyncedPage | None
+) -> tuple[bool, int] | None:
+    """The wiki's settings when someone changed them by hand and they differ from the file."""
+    if remote is None or remote.settings is None or synced is None:
+        return None
+    applied = (synced.listed, synced.permlevel)
+    if None in applied or remote.settings == applied or remote.settings == _wanted(local):
+        return None
+    return remote.settings

@@ -12,7 +12,7 @@ import dataclasses
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -31,8 +31,15 @@ from bot.links import wiki_path
 from bot.models import WikiPage, WikiRevision
 from bot.reddit import Gateway
 from bot.state import PageRecord, State
-from bot.wiki import gitinfo
-from bot.wiki.pages import PageSource, load_pages, new_page_file, write_page_body
+from bot.wiki import gitinfo, settings_probe
+from bot.wiki.pages import (
+    PageSource,
+    load_pages,
+    new_page_file,
+    pasted_front_matter,
+    write_page_body,
+    write_page_settings,
+)
 from bot.wiki.plan import Kind, LocalPage, PageAction, Plan, RemotePage, SyncedPage, build_plan
 from bot.wiki.render import link_targets, normalize, render
 
@@ -50,6 +57,8 @@ class Result(StrEnum):
     WOULD_CREATE = "would-create"
     WOULD_UPDATE = "would-update"
     SETTINGS = "settings"
+    WOULD_SETTINGS = "would-settings"
+    SKIPPED = "skipped"
     ADOPTED = "adopted"
     PULLED = "pulled"
     DRIFT = "drift"
@@ -246,7 +255,22 @@ class WikiSync:
             if r.synced_revision and r.synced_hash
         }
         ignore = frozenset(n for n in remote if is_special(n))
-        plan = build_plan(local=workspace.local, remote=remote, synced=synced, ignore_remote=ignore)
+
+        def build() -> Plan:
+            with_settings = {
+                n: replace(r, settings=settings_probe.known(self.state, n))
+                for n, r in remote.items()
+            }
+            return build_plan(
+                local=workspace.local, remote=with_settings, synced=synced, ignore_remote=ignore
+            )
+
+        plan = build()
+        if not any(a.writes for a in plan.actions):  # idle: one call for settings drift
+            probe_pages = [n for n in workspace.local if n in synced and n in remote]
+            if settings_probe.probe_one(gateway=self.gateway, state=self.state, pages=probe_pages):
+                plan = build()
+        plan = Plan(tuple(_flag_pasted_front_matter(a, workspace) for a in plan.actions))
         wanted = set(pages)
         if not wanted:
             return plan
@@ -293,6 +317,13 @@ class WikiSync:
         report = SyncReport(on_outcome=on_outcome)
         written: dict[str, PageAction] = {}
         for action in plan.actions:
+            if action.settings_drift and not force:
+                report.add(action.page, Result.DRIFT, _settings_drift_note(action))
+            elif action.settings and dry_run:
+                listed, permlevel = action.settings
+                report.add(
+                    action.page, Result.WOULD_SETTINGS, f"listed={listed} permlevel={permlevel}"
+                )
             if action.kind == Kind.UNCHANGED:
                 self._adopt(action, report, dry_run=dry_run)
                 continue
@@ -317,7 +348,7 @@ class WikiSync:
         if written:
             self._confirm_written(written, report)
         if not dry_run:
-            self._apply_settings(plan, report)
+            self._apply_settings(plan, workspace, report, force=force)
         return report
 
     def _adopt(self, action: PageAction, report: SyncReport, *, dry_run: bool) -> None:
@@ -460,16 +491,22 @@ class WikiSync:
             f"`wikibot push --force {action.page}` replaces it",
         )
 
-    def _apply_settings(self, plan: Plan, report: SyncReport) -> None:
+    def _apply_settings(
+        self, plan: Plan, workspace: Workspace, report: SyncReport, *, force: bool
+    ) -> None:
         heads = self.state.page_heads()
         for action in plan.actions:
             record = heads.get(action.page)
             if record is None or record.synced_revision is None:
                 continue
-            if action.settings and action.kind in (Kind.CREATE, Kind.UPDATE, Kind.UNCHANGED):
-                listed, permlevel = action.settings
+            local = workspace.local.get(action.page)
+            wanted = action.settings
+            if force and action.settings_drift and local is not None:
+                wanted = (local.listed, local.permlevel)
+            if wanted and (force or action.kind in (Kind.CREATE, Kind.UPDATE, Kind.UNCHANGED)):
+                listed, permlevel = wanted
                 never_set = record.listed is None and action.kind != Kind.CREATE
-                if not never_set or self._reddit_settings(action.page) != action.settings:
+                if not never_set or self._reddit_settings(action.page) != wanted:
                     try:
                         self.gateway.update_page_settings(
                             action.page, listed=listed, permlevel=permlevel
@@ -480,8 +517,11 @@ class WikiSync:
                     report.add(
                         action.page, Result.SETTINGS, f"listed={listed} permlevel={permlevel}"
                     )
+                settings_probe.remember(self.state, action.page, wanted)
             elif record.listed is None and action.kind == Kind.CREATE:
                 listed, permlevel = True, 0
+            elif local is not None and self._wiki_holds(action.page, local, record):
+                listed, permlevel = local.listed, local.permlevel  # record, nothing to send
             else:
                 continue
             with self.state.transaction() as db:
@@ -495,6 +535,12 @@ class WikiSync:
         except NotFound:
             return None
         return found.listed, found.permlevel
+
+    def _wiki_holds(self, page: str, local: LocalPage, record: PageRecord) -> bool:
+        """The wiki was seen holding the file's settings, which the state does not know yet."""
+        wanted = (local.listed, local.permlevel)
+        applied = (record.listed, record.permlevel)
+        return settings_probe.known(self.state, page) == wanted and applied != wanted
 
     def _reason(self, action: PageAction, workspace: Workspace, override: str | None) -> str:
         source = workspace.sources.get(action.page)
@@ -521,7 +567,16 @@ class WikiSync:
             if action.kind == Kind.REMOTE_ONLY:
                 if include_remote_only:
                     self._import(action, report)
+                else:
+                    report.add(
+                        action.page,
+                        Result.SKIPPED,
+                        f"exists only on the wiki; `wikibot pull --all {action.page}` "
+                        "imports it as a new file",
+                    )
                 continue
+            if action.settings_drift:
+                self._pull_settings(action, workspace, report)
             if action.kind in (Kind.CREATE, Kind.UPDATE) or action.remote_content is None:
                 continue
             remote_text = normalize(action.remote_content)
@@ -549,6 +604,21 @@ class WikiSync:
             report.add(action.page, Result.PULLED, f"wrote {action.path}")
         return report
 
+    def _pull_settings(self, action: PageAction, workspace: Workspace, report: SyncReport) -> None:
+        """Write settings changed by hand on the wiki into the file's front matter."""
+        listed, permlevel = action.settings_drift or (True, 0)
+        source = workspace.sources[action.page]
+        workspace.sources[action.page] = write_page_settings(
+            source, listed=listed, permlevel=permlevel
+        )
+        with self.state.transaction() as db:
+            self.state.record_settings(db, action.page, listed=listed, permlevel=permlevel)
+        report.add(
+            action.page,
+            Result.PULLED,
+            f"settings listed={listed} permlevel={permlevel} into {action.path}",
+        )
+
     def _import(self, action: PageAction, report: SyncReport) -> None:
         page = self.gateway.read_page(action.page)
         if page is None:
@@ -575,24 +645,38 @@ class WikiSync:
                 db, action.page, revision=page.revision_id, content=text, author=page.revision_by
             )
             self.state.record_settings(db, action.page, listed=listed, permlevel=permlevel)
+        settings_probe.remember(self.state, action.page, (listed, permlevel))
         report.add(action.page, Result.PULLED, f"created {_display(path)}")
 
     # --- alerts ----------------------------------------------------------------------------
 
     def alert_moderators(self, plan: Plan) -> int:
-        """Message the mod team once per drifted/conflicting wiki revision; returns sent."""
+        """Message the mod team once per drifted/conflicting wiki revision, and once per
+        settings value changed by hand; returns how many messages were sent."""
         sent = 0
-        for action in plan.of(Kind.DRIFT, Kind.CONFLICT):
-            revision = action.remote_revision or "unknown"
+        subreddit = self.settings.subreddit
+        alerts = [
+            (a, a.remote_revision or "unknown", a.kind.value, _alert_body(a, subreddit))
+            for a in plan.of(Kind.DRIFT, Kind.CONFLICT)
+        ] + [
+            (
+                a,
+                f"settings:{int(a.settings_drift[0])},{a.settings_drift[1]}",
+                "settings drift",
+                _settings_alert_body(a, subreddit),
+            )
+            for a in plan.actions
+            if a.settings_drift
+        ]
+        for action, revision, kind, body in alerts:
             if not self.state.record_alert(
                 page=action.page,
                 revision=revision,
-                kind=action.kind.value,
+                kind=kind,
                 author=action.remote_author,
             ):
                 continue
-            subject = f"wikibot: wiki page '{action.page}' needs a human ({action.kind.value})"
-            body = _alert_body(action, self.settings.subreddit)
+            subject = f"wikibot: wiki page '{action.page}' needs a human ({kind})"
             try:
                 self.gateway.message_moderators(subject=subject, body=body)
             except WriteUncertain:
@@ -602,13 +686,53 @@ class WikiSync:
                 raise
             log.info(
                 "wiki: %s on %s (revision %s by %s); moderators messaged",
-                action.kind.value,
+                kind,
                 action.page,
                 revision[:8],
                 action.remote_author or "someone",
             )
             sent += 1
         return sent
+
+
+def _flag_pasted_front_matter(action: PageAction, workspace: Workspace) -> PageAction:
+    """Note a front-matter block inside the text to publish or the wiki's text."""
+    notes = [action.note] if action.note else []
+    source = workspace.sources.get(action.page)
+    local = workspace.local.get(action.page)  # rendered line for line from the body
+    if source is not None and local and (lines := pasted_front_matter(local.content)):
+        first = source.body_line + lines[0] - 1
+        notes.append(
+            f"{action.path}:{first}: a second front-matter block in the body (a page file "
+            "pasted whole?); remove it"
+        )
+    if action.remote_content and (lines := pasted_front_matter(action.remote_content)):
+        notes.append(
+            f"the wiki's text holds a front-matter block at line {lines[0]} (a page file "
+            "pasted into the wiki?); fix it on the wiki before `wikibot pull`"
+        )
+    return replace(action, note="; ".join(notes)) if len(notes) > bool(action.note) else action
+
+
+def _settings_alert_body(action: PageAction, subreddit: str) -> str:
+    listed, permlevel = action.settings_drift or (True, 0)
+    return (
+        f"The settings of the wiki page [{action.page}](/r/{subreddit}/wiki/{action.page}) "
+        f"were changed on Reddit to listed={listed} permlevel={permlevel}, unlike "
+        f"`{action.path}`. wikibot will not change them back.\n\nTo resolve:\n\n"
+        f"- keep them: run `wikibot pull {action.page}` and commit the file\n"
+        f"- restore the file's: run `wikibot push --force {action.page}`\n\n"
+        "You will get this message once per settings change."
+    )
+
+
+def _settings_drift_note(action: PageAction) -> str:
+    listed, permlevel = action.settings_drift or (True, 0)
+    return (
+        f"settings changed on the wiki to listed={listed} permlevel={permlevel}; "
+        f"`wikibot pull {action.page}` writes them into {action.path or 'the file'}, "
+        f"`wikibot push --force {action.page}` restores the file's"
+    )
 
 
 def _alert_body(action: PageAction, subreddit: str) -> str:

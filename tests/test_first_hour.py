@@ -1,0 +1,302 @@
+"""The first hour of a new user: each friction found by following the README, fixed."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_settings
+from bot.errors import ConfigError
+from bot.sandbox.client import SandboxClient
+from bot.sandbox.server import SandboxServer
+from bot.wiki.plan import Kind, LocalPage, RemotePage, SyncedPage, build_plan, unified_diff
+from conftest import REPO, api_calls, wikibot_process, write_config
+
+README = (REPO / "README.md").read_text()
+VENV_BIN = Path(sys.executable).parent
+
+
+def test_readme_by_hand_sequence_runs_as_written(sandbox: SandboxServer, tmp_path: Path) -> None:
+    block = README.split("To try things by hand", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    assert "--file - <<'EOF'" in block
+    config = write_config(tmp_path, sandbox.port)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WIKIBOT_", "REDDIT_"))}
+    env.update(WIKIBOT_CONFIG=str(config), PATH=f"{VENV_BIN}{os.pathsep}{env['PATH']}")
+    assert subprocess.run(["wikibot", "push"], env=env, check=False).returncode == 0
+    script = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", block],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+        timeout=120,
+    )
+    assert script.returncode == 0, script.stdout + script.stderr
+    assert "drift" in script.stdout and "pulled" in script.stdout
+    engineers = (tmp_path / "wiki_pages" / "engineers.md").read_text()
+    assert engineers.endswith("Rewritten on the wiki by a moderator.\n")
+
+
+def test_config_errors_name_the_environment_variable_and_the_section(tmp_path: Path) -> None:
+    path = tmp_path / "bot.yaml"
+    path.write_text("sandbox:\n  port: 8000\nschedule:\n  sync_interval: 5m\n")
+    with pytest.raises(ConfigError) as from_env:
+        load_settings(path, environ={"WIKIBOT_SANDBOX_PORT": "abc"})
+    assert str(from_env.value) == (
+        "environment variable WIKIBOT_SANDBOX_PORT: expected a port number 0-65535, got 'abc'"
+    )
+    path.write_text("schedule:\n  sync_interval: soon\n")
+    with pytest.raises(ConfigError) as from_file:
+        load_settings(path, environ={})
+    assert str(from_file.value) == (
+        f"{path}: schedule.sync_interval: expected a duration like '5m', got 'soon'"
+    )
+    assert "schedule.sync_interval: expected a duration like '5m', got 'soon'" in README
+
+
+def test_check_reports_every_error_of_a_file(wikibot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "wiki_pages" / "bad.md"
+    bad.write_text(
+        "---\ncolour: blue\nlisted: perhaps\npermlevel: 9\n---\n[x](https://example.com/)\n"
+    )
+    result = wikibot("check")
+    assert result.code == 1
+    lines = [line for line in result.out.splitlines() if line.startswith(str(bad))]
+    assert [line.split(": ", 2)[0].rsplit(":", 1)[1] for line in lines] == ["2", "3", "4", "6"]
+    assert "colour" in lines[0] and "listed" in lines[1] and "permlevel" in lines[2]
+    assert "placeholder link" in lines[3]
+
+
+def test_pull_of_a_wiki_only_page_says_how_to_import_it(wikibot, client: SandboxClient) -> None:  # type: ignore[no-untyped-def]
+    assert wikibot("push").code == 0
+    client.edit_wiki(page="faq", content="# FAQ\n")
+    result = wikibot("pull", "faq")
+    assert result.code == 0
+    assert "Nothing to pull" not in result.out
+    assert "faq  exists only on the wiki; `wikibot pull --all faq` imports it" in result.out
+    assert wikibot("pull", "--all", "faq").code == 0
+
+
+def test_unreachable_reddit_is_one_line_naming_the_failure(tmp_path: Path) -> None:
+    config = write_config(tmp_path, 1, target="reddit")
+    env = {
+        "REDDIT_CLIENT_ID": "id",
+        "REDDIT_CLIENT_SECRET": "secret-value",
+        "REDDIT_USERNAME": "bot",
+        "REDDIT_PASSWORD": "password-value",
+        "HTTPS_PROXY": "http://127.0.0.1:1",  # refused at once, whatever the network
+    }
+    process = wikibot_process(config, "plan", env=env)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert err.count("\n") == 1, err  # no prawcore retry warnings before it
+    assert err.startswith("wikibot: error: list wiki revisions: cannot reach Reddit: ")
+    assert "MaxRetryError" not in err and "refused" in err
+
+
+def test_refused_and_timeout_say_what_failed() -> None:
+    """The real exceptions of a refused and of an unanswered connection, as PRAW gets them
+    from requests (the CLI test above shows the wiring through the gateway)."""
+    import requests
+
+    from bot import neterrors
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    with pytest.raises(requests.ConnectionError) as refused:
+        requests.get(f"http://127.0.0.1:{port}/", timeout=2)
+    assert neterrors.describe(refused.value).startswith(f"connection to 127.0.0.1:{port} refused")
+
+    with socket.socket() as silent:  # accepts (backlog), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        with pytest.raises(requests.Timeout) as hung:
+            requests.get(f"http://127.0.0.1:{port}/", timeout=0.3)
+    described = neterrors.describe(hung.value, timeout=0.3)
+    assert described.startswith(f"no answer from 127.0.0.1:{port} within 0.3s (request_timeout)")
+
+
+def test_dns_and_tls_failures_say_what_failed(sandbox: SandboxServer) -> None:
+    import requests
+
+    from bot import neterrors
+
+    with pytest.raises(requests.ConnectionError) as unknown:  # .invalid never resolves
+        requests.get("http://wikibot-test.invalid/", timeout=5)
+    assert neterrors.describe(unknown.value).startswith("DNS lookup of wikibot-test.invalid")
+    with pytest.raises(requests.exceptions.SSLError) as plain:  # TLS to a plain HTTP server
+        requests.get(sandbox.url.replace("http://", "https://") + "/", timeout=5)
+    assert neterrors.describe(plain.value).startswith(
+        f"TLS handshake with 127.0.0.1:{sandbox.port} failed"
+    )
+
+
+def test_run_once_does_not_announce_a_backoff_it_never_waits(
+    config_path: Path, client: SandboxClient
+) -> None:
+    client.add_fault("503", path="/new", count=3)
+    process = wikibot_process(config_path, "run", "--once")
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert "replies:" in err and "HTTP 503" in err
+    assert "backing off" not in err
+
+
+def test_final_error_line_is_json_under_json_logs(wikibot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "wiki_pages" / "bad.md").write_text("---\nlisted: perhaps\n---\nx\n")
+    result = wikibot("--log-format", "json", "plan")
+    assert result.code == 1
+    entry = json.loads(result.err.strip().splitlines()[-1])
+    assert entry["level"] == "error" and "listed: expected true or false" in entry["message"]
+    usage = wikibot("--log-format", "json", "plan", "--format", "pdf")
+    assert usage.code == 2 and json.loads(usage.err.strip().splitlines()[-1])["level"] == "error"
+
+
+def test_readme_names_the_lock_file_the_daemon_writes(config_path: Path, settings) -> None:  # type: ignore[no-untyped-def]
+    named = re.search(r"A lock file \(`([^`]+)`, beside `([^`]+)`\)", README)
+    assert named is not None
+    assert named.group(2) == settings.state_db.name == "state.db"
+    assert wikibot_process(config_path, "run", "--once").wait(timeout=60) == 0
+    assert (settings.state_db.parent / named.group(1)).exists()
+
+
+def test_labels_with_an_unknown_audience_are_rejected() -> None:
+    """`replies eval` reads labels through bot.replies.dataset (issue 9), which names the
+    line of a typo such as 'highshcool' and documents the format for --help."""
+    from bot.errors import WikibotError
+    from bot.replies.dataset import FORMAT_HELP, parse_label
+
+    row = {"key": "t3_x", "intent": "getting_started", "audience": "highshcool"}
+    with pytest.raises(WikibotError) as error:
+        parse_label(row, where="typo.jsonl:1")
+    assert str(error.value).startswith("typo.jsonl:1: audience must be one of highschool")
+    assert "one JSON object a line" in FORMAT_HELP
+
+
+def test_pasted_front_matter_is_flagged_by_check_and_plan(
+    wikibot, client: SandboxClient, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    pages = tmp_path / "wiki_pages"
+    hackers = pages / "hackers.md"
+    copied = hackers.read_text()
+    assert wikibot("push").code == 0
+    client.edit_wiki(page="hackers", content=copied)  # the whole file pasted into the wiki
+    plan = json.loads(wikibot("plan", "--json").out)
+    note = {p["page"]: p["note"] for p in plan["pages"]}["hackers"]
+    assert "the wiki's text holds a front-matter block at line 1" in note
+    index = pages / "index.md"
+    index.write_text(index.read_text() + "\n" + copied)
+    check = wikibot("check")
+    assert check.code == 1
+    assert f"{index}:" in check.out and "a second front-matter block" in check.out
+    assert "a second front-matter block in the body" in wikibot("plan").out
+
+
+def test_plan_counts_match_its_diff_when_removed_lines_start_with_dashes() -> None:
+    kept = [f"line {i}\n" for i in range(30)]
+    before = "".join([*kept[:5], "---\n", "-- a\n", "--- b\n", "x\n", *kept[5:20]])
+    before += "".join(["----\n", "+++\n", "y\n", "z\n", *kept[20:]])
+    after = "".join(kept)
+    local = {"p": LocalPage("p", after)}
+    plan = build_plan(
+        local=local,
+        remote={"p": RemotePage("p", "r1", "w", before)},
+        synced={"p": SyncedPage("p", "r1", before)},
+    )
+    action = plan.actions[0]
+    assert action.kind == Kind.UPDATE
+    assert action.diff == unified_diff(before, after, before_name="wiki/p", after_name="")
+    assert action.stats() == (0, 8)
+
+
+def test_status_says_what_to_do(config_path: Path, wikibot, client: SandboxClient) -> None:  # type: ignore[no-untyped-def]
+    client.add_fault("503", path="/new", count=3)
+    assert wikibot_process(config_path, "run", "--once").wait(timeout=60) == 1  # replies fail
+    assert wikibot_process(config_path, "run", "--once").wait(timeout=60) == 0  # and recover
+    client.edit_wiki(page="index", content="edited by a human\n")
+    client.edit_wiki(page="faq", content="# FAQ\n")
+    assert wikibot("plan").code == 0  # sees both
+    status = json.loads(wikibot("status", "--json").out)
+    pages = {p["page"]: p for p in status["pages"]}
+    assert pages["index"]["pending"] == "drift"
+    assert pages["index"]["resolve"].startswith("wikibot pull index")
+    assert pages["faq"]["pending"] == "only on the wiki"
+    assert pages["faq"]["resolve"].startswith("wikibot pull --all faq")
+    assert status["errors"][0]["resolved"] is True
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d", pages["index"]["synced_at"])
+    runs = status["last_runs"]
+    assert all(isinstance(r["ok"], bool) for r in runs)
+    failed = [r for r in runs if r["ok"] is False]
+    assert failed and "503" in failed[0]["summary"]
+    assert status["last_success"]["replies"]["ok"] is True
+    text = wikibot("status").out
+    assert "to resolve: wikibot pull index" in text
+    assert "to resolve: wikibot pull --all faq" in text
+    assert "(resolved: a later run succeeded)" in text
+    assert re.search(r"last successful sync run: \d{4}-\d\d-\d\d \d\d:\d\d \S+: ", text)
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.03, 0.08, 0.2, 0.5])
+def test_ctrl_c_during_start_up_prints_no_traceback(config_path: Path, delay: float) -> None:
+    """SIGINT once the console script has imported its entry point, at several moments:
+    while bot.cli imports click and yaml, while praw loads, while the sandbox starts.
+    (Before that, CPython itself is still starting and prints its own error.)"""
+    starter = (
+        "import sys; from bot.entry import main; "  # what the console script does
+        f"sys.argv = ['wikibot', '--config', {str(config_path)!r}, 'plan']; "
+        "sys.stdout.write('up\\n'); sys.stdout.flush(); main()"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", starter],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    assert process.stdout is not None and process.stdout.readline() == "up\n"
+    time.sleep(delay)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert "Traceback" not in err, err
+    finished = "Plan:" in out  # then SIGINT may land while Python shuts down: killed, quietly
+    assert process.returncode in (0, 130) or (finished and process.returncode == -2), err
+    if process.returncode == 130:
+        assert err.strip().splitlines()[-1] in ("interrupted", "wikibot: error: interrupted")
+
+
+def test_sandbox_serve_started_in_the_background_stops_on_sigint(tmp_path: Path) -> None:
+    config = write_config(tmp_path, 0)
+    script = (
+        f"{sys.executable} -m bot --config {config} sandbox serve --port 0 2>{tmp_path}/err & "
+        "echo $!; wait $!; echo exit=$?"
+    )
+    shell = subprocess.Popen(["bash", "-c", script], stdout=subprocess.PIPE, text=True, cwd=REPO)
+    assert shell.stdout is not None
+    pid = int(shell.stdout.readline())
+    deadline = time.monotonic() + 20
+    while "serving" not in (tmp_path / "err").read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGINT)
+    out, _ = shell.communicate(timeout=10)
+    assert "exit=0" in out
+    assert "Traceback" not in (tmp_path / "err").read_text()
+
+
+def test_idle_cycle_costs_at_most_two_calls(wikibot, client: SandboxClient) -> None:  # type: ignore[no-untyped-def]
+    assert wikibot("push").code == 0
+    for _ in range(3):
+        start = len(client.log())
+        assert wikibot("plan", "--detailed-exitcode").code == 0
+        assert len(api_calls(client.log()[start:])) <= 2
