@@ -16,6 +16,7 @@ import pytest
 
 from bot.config import load_settings
 from bot.errors import ConfigError
+from bot.lockfile import lock_path
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import SandboxServer
 from bot.wiki.plan import Kind, LocalPage, RemotePage, SyncedPage, build_plan, unified_diff
@@ -165,11 +166,12 @@ def test_final_error_line_is_json_under_json_logs(wikibot, tmp_path: Path) -> No
 
 
 def test_readme_names_the_lock_file_the_daemon_writes(config_path: Path, settings) -> None:  # type: ignore[no-untyped-def]
-    named = re.search(r"A lock file \(`([^`]+)`, beside `([^`]+)`\)", README)
+    named = re.search(r"A lock file \(`<state_db>\.lock`, for example `([^`]+)`\)", README)
     assert named is not None
-    assert named.group(2) == settings.state_db.name == "state.db"
+    assert named.group(1) == ".wikibot/state-reddit.lock"  # the live default state_db's lock
+    assert lock_path(Path(".wikibot/state-reddit.db")).as_posix() == named.group(1)
     assert wikibot_process(config_path, "run", "--once").wait(timeout=60) == 0
-    assert (settings.state_db.parent / named.group(1)).exists()
+    assert lock_path(settings.state_db).exists()
 
 
 def test_labels_with_an_unknown_audience_are_rejected() -> None:
@@ -286,7 +288,8 @@ def test_sandbox_serve_started_in_the_background_stops_on_sigint(tmp_path: Path)
     assert shell.stdout is not None
     pid = int(shell.stdout.readline())
     deadline = time.monotonic() + 20
-    while "serving" not in (tmp_path / "err").read_text() and time.monotonic() < deadline:
+    err = tmp_path / "err"
+    while not (err.exists() and "serving" in err.read_text()) and time.monotonic() < deadline:
         time.sleep(0.05)
     os.kill(pid, signal.SIGINT)
     out, _ = shell.communicate(timeout=10)
