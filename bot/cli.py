@@ -886,25 +886,27 @@ def replies_label(app: App, post_id: str, intent: str, audience: str | None) -> 
     guide that fits the asker (default: index, the Introduction).
     """
     from bot.errors import NotFound  # noqa: PLC0415
+    from bot.models import POST_PREFIX, post_fullname  # noqa: PLC0415
     from bot.state import LabelStore  # noqa: PLC0415
 
-    ident = post_id.removeprefix("t3_")
+    ident = post_id.removeprefix(POST_PREFIX)
     if not ident.isalnum():
         raise click.BadParameter(
             f"{post_id!r} is not a post id like t3_abc123", param_hint="POST_ID"
         )
     if intent == "other" and audience:
         raise click.BadParameter("a post labelled other gets no audience", param_hint="AUDIENCE")
+    fullname = post_fullname(ident)
     with Runtime(app.settings) as runtime:
         runtime.start_sandbox()
         try:
             post, _comments = runtime.gateway.post_with_comments(ident)
         except NotFound:
             raise BadArgument(
-                f"t3_{ident}: no such post on r/{app.settings.subreddit}; check the id"
+                f"{fullname}: no such post on r/{app.settings.subreddit}; check the id"
             ) from None
         LabelStore(runtime.state).add(
-            key=f"t3_{ident}",
+            key=fullname,
             intent=intent,
             audience=(audience or "index") if intent == "getting_started" else "none",
             labelled_by="moderator",
@@ -912,7 +914,7 @@ def replies_label(app: App, post_id: str, intent: str, audience: str | None) -> 
             body=post.body,
         )
     click.echo(
-        f"labelled t3_{ident} as {intent}"
+        f"labelled {fullname} as {intent}"
         + (f" ({audience or 'index'})" if intent == "getting_started" else "")
         + "; run 'wikibot replies train' to learn from it"
     )

@@ -353,14 +353,20 @@ class State:
         rows = self._query("SELECT * FROM posts WHERE post_id = ?", (post_id,))
         return _post_row(rows[0]) if rows else None
 
-    def known_posts(self, post_ids: list[str]) -> dict[str, PostRow]:
-        if not post_ids:
-            return {}
-        marks = ",".join("?" * len(post_ids))
-        rows = self._query(
-            f"SELECT * FROM posts WHERE post_id IN ({marks})",  # noqa: S608
-            tuple(post_ids),
+    def _rows_where_in(self, table: str, column: str, values: list[str]) -> list[sqlite3.Row]:
+        """Rows of ``table`` whose ``column`` is one of ``values`` (names are ours, never
+        input; values are bound parameters)."""
+        wanted = [v for v in values if v]
+        if not wanted:
+            return []
+        marks = ",".join("?" * len(wanted))
+        return self._query(
+            f"SELECT * FROM {table} WHERE {column} IN ({marks})",  # noqa: S608
+            tuple(wanted),
         )
+
+    def known_posts(self, post_ids: list[str]) -> dict[str, PostRow]:
+        rows = self._rows_where_in("posts", "post_id", post_ids)
         return {row["post_id"]: _post_row(row) for row in rows}
 
     def record_post(
@@ -403,14 +409,7 @@ class State:
 
     def posts_by_comment(self, comment_ids: list[str]) -> dict[str, PostRow]:
         """The posts the bot answered with these comments, by comment id."""
-        ids = [c for c in comment_ids if c]
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        rows = self._query(
-            f"SELECT * FROM posts WHERE comment_id IN ({marks})",  # noqa: S608
-            tuple(ids),
-        )
+        rows = self._rows_where_in("posts", "comment_id", comment_ids)
         return {row["comment_id"]: _post_row(row) for row in rows}
 
     def prune_posts(self, *, older_than: float) -> int:
@@ -529,14 +528,7 @@ class LabelStore:
 
     def handled(self, items: list[str]) -> set[str]:
         """Which of these feedback items were already acted on."""
-        if not items:
-            return set()
-        marks = ",".join("?" * len(items))
-        rows = self._state._query(
-            f"SELECT item FROM feedback WHERE item IN ({marks})",  # noqa: S608
-            tuple(items),
-        )
-        return {row["item"] for row in rows}
+        return {row["item"] for row in self._state._rows_where_in("feedback", "item", items)}
 
     def mark(self, item: str, *, post_id: str | None, action: str) -> None:
         with self._state.transaction() as db:

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 
 from bot.errors import NotFound
-from bot.models import CommentReply, OwnComment
+from bot.models import CommentReply, OwnComment, post_fullname
 from bot.reddit import Gateway
 from bot.state import LabelStore, PostRow, State
 
@@ -101,11 +101,10 @@ class FeedbackCheck:
         post_id = post.post_id
         is_author = (reply.author or "").lower() == (post.author or "").lower() != ""
         commands = author_command(reply.body) if is_author else set()
-        if "wrong" in commands and f"t1_{bot_comment}" not in self.labels.handled(
-            [f"t1_{bot_comment}"]
-        ):
+        bot_fullname = reply.parent_id  # the bot's comment, t1_...
+        if "wrong" in commands and not self.labels.handled([bot_fullname]):
             self._delete(bot_comment, post_id, why="author-said-wrong", report=report)
-            self.labels.mark(f"t1_{bot_comment}", post_id=post_id, action="deleted")
+            self.labels.mark(bot_fullname, post_id=post_id, action="deleted")
         if "stop" in commands and reply.author:
             self.state.add_optout(reply.author)
             report.opted_out.append(reply.author)
@@ -130,7 +129,7 @@ class FeedbackCheck:
             known = self.state.post(post_id)
             title, body = (known.title if known else ""), ""
         self.labels.add(
-            key=f"t3_{post_id}",
+            key=post_fullname(post_id),
             intent="other",
             audience="none",
             labelled_by=f"feedback:{why}",
