@@ -20,13 +20,18 @@ def git(repo: Path, *args: str) -> str:
     ).stdout
 
 
-def test_pull_history_makes_one_commit_per_revision_and_resumes(
-    wikibot, sandbox: SandboxServer, client: SandboxClient, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+def mods_checkout(tmp_path: Path, sandbox: SandboxServer) -> tuple[Path, Path]:
+    """A fresh git repository holding the pages folder, and a config pointing at it."""
     repo = tmp_path / "mods"
     (repo / "wiki_pages").mkdir(parents=True)
     git(repo, "init", "-q")
-    config = write_config(repo, sandbox.port, wiki_pages_dir=str(repo / "wiki_pages"))
+    return repo, write_config(repo, sandbox.port, wiki_pages_dir=str(repo / "wiki_pages"))
+
+
+def test_pull_history_makes_one_commit_per_revision_and_resumes(
+    wikibot, sandbox: SandboxServer, client: SandboxClient, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    repo, config = mods_checkout(tmp_path, sandbox)
     made = []
     for i in range(12):
         page, author = PAGES[i % 3], AUTHORS[(i // 3) % 3]
@@ -79,10 +84,7 @@ def test_pull_history_refuses_uncommitted_changes(
     assert wikibot("pull", "--history", "--all").code == 2  # usage error
     outside = wikibot("pull", "--history")
     assert outside.code == 1 and "not inside a git checkout; run `git init`" in outside.err
-    repo = tmp_path / "mods"
-    (repo / "wiki_pages").mkdir(parents=True)
-    git(repo, "init", "-q")
-    config = write_config(repo, sandbox.port, wiki_pages_dir=str(repo / "wiki_pages"))
+    repo, config = mods_checkout(tmp_path, sandbox)
     page = repo / "wiki_pages" / "alpha.md"
     page.write_text("---\ntitle: Alpha\n---\nmine, not committed\n")
     client.edit_wiki(page="alpha", content="theirs\n")
@@ -100,10 +102,7 @@ def test_pull_history_shows_a_progress_bar_on_a_terminal(
 
     from conftest import REPO
 
-    repo = tmp_path / "mods"
-    (repo / "wiki_pages").mkdir(parents=True)
-    git(repo, "init", "-q")
-    config = write_config(repo, sandbox.port, wiki_pages_dir=str(repo / "wiki_pages"))
+    _repo, config = mods_checkout(tmp_path, sandbox)
     for i in range(4):
         client.edit_wiki(page="alpha", content=f"v{i}\n")
     master, slave = pty.openpty()
@@ -135,10 +134,7 @@ def test_pull_history_shows_a_progress_bar_on_a_terminal(
 def test_pull_history_pages_through_a_long_revisions_listing(
     wikibot, sandbox: SandboxServer, client: SandboxClient, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    repo = tmp_path / "mods"
-    (repo / "wiki_pages").mkdir(parents=True)
-    git(repo, "init", "-q")
-    config = write_config(repo, sandbox.port, wiki_pages_dir=str(repo / "wiki_pages"))
+    repo, config = mods_checkout(tmp_path, sandbox)
     for i in range(105):  # more than one listing page of 100
         client.edit_wiki(page="faq", content=f"# FAQ\n\nversion {i}\n", reason=f"v{i}")
     start = len(client.log())
