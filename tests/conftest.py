@@ -150,6 +150,35 @@ def wikibot_process(config: Path, *args: str, **kwargs: object) -> subprocess.Po
     )
 
 
+def wikibot_on_terminal(config: Path, *args: str) -> Result:
+    """Run ``wikibot`` as a subprocess whose stderr is a pseudo-terminal (progress bars)."""
+    import pty
+
+    parent, child = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WIKIBOT_", "REDDIT_"))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "--config", str(config), *args],
+        stdout=subprocess.PIPE,
+        stderr=child,
+        text=True,
+        env=env,
+        cwd=REPO,
+    )
+    os.close(child)
+    out, _ = process.communicate(timeout=60)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(parent, 65536)
+        except OSError:  # the terminal's other side is closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(parent)
+    return Result(process.returncode, out, b"".join(chunks).decode("utf-8", "replace"))
+
+
 def api_calls(entries: list[dict[str, object]]) -> list[dict[str, object]]:
     """Request-log entries that are API calls (token requests excluded)."""
     return [e for e in entries if e["path"] != "/api/v1/access_token"]

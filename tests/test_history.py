@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import SandboxServer
-from conftest import api_calls, write_config
+from conftest import api_calls, wikibot_on_terminal, write_config
 
 AUTHORS = ("alice_mod", "backend_ben", "phd_hopeful")
 PAGES = ("alpha", "beta", "gamma")
@@ -96,39 +96,13 @@ def test_pull_history_refuses_uncommitted_changes(
 def test_pull_history_shows_a_progress_bar_on_a_terminal(
     sandbox: SandboxServer, client: SandboxClient, tmp_path: Path
 ) -> None:
-    import os
-    import pty
-    import sys
-
-    from conftest import REPO
-
     _repo, config = mods_checkout(tmp_path, sandbox)
     for i in range(4):
         client.edit_wiki(page="alpha", content=f"v{i}\n")
-    master, slave = pty.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "--config", str(config), "pull", "--history", "alpha"],
-        stdout=subprocess.PIPE,
-        stderr=slave,
-        cwd=REPO,
-        text=True,
-    )
-    os.close(slave)
-    out, _ = process.communicate(timeout=60)
-    chunks = b""
-    while True:
-        try:
-            data = os.read(master, 4096)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks += data
-    os.close(master)
-    assert process.returncode == 0
-    assert "4 commit(s) for 1 page(s)." in out
-    screen = chunks.decode(errors="replace")
-    assert "wiki revisions" in screen and "100%" in screen
+    result = wikibot_on_terminal(config, "pull", "--history", "alpha")
+    assert result.code == 0
+    assert "4 commit(s) for 1 page(s)." in result.out
+    assert "wiki revisions" in result.err and "100%" in result.err
 
 
 def test_pull_history_pages_through_a_long_revisions_listing(

@@ -5,13 +5,9 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import pty
 import random
 import re
 import shutil
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -27,7 +23,7 @@ from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import RATE_LIMIT, RATE_WINDOW, SandboxServer
 from bot.state import State
 from bot.wiki.sync import WikiSync, load_workspace
-from conftest import api_calls, write_config
+from conftest import api_calls, wikibot_on_terminal, write_config
 
 SUB = "learnmachinelearning"
 WORDS = [
@@ -141,19 +137,9 @@ def test_first_sync_of_an_existing_wiki_reads_each_page_once_with_a_bar_on_a_ter
     _only_generated_pages(settings.wiki_pages_dir, 30)
     for path in sorted(settings.wiki_pages_dir.glob("*.md")):
         client.edit_wiki(page=path.stem, content=body_of(path))  # the wiki already has them
-    parent, child = pty.openpty()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WIKIBOT_", "REDDIT_"))}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "--config", str(config_path), "push"],
-        stdout=subprocess.PIPE,
-        stderr=child,
-        text=True,
-        env=env,
-    )
-    os.close(child)
-    out, _ = process.communicate(timeout=60)
-    err = _read_all(parent)
-    assert process.returncode == 0, out + err
+    result = wikibot_on_terminal(config_path, "push")
+    out, err = result.out, result.err
+    assert result.code == 0, out + err
     assert "reading wiki pages [" in err and "30/30" in err
     assert out.count("adopted") == 30, out
     paths = [c["path"] for c in api_calls(client.log())]
@@ -162,20 +148,6 @@ def test_first_sync_of_an_existing_wiki_reads_each_page_once_with_a_bar_on_a_ter
     start = len(client.log())
     assert wikibot("plan", "--detailed-exitcode").code == 0
     assert len(api_calls(client.log()[start:])) == 2  # the listing + one page's settings
-
-
-def _read_all(fd: int) -> str:
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:  # the terminal's other side is closed
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(fd)
-    return b"".join(chunks).decode("utf-8", "replace")
 
 
 def test_adopting_an_existing_page_writes_settings_only_where_reddit_differs(
