@@ -36,7 +36,7 @@ from bot.errors import (
 from bot.logs import setup_logging
 from bot.models import post_fullname
 from bot.output import colour_diff, kind_label, print_json
-from bot.replies.dataset import FORMAT_HELP
+from bot.replies.dataset import AUDIENCES, FORMAT_HELP
 from bot.runtime import Runtime
 from bot.sandbox.faults import KINDS as FAULT_KINDS
 
@@ -876,7 +876,7 @@ def replies_feedback(app: App) -> None:
 @click.argument(
     "audience",
     required=False,
-    type=click.Choice(["highschool", "engineers", "researchers", "hackers", "index"]),
+    type=click.Choice(AUDIENCES),
 )
 @pass_app
 def replies_label(app: App, post_id: str, intent: str, audience: str | None) -> None:

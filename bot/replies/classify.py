@@ -31,10 +31,10 @@ from typing import Any
 import yaml
 
 from bot.errors import ConfigError
+from bot.replies.dataset import AUDIENCES
 from bot.replies.features import prepare_post
 from bot.replies.model import Model, Score, load_model, sigmoid
 
-AUDIENCES = ("highschool", "engineers", "researchers", "hackers", "index")
 AUDIENCE_SOURCES = ("model", "rules")
 
 
@@ -205,12 +205,12 @@ KNOWN_KEYS = frozenset(
 )
 
 
-def read_yaml(path: Path, what: str) -> dict[str, Any]:
+def read_yaml(path: Path, what: str, *, fix: str = "check the path") -> dict[str, Any]:
     """Parse a YAML mapping; ``ConfigError`` names the file (and line) on failure."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path}: {what} not found; set replies.rules_file") from None
+        raise ConfigError(f"{path}: {what} not found; {fix}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
@@ -224,7 +224,7 @@ def read_yaml(path: Path, what: str) -> dict[str, Any]:
 
 def load_rules(path: Path, *, model: Model | None = None) -> Rules:
     """Read and validate ``replies.yaml`` and load its model; ``ConfigError`` on any fault."""
-    data = read_yaml(path, "reply rules file")
+    data = read_yaml(path, "reply rules file", fix="set replies.rules_file")
     if model is None:
         model_file = data.get("model_file")
         if model_file is not None and not isinstance(model_file, str):

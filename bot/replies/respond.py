@@ -7,7 +7,8 @@ import string
 from bot.errors import ConfigError
 from bot.limits import MAX_COMMENT_CHARS
 from bot.links import wiki_url
-from bot.replies.classify import AUDIENCES, Rules
+from bot.replies.classify import Rules
+from bot.replies.dataset import AUDIENCES
 
 MAX_REPLY_CHARS = MAX_COMMENT_CHARS
 PLACEHOLDERS = {"guide_url", "guide_title", "index_url", "subreddit"}
