@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from bot.cli.common import App, json_option, pass_app
 from bot.models import post_fullname
 from bot.output import print_json
+
+if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
+    from bot.status import StatusReport
 
 
 @click.command()
@@ -38,44 +42,50 @@ def status(app: App) -> None:
 
     state = State(app.settings.state_db)
     try:
-        info = collect_status(app.settings, state)
+        report = collect_status(app.settings, state)
     finally:
         state.close()
     if app.as_json:
-        print_json(info)
+        print_json(report.to_dict())
         return
-    daemon = f"running (pid {info['daemon_pid']})" if info["daemon_pid"] else "not running"
-    click.echo(f"target {info['target']}, r/{info['subreddit']}; daemon {daemon}")
-    for job, when in info["next_runs"].items():
+    _print_status(report)
+
+
+def _print_status(report: StatusReport) -> None:
+    from bot.status import NEEDS_A_PERSON  # noqa: PLC0415
+
+    daemon = f"running (pid {report.daemon_pid})" if report.daemon_pid else "not running"
+    click.echo(f"target {report.target}, r/{report.subreddit}; daemon {daemon}")
+    for job, when in report.next_runs.items():
         click.echo(f"  next {job}: {_when(when) if when != 'disabled' else when}")
-    for job, run in info["last_success"].items():
-        last = f"{_when(run['finished_at'])}: {run['summary']}" if run else "never"
+    for job, last_run in report.last_success.items():
+        last = f"{_when(last_run.finished_at)}: {last_run.summary}" if last_run else "never"
         click.echo(f"  last successful {job} run: {last}")
     click.echo("Pages:")
-    for page in info["pages"]:
-        synced = _when(page["synced_at"]) if page["synced_at"] else "never"
-        pending = f"  ** {page['pending']}" if page["pending"] else ""
-        who = f" (wiki edited by {page['wiki_edited_by']})" if page["wiki_edited_by"] else ""
-        click.echo(f"  {page['page']:<16} synced {synced}{pending}{who}")
-        if page["resolve"] and page["pending"] in ("drift", "conflict", "only on the wiki"):
-            click.echo(f"  {'':<16} to resolve: {page['resolve']}")
-    if info["local_error"]:
-        click.echo(f"  page files: {info['local_error']}")
-    click.echo(f"Replies in the last 24 hours: {len(info['replies_24h'])}")
-    for reply in info["replies_24h"][:10]:
+    for page in report.pages:
+        synced = _when(page.synced_at) if page.synced_at else "never"
+        pending = f"  ** {page.pending}" if page.pending else ""
+        who = f" (wiki edited by {page.wiki_edited_by})" if page.wiki_edited_by else ""
+        click.echo(f"  {page.page:<16} synced {synced}{pending}{who}")
+        if page.resolve and page.pending in NEEDS_A_PERSON:
+            click.echo(f"  {'':<16} to resolve: {page.resolve}")
+    if report.local_error:
+        click.echo(f"  page files: {report.local_error}")
+    click.echo(f"Replies in the last 24 hours: {len(report.replies_24h)}")
+    for reply in report.replies_24h[:10]:
         click.echo(
-            f"  {post_fullname(reply['post_id'])} -> {reply['audience']} ({reply['status']}) "
-            f"{reply['title'][:60]}"
+            f"  {post_fullname(reply.post_id)} -> {reply.audience} ({reply.status}) "
+            f"{reply.title[:60]}"
         )
-    feedback = info["feedback"]
+    feedback = report.feedback
     click.echo(
         "Reply feedback: "
         + (", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(feedback.items())) or "none")
     )
-    click.echo(f"Recent errors: {len(info['errors'])}")
-    for error in info["errors"]:
-        resolved = " (resolved: a later run succeeded)" if error["resolved"] else ""
-        click.echo(f"  {_when(error['started_at'])} {error['job']}: {error['error']}{resolved}")
+    click.echo(f"Recent errors: {len(report.errors)}")
+    for error in report.errors:
+        resolved = " (resolved: a later run succeeded)" if error.resolved else ""
+        click.echo(f"  {_when(error.started_at)} {error.job}: {error.error}{resolved}")
 
 
 def _when(iso_time: str | None) -> str:
