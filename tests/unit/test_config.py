@@ -9,8 +9,7 @@ import pytest
 
 from bot.config import load_settings
 from bot.errors import ConfigError
-
-REPO = Path(__file__).resolve().parent.parent
+from conftest import REPO
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -24,8 +24,8 @@ from bot.replies.train import (
     near_duplicate_groups,
     write_model,
 )
+from conftest import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 AUDIENCE_OPENERS = {
     "highschool": ["I'm 16 and in high school.", "I'm a high school senior choosing a major."],
     "engineers": ["I'm a backend developer.", "I work as a software engineer in web dev."],
