@@ -239,14 +239,8 @@ def collect_status(settings: Settings, state: State) -> StatusReport:
         next_runs=next_runs,
         pages=pages,
         local_error=local_error,
-        alerts=[
-            AlertStatus(
-                page=a.page,
-                revision=a.revision,
-                kind=a.kind,
-                author=a.author,
-                sent_at=iso(a.sent_at),
-            )
+        alerts=[  # the row's fields, one for one
+            AlertStatus(a.page, a.revision, a.kind, a.author, sent_at=iso(a.sent_at))
             for a in state.alerts()[:20]
         ],
         feedback=LabelStore(state).counts(),

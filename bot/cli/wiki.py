@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -198,19 +198,15 @@ def push(app: App, pages: tuple[str, ...], dry_run: bool, force: bool, reason: s
     """Publish page files to the wiki. Never overwrites a wiki edit without --force."""
     if reason is not None and not reason.strip():
         raise click.BadParameter("must not be empty", param_hint="--reason")
-    workspace, runtime, wiki = _open_wiki(app)
-    with write_lock(app, "push", dry_run=dry_run), runtime:
-        sync = wiki()
-        result = sync.plan(workspace, pages, on_read=_read_progress(app))
-        report = sync.push(
-            result,
-            workspace,
-            force=force,
-            dry_run=dry_run,
-            reason=reason,
-            on_outcome=_progress(app, result),
-        )
-    sys.exit(_print_report(app, report, verb="push"))
+    _plan_then(
+        app,
+        pages,
+        verb="push",
+        dry_run=dry_run,
+        then=lambda sync, result, workspace, progress: sync.push(
+            result, workspace, force=force, dry_run=dry_run, reason=reason, on_outcome=progress
+        ),
+    )
 
 
 @click.command()
@@ -233,21 +229,35 @@ def pull(app: App, pages: tuple[str, ...], force: bool, include_all: bool, histo
     """Bring wiki edits into the page files (front matter kept)."""
     if history and (force or include_all):
         raise click.UsageError("--history cannot be combined with --force or --all")
-    workspace, runtime, wiki = _open_wiki(app)
     if history:
+        workspace, runtime, _wiki = _open_wiki(app)
         with write_lock(app, "pull"), runtime:
             sys.exit(_pull_history(app, workspace, runtime, pages))
-    with write_lock(app, "pull"), runtime:
+    _plan_then(
+        app,
+        pages,
+        verb="pull",
+        then=lambda sync, result, workspace, progress: sync.pull(
+            result, workspace, force=force, include_remote_only=include_all, on_outcome=progress
+        ),
+    )
+
+
+def _plan_then(
+    app: App,
+    pages: tuple[str, ...],
+    *,
+    verb: str,
+    dry_run: bool = False,
+    then: Callable[[WikiSync, Plan, Workspace, Callable[[Outcome], None] | None], SyncReport],
+) -> NoReturn:
+    """Plan under the state's lock, ``then`` push or pull it; print the report and exit."""
+    workspace, runtime, wiki = _open_wiki(app)
+    with write_lock(app, verb, dry_run=dry_run), runtime:
         sync = wiki()
         result = sync.plan(workspace, pages, on_read=_read_progress(app))
-        report = sync.pull(
-            result,
-            workspace,
-            force=force,
-            include_remote_only=include_all,
-            on_outcome=_progress(app, result),
-        )
-    sys.exit(_print_report(app, report, verb="pull"))
+        report = then(sync, result, workspace, _progress(app, result))
+    sys.exit(_print_report(app, report, verb=verb))
 
 
 def _pull_history(app: App, workspace: Workspace, runtime: Runtime, pages: tuple[str, ...]) -> int:
