@@ -162,11 +162,8 @@ class Scenario:
         self._settings = load_settings(self.config, environ={})
         return self.config
 
-    def seed_pages(self, pages: Mapping[str, str], *, replace: bool = False) -> list[Path]:
-        """Write page files (``name`` -> file text); ``replace`` drops the guides first."""
-        if replace:
-            shutil.rmtree(self.pages_dir)
-            self.pages_dir.mkdir()
+    def seed_pages(self, pages: Mapping[str, str]) -> list[Path]:
+        """Write page files beside the guides (``name`` -> the file's text)."""
         paths = []
         for name, text in pages.items():
             path = self.pages_dir / f"{name}.md"
