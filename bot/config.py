@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import yaml
 
@@ -39,6 +39,15 @@ _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 _DURATION_UNITS = {None: 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
+class PrawCredentials(TypedDict, total=False):
+    """The credentials set, as PRAW's keyword arguments (a key left out comes from the site)."""
+
+    client_id: str
+    client_secret: str
+    username: str
+    password: str
+
+
 @dataclass(frozen=True)
 class Credentials:
     """Reddit script-app credentials. ``repr`` never shows the secrets.
@@ -56,15 +65,18 @@ class Credentials:
         """Values that must never be logged (used by the log redaction filter)."""
         return tuple(s for s in (self.client_secret, self.password) if s and len(s) >= 4)
 
-    def given(self) -> dict[str, str]:
+    def given(self) -> PrawCredentials:
         """The fields that are set, as PRAW keyword arguments."""
-        fields = {
-            "client_id": self.client_id,
-            "client_secret": self.client_secret,
-            "username": self.username,
-            "password": self.password,
-        }
-        return {key: value for key, value in fields.items() if value is not None}
+        given = PrawCredentials()
+        if self.client_id is not None:
+            given["client_id"] = self.client_id
+        if self.client_secret is not None:
+            given["client_secret"] = self.client_secret
+        if self.username is not None:
+            given["username"] = self.username
+        if self.password is not None:
+            given["password"] = self.password
+        return given
 
 
 @dataclass(frozen=True)

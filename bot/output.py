@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
 
 import click
 
@@ -43,5 +42,5 @@ def kind_label(kind: str) -> str:
     return click.style(kind, fg=colour) if colour and use_colour() else kind
 
 
-def print_json(data: Any) -> None:
+def print_json(data: object) -> None:
     click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))

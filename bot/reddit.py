@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 import praw
 import prawcore
@@ -32,7 +32,7 @@ from prawcore.const import ACCESS_TOKEN_PATH
 from prawcore.sessions import Session as PrawcoreSession
 
 from bot import metrics, neterrors
-from bot.config import Settings
+from bot.config import PrawCredentials, Settings
 from bot.errors import (
     AuthFailed,
     ConfigError,
@@ -171,24 +171,35 @@ class WriteGuardSession(requests.Session):
         return response
 
 
+class PrawOptions(TypedDict, total=False):
+    """The keyword arguments wikibot gives ``praw.Reddit`` (besides the credentials)."""
+
+    user_agent: str
+    check_for_updates: bool
+    check_for_async: bool
+    ratelimit_seconds: int
+    oauth_url: str
+    reddit_url: str
+
+
 def build_reddit(settings: Settings, *, session: WriteGuardSession) -> praw.Reddit:
     """A ``praw.Reddit`` for the configured target, sending through ``session``."""
-    options: dict[str, Any] = {
-        "user_agent": settings.user_agent,
-        "check_for_updates": False,
-        "check_for_async": False,
-        "ratelimit_seconds": 0,  # the bot waits itself; PRAW must not sleep inside a job
-        "requestor_kwargs": {"session": session},
-    }
+    options = PrawOptions(
+        user_agent=settings.user_agent,
+        check_for_updates=False,
+        check_for_async=False,
+        ratelimit_seconds=0,  # the bot waits itself; PRAW must not sleep inside a job
+    )
     if settings.is_sandbox:
-        options.update(oauth_url=settings.sandbox_url, reddit_url=settings.sandbox_url)
-    if settings.credentials is not None:
-        options.update(settings.credentials.given())  # the environment wins key by key
+        options["oauth_url"] = options["reddit_url"] = settings.sandbox_url
+    # the environment's credentials; the site keeps what they leave out, key by key
+    given = settings.credentials.given() if settings.credentials is not None else PrawCredentials()
     site = settings.praw_site if not settings.is_sandbox else None
+    requestor = {"session": session}
     try:
-        if site:
-            return praw.Reddit(site, **options)  # the site's URLs are kept
-        return praw.Reddit(**options)
+        if site:  # the site's URLs are kept
+            return praw.Reddit(site, requestor_kwargs=requestor, **options, **given)
+        return praw.Reddit(requestor_kwargs=requestor, **options, **given)
     except configparser.NoSectionError:
         raise ConfigError(
             f"{settings.config_file}: praw_site: no [{site}] section in a praw.ini "

@@ -1,6 +1,8 @@
-"""Shared fixtures: a real sandbox server per test, settings pointing at it, a CLI runner.
+"""Shared fixtures: a real sandbox server per test, and the scenario builder around it (a
+config and page files pointing at the sandbox, the CLI run in-process).
 
 Every integration test drives real PRAW over HTTP against the sandbox; nothing is mocked.
+Unit tests use no server: ``offline`` is a scenario without one.
 """
 
 from __future__ import annotations
@@ -9,17 +11,24 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import praw
 import pytest
 import yaml
 
 from bot.config import Settings, load_settings
+from bot.reddit import Gateway
+from bot.runtime import Runtime
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import SandboxServer
+from bot.scheduler import Daemon
+from bot.state import State
+from bot.wiki.sync import WikiSync
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -102,37 +111,195 @@ def write_config(tmp_path: Path, port: int, **overrides: object) -> Path:
     return path
 
 
-@pytest.fixture
-def config_path(tmp_path: Path, sandbox: SandboxServer) -> Path:
-    return write_config(tmp_path, sandbox.port)
+class Scenario:
+    """One test's world, built step by step: a sandbox (absent offline), a config and page
+    files in ``root`` pointing at it, and the CLI run in-process.
 
+    ``scenario.seed_pages({...})``, ``scenario.run_cli("push")``, ``scenario.sandbox`` (the
+    sandbox's control client), ``scenario.wiki_text("index")``, ``scenario.git_checkout()``.
+    """
 
-@pytest.fixture
-def settings(config_path: Path) -> Settings:
-    return load_settings(config_path, environ={})
+    def __init__(
+        self,
+        root: Path,
+        *,
+        server: SandboxServer | None,
+        client: SandboxClient | None,
+        capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        self.root = root
+        self.server = server
+        self._client = client
+        self._capsys = capsys
+        self._monkeypatch = monkeypatch
+        for name in [n for n in os.environ if n.startswith(("WIKIBOT_", "REDDIT_"))]:
+            monkeypatch.delenv(name)
+        self._overrides: dict[str, object] = {}
+        self.config = self.configure()
 
+    # --- set-up ------------------------------------------------------------------------
 
-@pytest.fixture
-def wikibot(config_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """Run the real CLI entry point in-process: ``wikibot("plan", "--json")``."""
-    from bot.cli import main
+    @property
+    def sandbox(self) -> SandboxClient:
+        """The sandbox's control client (post, edit_wiki, add_fault, state, log)."""
+        assert self._client is not None, "an offline scenario has no sandbox"
+        return self._client
 
-    for name in [n for n in os.environ if n.startswith(("WIKIBOT_", "REDDIT_"))]:
-        monkeypatch.delenv(name)
+    @property
+    def settings(self) -> Settings:
+        return self._settings
 
-    def run(*args: str, config: Path | None = config_path) -> Result:
-        capsys.readouterr()
-        argv = ["wikibot"] + (["--config", str(config)] if config else []) + list(args)
-        monkeypatch.setattr(sys, "argv", argv)
+    @property
+    def pages_dir(self) -> Path:
+        return self._settings.wiki_pages_dir
+
+    def configure(self, **overrides: object) -> Path:
+        """(Re)write ``root/config/bot.yaml``, these top-level keys over earlier overrides."""
+        self._overrides.update(overrides)
+        port = self.server.port if self.server is not None else 0
+        self.config = write_config(self.root, port, **self._overrides)
+        self._settings = load_settings(self.config, environ={})
+        return self.config
+
+    def seed_pages(self, pages: Mapping[str, str]) -> list[Path]:
+        """Write page files beside the guides (``name`` -> the file's text)."""
+        paths = []
+        for name, text in pages.items():
+            path = self.pages_dir / f"{name}.md"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            paths.append(path)
+        return paths
+
+    def edit_page(self, page: str, old: str, new: str) -> Path:
+        """Replace the first ``old`` in a page file's body (not its front matter)."""
+        return edit_local(self._settings, page, old, new)
+
+    def page_body(self, page: str) -> str:
+        return body_of(self.pages_dir / f"{page}.md")
+
+    def git_checkout(self, name: str = "mods") -> Path:
+        """A fresh git repository holding an empty pages folder, which the config now names."""
+        repo = self.root / name
+        (repo / "wiki_pages").mkdir(parents=True)
+        subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+        self.configure(wiki_pages_dir=str(repo / "wiki_pages"))
+        return repo
+
+    # --- running -----------------------------------------------------------------------
+
+    def run_cli(self, *args: str, config: Path | None = None) -> Result:
+        """Run the real CLI entry point in-process: ``run_cli("plan", "--json")``."""
+        from bot.cli import main
+
+        self._capsys.readouterr()
+        argv = ["wikibot", "--config", str(config or self.config), *args]
+        self._monkeypatch.setattr(sys, "argv", argv)
         try:
             main()
             code = 0
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-        captured = capsys.readouterr()
+        captured = self._capsys.readouterr()
         return Result(code, captured.out, captured.err)
 
-    return run
+    def publish(self) -> None:
+        """``wikibot push`` of the page files, which must succeed."""
+        result = self.run_cli("push")
+        assert result.code == 0, result.out + result.err
+
+    @contextmanager
+    def wiki_sync(self) -> Iterator[WikiSync]:
+        """The wiki sync as the CLI opens it, its state closed afterwards."""
+        state = State(self._settings.state_db)
+        try:
+            yield WikiSync(self._settings, Gateway(self._settings), state)
+        finally:
+            state.close()
+
+    @contextmanager
+    def daemon(self) -> Iterator[Daemon]:
+        """The daemon's jobs, to run one at a time (``job.run()``), in a fresh runtime."""
+        with Runtime(self._settings) as runtime:
+            yield Daemon(self._settings, runtime)
+
+    # --- what the sandbox holds --------------------------------------------------------
+
+    def wiki_revisions(self, page: str) -> list[dict[str, Any]]:
+        return wiki_revisions(self.sandbox, page)
+
+    def wiki_text(self, page: str) -> str:
+        return wiki_text(self.sandbox, page)
+
+    def bot_comments(self, fullname: str) -> list[dict[str, Any]]:
+        """wikibot's comments on the post ``fullname``."""
+        return [
+            c
+            for c in self.sandbox.state()["comments"]
+            if c["link_id"] == fullname and c["author"] == "wikibot"
+        ]
+
+
+@pytest.fixture
+def scenario(
+    tmp_path: Path,
+    sandbox: SandboxServer,
+    client: SandboxClient,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Scenario:
+    """A sandbox with a config and the repository's guides in tmp_path (integration tests)."""
+    return Scenario(tmp_path, server=sandbox, client=client, capsys=capsys, monkeypatch=monkeypatch)
+
+
+@pytest.fixture
+def offline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Scenario:
+    """A config and the guides in tmp_path, and no server (unit tests of offline commands)."""
+    return Scenario(tmp_path, server=None, client=None, capsys=capsys, monkeypatch=monkeypatch)
+
+
+@pytest.fixture
+def config_path(scenario: Scenario) -> Path:
+    return scenario.config
+
+
+@pytest.fixture
+def settings(scenario: Scenario) -> Settings:
+    return scenario.settings
+
+
+@pytest.fixture
+def wikibot(scenario: Scenario) -> Callable[..., Result]:
+    """``scenario.run_cli``: ``wikibot("plan", "--json")``."""
+    return scenario.run_cli
+
+
+def body_of(path: Path) -> str:
+    """A page file's Markdown body, without its front matter."""
+    return path.read_text().split("---\n", 2)[2]
+
+
+def edit_local(settings: Settings, page: str, old: str, new: str) -> Path:
+    """Replace the first ``old`` in the page's Markdown body (not its front matter)."""
+    path = settings.wiki_pages_dir / f"{page}.md"
+    _, front, body = path.read_text().split("---\n", 2)
+    assert old in body
+    path.write_text(f"---\n{front}---\n{body.replace(old, new, 1)}")
+    return path
+
+
+def wiki_revisions(client: SandboxClient, page: str) -> list[dict[str, Any]]:
+    """A wiki page's revisions on the sandbox, oldest first."""
+    revisions: list[dict[str, Any]] = client.state()["wiki"][page]["revisions"]
+    return revisions
+
+
+def wiki_text(client: SandboxClient, page: str) -> str:
+    """A wiki page's current text on the sandbox."""
+    return str(wiki_revisions(client, page)[-1]["content"])
 
 
 def wikibot_process(config: Path, *args: str, **kwargs: object) -> subprocess.Popen[str]:

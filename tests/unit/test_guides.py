@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from bot.config import load_settings
 from bot.wiki.check import check_pages
 from bot.wiki.sync import load_workspace
+from conftest import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 SEED_DEFECTS = [
     "probelm",
     "Your still",

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from test_sync import body_of, wiki_text
 
 from bot.config import load_settings
 from bot.errors import Unavailable
@@ -23,7 +22,7 @@ from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import RATE_LIMIT, RATE_WINDOW, SandboxServer
 from bot.state import State
 from bot.wiki.sync import WikiSync, load_workspace
-from conftest import api_calls, wikibot_on_terminal, write_config
+from conftest import api_calls, body_of, wiki_text, wikibot_on_terminal, write_config
 
 SUB = "learnmachinelearning"
 WORDS = [

@@ -24,8 +24,8 @@ from bot.replies.train import (
     near_duplicate_groups,
     write_model,
 )
+from conftest import REPO, Scenario
 
-REPO = Path(__file__).resolve().parent.parent
 AUDIENCE_OPENERS = {
     "highschool": ["I'm 16 and in high school.", "I'm a high school senior choosing a major."],
     "engineers": ["I'm a backend developer.", "I work as a software engineer in web dev."],
@@ -97,11 +97,11 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:  # t
     return folder, document
 
 
-def test_training_is_deterministic_byte_for_byte(wikibot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_training_is_deterministic_byte_for_byte(offline: Scenario, tmp_path: Path) -> None:
     posts = write_fixture(tmp_path / "posts.jsonl")
     outs = [tmp_path / "a.json", tmp_path / "b.json"]
     for out in outs:
-        result = wikibot(
+        result = offline.run_cli(
             "replies", "train", "--posts", str(posts), "--labels", "", "--no-state-labels",
             "--out", str(out),
         )  # fmt: skip
@@ -186,21 +186,21 @@ def test_corrupt_model_file_is_one_clear_line(tmp_path: Path, content: str, expe
     assert "wikibot replies train" in str(info.value) and "\n" not in str(info.value)
 
 
-def test_missing_or_corrupt_model_exits_2_from_the_cli(wikibot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_missing_or_corrupt_model_exits_2_from_the_cli(offline: Scenario, tmp_path: Path) -> None:
     rules = (REPO / "config" / "replies.yaml").read_text()
     rules_file = tmp_path / "config" / "replies.yaml"
     rules_file.write_text("model_file: missing.json\n" + rules)
     config = tmp_path / "config" / "bot.yaml"
     text = config.read_text().replace(str(REPO / "config" / "replies.yaml"), str(rules_file))
     config.write_text(text)
-    result = wikibot("replies", "test", "How do I get into ML?")
+    result = offline.run_cli("replies", "test", "How do I get into ML?")
     assert result.code == 2
     assert "missing.json: reply model not found; rebuild it with 'wikibot replies train'" in (
         result.err
     )
     assert "Traceback" not in result.err and len(result.err.strip().splitlines()) == 1
     (tmp_path / "config" / "missing.json").write_text('{"format": "wikibot-reply-model/1"}')
-    result = wikibot("replies", "test", "How do I get into ML?")
+    result = offline.run_cli("replies", "test", "How do I get into ML?")
     assert result.code == 2 and "reply model is corrupt" in result.err
 
 
@@ -220,12 +220,14 @@ def test_missing_or_corrupt_model_exits_2_from_the_cli(wikibot, tmp_path: Path) 
     ],
 )
 def test_bad_training_lines_name_file_and_line(
-    wikibot, tmp_path: Path, line: str, expected: str
-) -> None:  # type: ignore[no-untyped-def]
+    offline: Scenario, tmp_path: Path, line: str, expected: str
+) -> None:
     posts = tmp_path / "posts.jsonl"
     good = json.dumps(fixture_rows()[0])
     posts.write_text(f"{good}\n{line}\n")
-    result = wikibot("replies", "train", "--posts", str(posts), "--labels", "", "--out", "x")
+    result = offline.run_cli(
+        "replies", "train", "--posts", str(posts), "--labels", "", "--out", "x"
+    )
     assert result.code == 2
     assert len(result.err.strip().splitlines()) == 1 and "Traceback" not in result.err
     import re
@@ -280,9 +282,9 @@ def test_threshold_is_chosen_for_precision_first() -> None:
     assert 0.4 < choose_threshold(probabilities, [0, 1, 0, 1, 1, 1, 1, 0], target=0.99) < 0.5
 
 
-def test_cross_validated_eval_reports_every_classifier(wikibot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_cross_validated_eval_reports_every_classifier(offline: Scenario, tmp_path: Path) -> None:
     posts = write_fixture(tmp_path / "posts.jsonl")
-    result = wikibot(
+    result = offline.run_cli(
         "replies", "eval", "--posts", str(posts), "--labels", "", "--no-state-labels",
         "--folds", "3", "--json",
     )  # fmt: skip

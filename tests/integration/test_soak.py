@@ -155,7 +155,7 @@ def check_wiki(settings, client: SandboxClient) -> None:  # type: ignore[no-unty
     local = load_workspace(settings).local
     state = State(settings.state_db)
     try:
-        pending = {p["page"] for p in collect_status(settings, state)["pages"] if p["pending"]}
+        pending = {p.page for p in collect_status(settings, state).pages if p.pending}
     finally:
         state.close()
     wiki = client.state()["wiki"]

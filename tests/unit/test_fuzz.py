@@ -14,8 +14,8 @@ from bot.replies.classify import Decision, classify, load_rules
 from bot.wiki.pages import parse_page
 from bot.wiki.plan import Kind, LocalPage, RemotePage, SyncedPage, build_plan
 from bot.wiki.render import normalize
+from conftest import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 RULES = load_rules(REPO / "config" / "replies.yaml")
 FUZZ = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

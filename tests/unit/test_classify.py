@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot.errors import ConfigError
 from bot.replies.classify import classify, load_rules, rules_from_dict
 from bot.replies.respond import MAX_REPLY_CHARS, render_reply
+from conftest import REPO
 
-REPO = Path(__file__).resolve().parent.parent
 RULES = load_rules(REPO / "config" / "replies.yaml")
 
 

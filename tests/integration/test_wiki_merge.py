@@ -11,19 +11,14 @@ import logging
 
 import prawcore
 import pytest
-from test_sync import body_of, edit_local, wiki_text
 
 from bot.config import Settings
-from bot.reddit import Gateway
-from bot.runtime import Runtime
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.faults import RACING_LINE
 from bot.sandbox.server import SandboxServer
-from bot.scheduler import Daemon
-from bot.state import State
 from bot.wiki.plan import Kind
-from bot.wiki.sync import WikiSync, load_workspace
-from conftest import api_calls, plain_praw
+from bot.wiki.sync import load_workspace
+from conftest import Scenario, api_calls, edit_local, plain_praw
 
 SUB = "learnmachinelearning"
 BASE = "one\ntwo\nthree\nfour\nfive\n"
@@ -58,33 +53,34 @@ def test_an_identical_edit_creates_no_revision(sandbox: SandboxServer) -> None:
 
 
 def test_a_merge_by_reddit_is_reported_as_drift_not_recorded_as_ours(
-    wikibot, settings: Settings, client: SandboxClient
-) -> None:  # type: ignore[no-untyped-def]
-    state = State(settings.state_db)
-    sync = WikiSync(settings, Gateway(settings), state)
-    workspace = load_workspace(settings)
-    sync.push(sync.plan(workspace), workspace)
-    edit_local(settings, "hackers", "cool shit", "cool things")
-    edit_local(settings, "index", "guide", "Guide")
-    workspace = load_workspace(settings)
-    plan = sync.plan(workspace)
-    human = wiki_text(client, "hackers").replace("**What can be made**", "**What people made**")
-    client.edit_wiki(page="hackers", content=human, author="alice_mod")  # between plan and push
+    scenario: Scenario,
+) -> None:
+    with scenario.wiki_sync() as sync:
+        workspace = load_workspace(scenario.settings)
+        sync.push(sync.plan(workspace), workspace)
+        scenario.edit_page("hackers", "cool shit", "cool things")
+        scenario.edit_page("index", "guide", "Guide")
+        workspace = load_workspace(scenario.settings)
+        plan = sync.plan(workspace)
+        human = scenario.wiki_text("hackers").replace(
+            "**What can be made**", "**What people made**"
+        )
+        # between plan and push
+        scenario.sandbox.edit_wiki(page="hackers", content=human, author="alice_mod")
 
-    report = sync.push(plan, workspace)
-    results = {o.page: o.result for o in report.outcomes}
-    assert results == {"index": "updated", "hackers": "drift"}
-    merged = wiki_text(client, "hackers")
-    assert "cool things" in merged and "**What people made**" in merged
-    state.close()
+        report = sync.push(plan, workspace)
+        results = {o.page: o.result for o in report.outcomes}
+        assert results == {"index": "updated", "hackers": "drift"}
+        merged = scenario.wiki_text("hackers")
+        assert "cool things" in merged and "**What people made**" in merged
 
-    again = json.loads(wikibot("plan", "--json").out)
+    again = json.loads(scenario.run_cli("plan", "--json").out)
     hackers = next(p for p in again["pages"] if p["page"] == "hackers")
     assert hackers["action"] == Kind.DRIFT.value
     assert "+**What people made**" in hackers["diff"]
-    assert wikibot("pull", "hackers").code == 0
-    assert body_of(settings.wiki_pages_dir / "hackers.md") == merged
-    assert wikibot("plan", "--detailed-exitcode").code == 0
+    assert scenario.run_cli("pull", "hackers").code == 0
+    assert scenario.page_body("hackers") == merged
+    assert scenario.run_cli("plan", "--detailed-exitcode").code == 0
 
 
 def test_push_without_interference_reads_no_page_back(
@@ -100,25 +96,22 @@ def test_push_without_interference_reads_no_page_back(
 
 
 def test_daemon_reports_a_racing_edit_merged_by_reddit_and_alerts_once(
-    settings: Settings, client: SandboxClient, caplog: pytest.LogCaptureFixture
+    scenario: Scenario, caplog: pytest.LogCaptureFixture
 ) -> None:
-    runtime = Runtime(settings).__enter__()
-    try:
-        daemon = Daemon(settings, runtime)
+    client = scenario.sandbox
+    with scenario.daemon() as daemon:
         sync = next(j for j in daemon.jobs if j.name == "sync")
         assert sync.run() is not None and sync.last is not None and sync.last.ok
-        edit_local(settings, "index", "guide", "Guide")
+        scenario.edit_page("index", "guide", "Guide")
         client.add_fault("edit_race", path="/api/wiki/edit", method="POST")
         with caplog.at_level(logging.INFO):
             result = sync.run()
         assert result is not None and result.ok and result.needs_human
         assert any("Reddit merged" in r.getMessage() for r in caplog.records)
-        text = wiki_text(client, "index")
+        text = scenario.wiki_text("index")
         assert RACING_LINE in text and "Guide" in text
         for _ in range(2):
             again = sync.run()
             assert again is not None and again.needs_human  # drift until a person decides
         alerts = [m for m in client.state()["modmail"] if "'index'" in m["subject"]]
         assert len(alerts) == 1 and "drift" in alerts[0]["subject"]
-    finally:
-        runtime.__exit__(None, None, None)

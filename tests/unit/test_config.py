@@ -9,8 +9,7 @@ import pytest
 
 from bot.config import load_settings
 from bot.errors import ConfigError
-
-REPO = Path(__file__).resolve().parent.parent
+from conftest import REPO, Scenario
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -89,9 +88,11 @@ def test_praw_site_is_enough_for_reddit(tmp_path: Path) -> None:
     assert settings.credentials is not None and settings.credentials.given() == {}
 
 
-def test_cli_reports_broken_config_in_one_line_with_exit_2(tmp_path: Path, wikibot) -> None:  # type: ignore[no-untyped-def]
+def test_cli_reports_broken_config_in_one_line_with_exit_2(
+    tmp_path: Path, offline: Scenario
+) -> None:
     path = write(tmp_path, "schedule:\n  sync_interval: [1, 2\n")
-    result = wikibot("plan", config=path)
+    result = offline.run_cli("plan", config=path)
     assert result.code == 2
     lines = result.err.strip().splitlines()
     assert len(lines) == 1, result.err

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_sync import body_of, edit_local
 
 from bot.config import Settings
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import SandboxServer
-from conftest import REPO, api_calls, plain_praw
+from conftest import REPO, api_calls, body_of, edit_local, plain_praw
 
 DETAILS = re.compile(
     r"<details><summary><code>(?P<page>[^<]+)</code>: (?P<kind>[a-z-]+) "

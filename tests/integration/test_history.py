@@ -6,9 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from bot.sandbox.client import SandboxClient
-from bot.sandbox.server import SandboxServer
-from conftest import api_calls, wikibot_on_terminal, write_config
+from conftest import Scenario, api_calls, wikibot_on_terminal
 
 AUTHORS = ("alice_mod", "backend_ben", "phd_hopeful")
 PAGES = ("alpha", "beta", "gamma")
@@ -20,18 +18,9 @@ def git(repo: Path, *args: str) -> str:
     ).stdout
 
 
-def mods_checkout(tmp_path: Path, sandbox: SandboxServer) -> tuple[Path, Path]:
-    """A fresh git repository holding the pages folder, and a config pointing at it."""
-    repo = tmp_path / "mods"
-    (repo / "wiki_pages").mkdir(parents=True)
-    git(repo, "init", "-q")
-    return repo, write_config(repo, sandbox.port, wiki_pages_dir=str(repo / "wiki_pages"))
-
-
-def test_pull_history_makes_one_commit_per_revision_and_resumes(
-    wikibot, sandbox: SandboxServer, client: SandboxClient, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
-    repo, config = mods_checkout(tmp_path, sandbox)
+def test_pull_history_makes_one_commit_per_revision_and_resumes(scenario: Scenario) -> None:
+    client, wikibot = scenario.sandbox, scenario.run_cli
+    repo = scenario.git_checkout()
     made = []
     for i in range(12):
         page, author = PAGES[i % 3], AUTHORS[(i // 3) % 3]
@@ -44,7 +33,7 @@ def test_pull_history_makes_one_commit_per_revision_and_resumes(
             )
         )
 
-    first = wikibot("pull", "--history", config=config)  # every page on the wiki
+    first = wikibot("pull", "--history")  # every page on the wiki
     assert first.code == 0, first.err
     assert "12 commit(s) for 3 page(s)." in first.out
     log = git(
@@ -66,53 +55,48 @@ def test_pull_history_makes_one_commit_per_revision_and_resumes(
     assert git(repo, "status", "--porcelain", "--", "wiki_pages") == ""
 
     start = len(client.log())
-    again = wikibot("pull", "--history", *PAGES, config=config)
+    again = wikibot("pull", "--history", *PAGES)
     assert again.code == 0 and "Nothing to import" in again.out
     assert len(api_calls(client.log()[start:])) == 3  # one short listing per page
     client.edit_wiki(page="beta", content="# beta\n\nnew\n", author="alice_mod", reason="more")
     client.edit_wiki(page="alpha", content="# alpha\n\nnew\n", author="phd_hopeful")
-    more = json.loads(wikibot("pull", "--history", "--json", *PAGES, config=config).out)
+    more = json.loads(wikibot("pull", "--history", "--json", *PAGES).out)
     assert [c["page"] for c in more["commits"]] == ["beta", "alpha"]
     assert len(git(repo, "log", "--format=%H").split()) == 14
     assert git(repo, "log", "-1", "--format=%s").strip() == "Wiki edit of alpha"
-    assert json.loads(wikibot("pull", "--history", "--json", config=config).out)["commits"] == []
+    assert json.loads(wikibot("pull", "--history", "--json").out)["commits"] == []
 
 
-def test_pull_history_refuses_uncommitted_changes(
-    wikibot, sandbox: SandboxServer, client: SandboxClient, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+def test_pull_history_refuses_uncommitted_changes(scenario: Scenario) -> None:
+    wikibot = scenario.run_cli
     assert wikibot("pull", "--history", "--all").code == 2  # usage error
     outside = wikibot("pull", "--history")
     assert outside.code == 1 and "not inside a git checkout; run `git init`" in outside.err
-    repo, config = mods_checkout(tmp_path, sandbox)
-    page = repo / "wiki_pages" / "alpha.md"
-    page.write_text("---\ntitle: Alpha\n---\nmine, not committed\n")
-    client.edit_wiki(page="alpha", content="theirs\n")
-    result = wikibot("pull", "--history", config=config)
+    scenario.git_checkout()
+    (page,) = scenario.seed_pages({"alpha": "---\ntitle: Alpha\n---\nmine, not committed\n"})
+    scenario.sandbox.edit_wiki(page="alpha", content="theirs\n")
+    result = wikibot("pull", "--history")
     assert result.code == 1 and "has uncommitted changes" in result.err
     assert page.read_text().endswith("mine, not committed\n")
 
 
-def test_pull_history_shows_a_progress_bar_on_a_terminal(
-    sandbox: SandboxServer, client: SandboxClient, tmp_path: Path
-) -> None:
-    _repo, config = mods_checkout(tmp_path, sandbox)
+def test_pull_history_shows_a_progress_bar_on_a_terminal(scenario: Scenario) -> None:
+    scenario.git_checkout()
     for i in range(4):
-        client.edit_wiki(page="alpha", content=f"v{i}\n")
-    result = wikibot_on_terminal(config, "pull", "--history", "alpha")
+        scenario.sandbox.edit_wiki(page="alpha", content=f"v{i}\n")
+    result = wikibot_on_terminal(scenario.config, "pull", "--history", "alpha")
     assert result.code == 0
     assert "4 commit(s) for 1 page(s)." in result.out
     assert "wiki revisions" in result.err and "100%" in result.err
 
 
-def test_pull_history_pages_through_a_long_revisions_listing(
-    wikibot, sandbox: SandboxServer, client: SandboxClient, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
-    repo, config = mods_checkout(tmp_path, sandbox)
+def test_pull_history_pages_through_a_long_revisions_listing(scenario: Scenario) -> None:
+    client = scenario.sandbox
+    repo = scenario.git_checkout()
     for i in range(105):  # more than one listing page of 100
         client.edit_wiki(page="faq", content=f"# FAQ\n\nversion {i}\n", reason=f"v{i}")
     start = len(client.log())
-    result = wikibot("pull", "--history", "faq", config=config)
+    result = scenario.run_cli("pull", "--history", "faq")
     assert result.code == 0, result.err
     calls = api_calls(client.log()[start:])
     listings = [c for c in calls if c["path"].endswith("/wiki/revisions/faq")]

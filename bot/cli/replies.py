@@ -1,0 +1,430 @@
+"""Reply commands: ``replies scan | test | train | eval | feedback | label | optout | list``."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from bot.cli.common import App, F, json_option, pass_app, write_lock
+from bot.errors import BadArgument
+from bot.models import post_fullname
+from bot.output import print_json
+from bot.replies.dataset import AUDIENCES, FORMAT_HELP
+from bot.runtime import Runtime
+
+if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
+    from bot.replies.classify import Rules
+    from bot.replies.dataset import Example
+
+
+@click.group("replies")
+def replies() -> None:
+    """Answer "how do I get into ML?" posts with the right guide."""
+
+
+def _rules(app: App) -> Rules:
+    from bot.replies.classify import load_rules  # noqa: PLC0415
+    from bot.replies.respond import validate_templates  # noqa: PLC0415
+
+    rules = load_rules(app.settings.replies.rules_file)
+    validate_templates(rules, subreddit=app.settings.subreddit)
+    return rules
+
+
+@replies.command("scan")
+@click.option("--dry-run", is_flag=True, help="Log what would be posted; post nothing.")
+@json_option
+@pass_app
+def replies_scan(app: App, dry_run: bool) -> None:
+    """One pass over new posts: reply to getting-started questions."""
+    from bot.replies.watch import ReplyWatcher  # noqa: PLC0415
+
+    rules = _rules(app)
+    with write_lock(app, "replies scan", dry_run=dry_run), Runtime(app.settings) as runtime:
+        runtime.start_sandbox()
+        report = ReplyWatcher(app.settings, runtime.gateway, runtime.state, rules).scan(
+            dry_run=dry_run
+        )
+    if app.as_json:
+        print_json(report.to_dict())
+        return
+    for entry in report.replied:
+        click.echo(f"replied  {entry.post} -> {entry.audience}: {entry.title}")
+    for entry in report.would_reply:
+        click.echo(f"would reply  {entry.post} -> {entry.audience}: {entry.title}")
+    for post in report.recovered:
+        click.echo(f"recovered  {post_fullname(post)}: an earlier reply was found")
+    click.echo(report.summary())
+
+
+@replies.command("test")
+@click.argument("title")
+@click.argument("body", required=False, default="")
+@click.option("--flair", help="The post's flair text.")
+@json_option
+@pass_app
+def replies_test(app: App, title: str, body: str, flair: str | None) -> None:
+    """Classify a post offline and show the decision, its reasons and the reply."""
+    from bot.replies.classify import classify  # noqa: PLC0415
+    from bot.replies.respond import render_reply  # noqa: PLC0415
+
+    rules = _rules(app)
+    decision = classify(title=title, body=body, flair=flair, rules=rules)
+    reply = (
+        render_reply(decision.audience, rules=rules, subreddit=app.settings.subreddit)
+        if decision.is_getting_started
+        else None
+    )
+    if app.as_json:
+        print_json({**decision.to_dict(), "threshold": rules.reply_threshold, "reply": reply})
+        return
+    verdict = "REPLY" if decision.is_getting_started else "no reply"
+    click.echo(
+        f"{verdict}: probability {decision.score:.3f} (threshold {rules.reply_threshold:.3f}), "
+        f"guide: {decision.audience}"
+    )
+    for reason in decision.reasons:
+        click.echo(f"  {reason}")
+    scores = ", ".join(f"{k} {v:.2f}" for k, v in decision.audience_scores.items())
+    if scores:
+        click.echo(f"  audience: {scores}")
+    if reply:
+        click.echo("\n" + reply, nl=False)
+
+
+DATA_HELP = f"""Labelled data. JSONL, {FORMAT_HELP}.
+
+\b
+Defaults, relative to the project folder (the parent of the config folder):
+  --posts  ../shared/eval/train.jsonl and ../shared/eval/dev.jsonl
+  --labels data/labels.jsonl (labels only, no post text)
+  --texts  ../shared/eval/pool.jsonl (the text of the posts in --labels)
+plus the moderators' and feedback labels in the state database.
+"""
+
+
+def data_options(func: F) -> F:
+    """Options naming the labelled data, shared by ``train`` and ``eval``."""
+    path = click.Path(dir_okay=False, path_type=Path)
+    for option in reversed(
+        (
+            click.option(
+                "--posts", "posts", multiple=True, type=path, help="Posts with labels (repeat)."
+            ),
+            click.option("--labels", type=path, help="Labels without text ('' for none)."),
+            click.option("--texts", type=path, help="Posts file holding the text of --labels."),
+            click.option(
+                "--state-labels/--no-state-labels",
+                default=True,
+                show_default=True,
+                help="Include moderators' and feedback labels from the state database.",
+            ),
+        )
+    ):
+        func = option(func)
+    return func
+
+
+def _corpus(
+    app: App,
+    *,
+    posts: tuple[Path, ...],
+    labels: Path | None,
+    texts: Path | None,
+    state_labels: bool,
+) -> list[Example]:
+    from bot.replies.dataset import load_corpus  # noqa: PLC0415
+
+    root = app.settings.config_file.resolve().parent.parent
+    shared = root.parent / "shared" / "eval"
+    if not posts:
+        posts = tuple(p for p in (shared / "train.jsonl", shared / "dev.jsonl") if p.exists())
+    labels_file = root / "data" / "labels.jsonl" if labels is None else labels
+    if texts is None and (shared / "pool.jsonl").exists():
+        texts = shared / "pool.jsonl"
+    return load_corpus(
+        posts=posts,
+        labels=labels_file if str(labels_file) not in ("", ".") else None,
+        texts=texts,
+        extra=_state_labels(app) if state_labels else [],
+    )
+
+
+def _state_labels(app: App) -> list[Example]:
+    from bot.replies.dataset import Example  # noqa: PLC0415
+    from bot.state import LabelStore, State  # noqa: PLC0415
+
+    if not app.settings.state_db.exists():
+        return []
+    state = State(app.settings.state_db)
+    try:
+        records = LabelStore(state).all()
+    finally:
+        state.close()
+    return [
+        Example(
+            key=r.key,
+            title=r.title,
+            body=r.body,
+            intent=r.intent == "getting_started",
+            audience=r.audience,
+            source=r.labelled_by.partition(":")[0],
+        )
+        for r in records
+    ]
+
+
+def _fold_progress(label: str) -> Callable[[int, int], None]:
+    """A one-line progress counter on a terminal's stderr; silent otherwise."""
+
+    def show(done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            end = "\n" if done >= total else ""
+            click.echo(f"\r{label}: fold {min(done + 1, total)}/{total}", err=True, nl=False)
+            click.echo(end, err=True, nl=False)
+
+    return show
+
+
+@replies.command("train", help="Train the reply model from labelled posts.\n\n" + DATA_HELP)
+@data_options
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the model [default: the model file replies.yaml names].",
+)
+@json_option
+@pass_app
+def replies_train(
+    app: App,
+    *,
+    posts: tuple[Path, ...],
+    labels: Path | None,
+    texts: Path | None,
+    state_labels: bool,
+    out: Path | None,
+) -> None:
+    from bot.replies.model import DEFAULT_PATH, model_from_dict  # noqa: PLC0415
+    from bot.replies.train import Featurised, TrainOptions, fit, write_model  # noqa: PLC0415
+
+    examples = _corpus(app, posts=posts, labels=labels, texts=texts, state_labels=state_labels)
+    document = fit(Featurised.of(examples), options=TrainOptions())
+    model = model_from_dict(document, source="trained")
+    target = out or DEFAULT_PATH
+    write_model(document, target)
+    summary = {
+        "model_file": str(target),
+        "trained_on": document["trained_on"],
+        "threshold": model.threshold,
+        "features": len(model.features),
+        "audience_head": bool(model.audience_classes),
+    }
+    if app.as_json:
+        print_json(summary)
+        return
+    trained = document["trained_on"]
+    click.echo(
+        f"wrote {target}: {len(model.features)} features, trained on {trained['clear']} clear "
+        f"posts ({trained['clear_getting_started']} getting-started), threshold "
+        f"{model.threshold:.3f}"
+    )
+
+
+@replies.command(
+    "eval",
+    help="Cross-validated precision, recall, F0.5 and routing of the reply classifier, "
+    "beside a keyword baseline and the rules-v1 classifier. The model, its calibration and "
+    "its threshold are fitted inside each fold; near-duplicate posts share a fold; "
+    "borderline posts are left out of the figures.\n\n" + DATA_HELP,
+)
+@data_options
+@click.option("--folds", type=click.IntRange(2, 20), default=5, show_default=True)
+@click.option("--errors", "show_errors", is_flag=True, help="List each miss and false reply.")
+@json_option
+@pass_app
+def replies_eval(
+    app: App,
+    *,
+    posts: tuple[Path, ...],
+    labels: Path | None,
+    texts: Path | None,
+    state_labels: bool,
+    folds: int,
+    show_errors: bool,
+) -> None:
+    from bot.replies.evaluate import cross_validate  # noqa: PLC0415
+    from bot.replies.train import TrainOptions  # noqa: PLC0415
+
+    examples = _corpus(app, posts=posts, labels=labels, texts=texts, state_labels=state_labels)
+    report = cross_validate(
+        examples,
+        rules=_rules(app),
+        options=TrainOptions(),
+        folds=folds,
+        progress=_fold_progress("cross-validating"),
+    )
+    data = report.to_dict(with_errors=show_errors)
+    if app.as_json:
+        print_json(data)
+        return
+    click.echo(
+        f"{folds}-fold cross-validation on {report.clear} clear posts "
+        f"({report.clear_getting_started} getting-started; {report.borderline} borderline "
+        "left out)"
+    )
+    names = list(data["classifiers"])
+    click.echo(f"{'':12}" + "".join(f"{n:>24}" for n in names))
+    for key, label in (
+        ("precision", "precision"),
+        ("recall", "recall"),
+        ("f05", "F0.5"),
+        ("routing", "routing"),
+    ):
+        cells = []
+        for name in names:
+            figures = data["classifiers"][name]
+            lo, hi = figures["intervals"][key]
+            cells.append(f"{figures[key]:.3f} [{lo:.2f}-{hi:.2f}]")
+        click.echo(f"{label:12}" + "".join(f"{c:>24}" for c in cells))
+    for source, figures in data["model_by_source"].items():
+        click.echo(
+            f"  model on {source} only: precision {figures['precision']:.3f}, "
+            f"recall {figures['recall']:.3f}, routing {figures['routing']:.3f}"
+        )
+    stream = data["stream"]
+    if stream["posts"]:
+        click.echo(
+            f"wrong replies on the r/LearnMachineLearning stream sample: "
+            f"{stream['wrong_replies']} of {stream['posts']} posts "
+            f"({stream['wrong_per_1000']} per 1,000)"
+        )
+    if show_errors:
+        for error in data["classifiers"]["model"]["errors"]:
+            click.echo(
+                f"  {error['error']}: {error['key']} p={error['probability']} {error['title']}"
+            )
+
+
+@replies.command("feedback")
+@json_option
+@pass_app
+def replies_feedback(app: App) -> None:
+    """Check the bot's recent replies once: votes, removals, authors' answers.
+
+    A reply removed by a moderator, scored -3 or lower, or answered "wrong"/"delete" by the
+    post's author becomes a negative label (and is deleted, unless already removed); an
+    author's "stop"/"opt out" opts them out. The daemon runs this every
+    schedule.feedback_interval.
+    """
+    from bot.replies.feedback import FeedbackCheck  # noqa: PLC0415
+
+    with write_lock(app, "replies feedback"), Runtime(app.settings) as runtime:
+        runtime.start_sandbox()
+        report = FeedbackCheck(gateway=runtime.gateway, state=runtime.state).run()
+    if app.as_json:
+        print_json(report.__dict__)
+        return
+    click.echo(report.summary())
+
+
+@replies.command("label")
+@click.argument("post_id")
+@click.argument("intent", type=click.Choice(["getting_started", "other"]))
+@click.argument(
+    "audience",
+    required=False,
+    type=click.Choice(AUDIENCES),
+)
+@pass_app
+def replies_label(app: App, post_id: str, intent: str, audience: str | None) -> None:
+    """Record a moderator's label for a post; `replies train` learns from it.
+
+    POST_ID is the post's id or fullname (t3_...). AUDIENCE, for getting_started, is the
+    guide that fits the asker (default: index, the Introduction).
+    """
+    from bot.errors import NotFound  # noqa: PLC0415
+    from bot.models import POST_PREFIX, post_fullname  # noqa: PLC0415
+    from bot.state import LabelStore  # noqa: PLC0415
+
+    ident = post_id.removeprefix(POST_PREFIX)
+    if not ident.isalnum():
+        raise click.BadParameter(
+            f"{post_id!r} is not a post id like t3_abc123", param_hint="POST_ID"
+        )
+    if intent == "other" and audience:
+        raise click.BadParameter("a post labelled other gets no audience", param_hint="AUDIENCE")
+    fullname = post_fullname(ident)
+    with Runtime(app.settings) as runtime:
+        runtime.start_sandbox()
+        try:
+            post, _comments = runtime.gateway.post_with_comments(ident)
+        except NotFound:
+            raise BadArgument(
+                f"{fullname}: no such post on r/{app.settings.subreddit}; check the id"
+            ) from None
+        LabelStore(runtime.state).add(
+            key=fullname,
+            intent=intent,
+            audience=(audience or "index") if intent == "getting_started" else "none",
+            labelled_by="moderator",
+            title=post.title,
+            body=post.body,
+        )
+    click.echo(
+        f"labelled {fullname} as {intent}"
+        + (f" ({audience or 'index'})" if intent == "getting_started" else "")
+        + "; run 'wikibot replies train' to learn from it"
+    )
+
+
+@replies.command("optout")
+@click.argument("user")
+@pass_app
+def replies_optout(app: App, user: str) -> None:
+    """Never reply to USER again."""
+    from bot.state import State  # noqa: PLC0415
+
+    name = user.removeprefix("/").removeprefix("u/")
+    if not name or any(c.isspace() for c in name):
+        raise click.BadParameter(f"{user!r} is not a user name", param_hint="USER")
+    state = State(app.settings.state_db)
+    try:
+        added = state.add_optout(name)
+    finally:
+        state.close()
+    click.echo(f"u/{name} {'opted out' if added else 'had already opted out'}.")
+
+
+@replies.command("list")
+@click.option(
+    "--days", type=click.FloatRange(min=0), default=7.0, show_default=True, help="How far back."
+)
+@json_option
+@pass_app
+def replies_list(app: App, days: float) -> None:
+    """Recent replies from the state database."""
+    from bot.state import State  # noqa: PLC0415
+
+    state = State(app.settings.state_db)
+    try:
+        rows = state.replies_since(time.time() - days * 86400)
+    finally:
+        state.close()
+    if app.as_json:
+        print_json([asdict(row) for row in rows])
+        return
+    for row in rows:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(row.replied_at or 0))
+        click.echo(
+            f"{when}  {row.fullname}  {row.status:<8} {row.audience or '':<11} {row.title[:60]}"
+        )
+    click.echo(f"{len(rows)} repl{'y' if len(rows) == 1 else 'ies'} in the last {days:g} day(s).")
+
+
+COMMANDS = (replies,)
