@@ -19,6 +19,8 @@ from bot.replies.dataset import AUDIENCES, FORMAT_HELP
 from bot.runtime import Runtime
 
 if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
+    import numpy as np
+
     from bot.replies.classify import Rules
     from bot.replies.dataset import Example
 
@@ -180,6 +182,21 @@ def _state_labels(app: App) -> list[Example]:
     ]
 
 
+def _vectors(app: App, examples: list[Example]) -> np.ndarray:
+    """The examples' sentence vectors, cached beside the state database."""
+    from bot.replies.encoder import DEFAULT_SPEC  # noqa: PLC0415
+    from bot.replies.vectors import post_vectors  # noqa: PLC0415
+
+    def show(done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            end = "\n" if done >= total else ""
+            click.echo(f"\rencoding posts: {done}/{total}", err=True, nl=False)
+            click.echo(end, err=True, nl=False)
+
+    cache = app.settings.state_db.parent / "cache"
+    return post_vectors(examples, spec=DEFAULT_SPEC, cache=cache, progress=show)
+
+
 def _fold_progress(label: str) -> Callable[[int, int], None]:
     """A one-line progress counter on a terminal's stderr; silent otherwise."""
 
@@ -214,7 +231,8 @@ def replies_train(
     from bot.replies.train import Featurised, TrainOptions, fit, write_model  # noqa: PLC0415
 
     examples = _corpus(app, posts=posts, labels=labels, texts=texts, state_labels=state_labels)
-    document = fit(Featurised.of(examples), options=TrainOptions())
+    vectors = _vectors(app, examples)
+    document = fit(Featurised.of(examples, vectors=vectors), options=TrainOptions())
     model = model_from_dict(document, source="trained")
     target = out or DEFAULT_PATH
     write_model(document, target)
@@ -268,6 +286,7 @@ def replies_eval(
         options=TrainOptions(),
         folds=folds,
         progress=_fold_progress("cross-validating"),
+        vectors=_vectors(app, examples),
     )
     data = report.to_dict(with_errors=show_errors)
     if app.as_json:

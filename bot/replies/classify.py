@@ -1,5 +1,7 @@
-"""Pure classification: is a post asking how to get into ML, and who is asking?
+"""Classification: is a post asking how to get into ML, and who is asking?
 
+Deterministic functions over plain data; the only computation beyond Python is the
+sentence encoder (``encoder.py``), run for posts whose n-grams leave the decision open.
 The decision combines the learned model (``bot/replies/model.py``: a calibrated
 probability of getting-started intent, and a learned audience) with the moderators'
 guard rails from ``config/replies.yaml``:
@@ -23,7 +25,7 @@ guard rails from ``config/replies.yaml``:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,28 +114,28 @@ def classify(
     flair: str | None = None,
     rules: Rules,
     explain: bool = True,
+    vector: Sequence[float] | None = None,
 ) -> Decision:
-    """Decide whether a post asks how to get into ML, and for which audience. Pure.
+    """Decide whether a post asks how to get into ML, and for which audience.
 
     ``explain=False`` skips listing the model's strongest features in the reasons.
+    ``vector``: the post's sentence vector, when the caller has it already (evaluation);
+    otherwise it is encoded here (~50 ms) when the model reads one.
     """
-    if rules.model is None:
+    model = rules.model
+    if model is None:
         raise ConfigError(f"{rules.source}: no reply model loaded")
     title_text, body_text = prepare_post(title, body)
-    scored = rules.model.score(title=title_text, body=body_text, prepared=True, explain=explain)
+    if vector is None:
+        vector = model.embed(title, body)
+    scored = model.score(
+        title=title_text, body=body_text, prepared=True, explain=explain, vector=vector
+    )
+    adjust, adjust_reasons = _guard_rail_weights(title_text, body_text, flair, rules)
     reasons = [f"model: p={scored.probability:.3f}"]
     reasons.extend(f"  {weight:+.2f} {name}" for name, weight in scored.top_features[:5])
-    z = scored.logit
-    for rule in rules.boosts:
-        where = rule.match(title_text, body_text)
-        if where is not None:
-            weight = rule.weight * (rules.title_boost if where == "title" else 1.0)
-            z += weight
-            reasons.append(f"{weight:+.1f} {rule.reason} ({where})")
-    if flair and (flair_weight := rules.flair_weights.get(flair.strip().lower())):
-        z += flair_weight
-        reasons.append(f"{flair_weight:+.1f} flair '{flair.strip()}'")
-    probability = sigmoid(z)
+    reasons.extend(adjust_reasons)
+    probability = sigmoid(scored.logit + adjust)
     candidate = probability >= rules.reply_threshold
     if not (candidate or explain):  # guard rails and routing only matter for a reply
         return Decision(False, "index", probability, tuple(reasons), {})
@@ -148,6 +150,23 @@ def classify(
     return Decision(
         veto is None and candidate, audience, probability, tuple(reasons), audience_scores
     )
+
+
+def _guard_rail_weights(
+    title: str, body: str, flair: str | None, rules: Rules
+) -> tuple[float, list[str]]:
+    """The moderators' boosts and flair weight: a log-odds shift and its reasons."""
+    shift, reasons = 0.0, []
+    for rule in rules.boosts:
+        where = rule.match(title, body)
+        if where is not None:
+            weight = rule.weight * (rules.title_boost if where == "title" else 1.0)
+            shift += weight
+            reasons.append(f"{weight:+.1f} {rule.reason} ({where})")
+    if flair and (flair_weight := rules.flair_weights.get(flair.strip().lower())):
+        shift += flair_weight
+        reasons.append(f"{flair_weight:+.1f} flair '{flair.strip()}'")
+    return shift, reasons
 
 
 def _audience(title: str, body: str, scored: Score, rules: Rules) -> tuple[str, dict[str, float]]:

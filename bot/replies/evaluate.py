@@ -16,13 +16,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.replies.baselines import Verdict, keywords, load_rules_v1
 from bot.replies.classify import Rules, classify
 from bot.replies.dataset import Example
 from bot.replies.model import model_from_dict
 from bot.replies.train import Featurised, TrainOptions, fit, near_duplicate_groups, require_sklearn
+
+if TYPE_CHECKING:
+    import numpy as np
 
 BOOTSTRAP_ROUNDS = 1000
 STREAM_SUBS = frozenset({"learnmachinelearning", "mlquestions"})
@@ -117,10 +120,15 @@ def cross_validate(
     options: TrainOptions,
     folds: int = 5,
     progress: Callable[[int, int], None] | None = None,
+    vectors: np.ndarray | None = None,
 ) -> Report:
-    """Cross-validated figures of the model (as the bot runs it) and the baselines."""
+    """Cross-validated figures of the model (as the bot runs it) and the baselines.
+
+    ``vectors``: the examples' sentence vectors (``vectors.post_vectors``); without them
+    the model is the n-grams alone.
+    """
     require_sklearn()
-    data = Featurised.of(examples)
+    data = Featurised.of(examples, vectors=vectors)
     groups = near_duplicate_groups(examples)
     by_model: list[Prediction | None] = [None] * len(examples)
     thresholds = []
@@ -136,7 +144,11 @@ def cross_validate(
         for i in test_idx:
             example = examples[i]
             decision = classify(
-                title=example.title, body=example.body, rules=fold_rules, explain=False
+                title=example.title,
+                body=example.body,
+                rules=fold_rules,
+                explain=False,
+                vector=None if vectors is None else vectors[i].tolist(),
             )
             by_model[i] = Prediction(decision.is_getting_started, decision.audience, decision.score)
     if progress:

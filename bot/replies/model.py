@@ -6,29 +6,35 @@ The file (``bot/replies/model.json``) is plain JSON, written by ``wikibot replie
      "trained_on": {...counts and data hashes...},
      "intent": {"intercept": z0, "calibration": [a, b], "threshold": t},
      "audience": {"classes": [...], "intercepts": [...]},   # optional
+     "embedding": {"encoder": {"package": ..., "sha256": ..., "max_tokens": 256},
+                   "scale": s, "weights": [384 numbers]},          # optional
      "cues": [{"name": ..., "pattern": ..., "title_only": false}, ...],
      "features": {"w:get into": [idf, w_intent, w_aud_1, ...],
                   "r:asks where to start|title": [value, w_intent, ...], ...}}
 
 Word and character features (``w:``, ``c:``) form a TF-IDF vector (sublinear term
 frequency, L2 norm); a cue feature (``r:``) that fires adds its fixed ``value`` outside the
-norm. Each head is a dot product; intent then gets Platt calibration,
-``p = 1 / (1 + exp(-(a * z + b)))``. No pickle, nothing executed: cue patterns are
-regular expressions, compiled and matched like any configuration.
+norm. With an ``embedding`` entry, intent also adds ``scale * weights . v``, where ``v`` is
+the post's unit-length sentence vector (``encoder.py``). Each head is a dot product; intent
+then gets Platt calibration, ``p = 1 / (1 + exp(-(a * z + b)))``. No pickle, nothing
+executed: cue patterns are regular expressions, compiled and matched like any
+configuration, and the encoder is a checksummed ONNX file run by onnxruntime.
 """
 
 from __future__ import annotations
 
+import functools
 import heapq
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bot.errors import ConfigError
+from bot.replies.encoder import DIMENSIONS, Encoder, EncoderSpec
 from bot.replies.features import Cue, cue_features, extract, prepare_post
 
 FORMAT = "wikibot-reply-model/1"
@@ -47,6 +53,25 @@ class Score:
 
 
 @dataclass(frozen=True)
+class EmbeddingHead:
+    """The intent head's weights on the sentence vector."""
+
+    spec: EncoderSpec
+    scale: float
+    weights: tuple[float, ...]
+
+    def part(self, vector: Sequence[float]) -> float:
+        """What a sentence vector adds to the raw intent score."""
+        return self.scale * sum(w * v for w, v in zip(self.weights, vector, strict=True))
+
+
+@functools.cache
+def encoder(spec: EncoderSpec) -> Encoder:
+    """The process's encoder for ``spec``, loaded on first use (~0.3 s)."""
+    return Encoder(spec)
+
+
+@dataclass(frozen=True)
 class Model:
     """A loaded reply model."""
 
@@ -59,14 +84,28 @@ class Model:
     audience_intercepts: tuple[float, ...]
     trained_on: Mapping[str, Any]
     source: str
+    embedding: EmbeddingHead | None = None
+
+    def embed(self, title: str, body: str) -> tuple[float, ...] | None:
+        """The post's sentence vector, when this model reads one (raw title and body)."""
+        if self.embedding is None:
+            return None
+        return encoder(self.embedding.spec).embed(title, body)
 
     def score(
-        self, *, title: str, body: str = "", prepared: bool = False, explain: bool = True
+        self,
+        *,
+        title: str,
+        body: str = "",
+        prepared: bool = False,
+        explain: bool = True,
+        vector: Sequence[float] | None = None,
     ) -> Score:
         """Score one post. Pure.
 
         ``prepared``: the texts come from ``prepare_post`` already. ``explain``: list the
         strongest features (the watcher does not need them; ``replies test`` does).
+        ``vector``: the post's sentence vector (``embed``); a model that reads one needs it.
         """
         heads = 1 + len(self.audience_classes)
         table = self.features
@@ -101,6 +140,13 @@ class Model:
                 contributions.append((feature, cue[0] * cue[1]))
         raw = self.intercept + sums[0]
         a, b = self.calibration
+        if self.embedding is not None:
+            if vector is None:
+                raise ValueError(f"{self.source}: this model needs the post's sentence vector")
+            part = self.embedding.part(vector)
+            raw += part
+            if explain:
+                contributions.append(("sentence vector", part))
         logit = a * raw + b
         strongest = heapq.nlargest(8, contributions, key=lambda item: abs(item[1]))
         audience, probabilities = None, {}
@@ -187,6 +233,20 @@ def model_from_dict(data: Any, *, source: str) -> Model:
         )
         for cue in data.get("cues") or []
     )
+    embedding = None
+    if (head := data.get("embedding")) is not None:
+        spec = head["encoder"]
+        embedding = EmbeddingHead(
+            spec=EncoderSpec(
+                package=str(spec["package"]),
+                sha256=str(spec["sha256"]),
+                max_tokens=int(spec["max_tokens"]),
+            ),
+            scale=float(head["scale"]),
+            weights=tuple(float(w) for w in head["weights"]),
+        )
+        if len(embedding.weights) != DIMENSIONS:
+            raise ValueError(f"embedding: expected {DIMENSIONS} weights")
     a, b = (float(v) for v in intent["calibration"])
     threshold = float(intent["threshold"])
     if not 0.0 < threshold < 1.0:
@@ -201,4 +261,5 @@ def model_from_dict(data: Any, *, source: str) -> Model:
         audience_intercepts=intercepts,
         trained_on=dict(data.get("trained_on") or {}),
         source=source,
+        embedding=embedding,
     )

@@ -4,6 +4,7 @@
 
 1. a vocabulary of the ``max_features`` word and character features found in the most
    training posts (at least ``min_df``), with their IDF, and the cues of ``cues.yaml``;
+   beside them, the post's sentence vector (``encoder.py``) times ``embedding_scale``;
 2. an intent head: L2 logistic regression on clear posts (borderline posts are left out:
    reasonable people disagree on them, so they teach noise);
 3. Platt calibration and the reply threshold, both from out-of-fold scores of an inner
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from bot.errors import ConfigError
 from bot.fileio import atomic_write_text
 from bot.replies.dataset import AUDIENCES, Example
+from bot.replies.encoder import DEFAULT_SPEC, DIMENSIONS
 from bot.replies.features import Cue, cue_features, extract
 from bot.replies.model import FORMAT, logit, sigmoid
 
@@ -51,6 +53,7 @@ class TrainOptions:
     min_df: int = 2
     max_features: int = 30_000  # per family: words, characters
     cue_value: float = 0.5  # a cue that fires counts this much, outside the TF-IDF norm
+    embedding_scale: float = 2.0  # the sentence vector's weight beside the n-grams; 0: none
     precision_target: float = 0.70
     inner_folds: int = 5
     seed: int = 20261127
@@ -89,15 +92,25 @@ class Featurised:
     counts: Sequence[Counter[str]]
     cues: Sequence[list[str]]
     cue_set: tuple[Cue, ...]
+    vectors: np.ndarray | None = None  # sentence vectors, one row per example
 
     @classmethod
-    def of(cls, examples: Sequence[Example], cues: tuple[Cue, ...] | None = None) -> Featurised:
+    def of(
+        cls,
+        examples: Sequence[Example],
+        cues: tuple[Cue, ...] | None = None,
+        *,
+        vectors: np.ndarray | None = None,
+    ) -> Featurised:
         cue_set = load_cues() if cues is None else cues
+        if vectors is not None and len(vectors) != len(examples):
+            raise ValueError(f"{len(vectors)} sentence vectors for {len(examples)} examples")
         return cls(
             examples,
             [extract(e.title, e.body) for e in examples],
             [cue_features(e.title, e.body, cue_set) for e in examples],
             cue_set,
+            vectors,
         )
 
     def subset(self, indices: Sequence[int]) -> Featurised:
@@ -106,6 +119,7 @@ class Featurised:
             [self.counts[i] for i in indices],
             [self.cues[i] for i in indices],
             self.cue_set,
+            None if self.vectors is None else self.vectors[list(indices)],
         )
 
 
@@ -117,6 +131,7 @@ class Vectoriser:
     idf: list[float]
     cue_names: list[str]
     cue_value: float
+    embedding_scale: float  # 0 when the model has no sentence vector
 
     @classmethod
     def fit(cls, data: Featurised, *, options: TrainOptions) -> Vectoriser:
@@ -139,18 +154,26 @@ class Vectoriser:
             for where in ("title", "body")
             for ml in ("", "+ml")
         ]
-        return cls({name: i for i, name in enumerate(names)}, idf, cue_names, options.cue_value)
+        scale = options.embedding_scale if data.vectors is not None else 0.0
+        return cls(
+            {name: i for i, name in enumerate(names)}, idf, cue_names, options.cue_value, scale
+        )
+
+    @property
+    def text_width(self) -> int:
+        """Columns of the n-grams and cues; the sentence vector's columns follow."""
+        return len(self.idf) + len(self.cue_names)
 
     @property
     def width(self) -> int:
-        return len(self.idf) + len(self.cue_names)
+        return self.text_width + (DIMENSIONS if self.embedding_scale else 0)
 
     def names(self) -> list[str]:
         """Column names, in column order."""
         return sorted(self.vocabulary, key=self.vocabulary.__getitem__) + self.cue_names
 
     def transform(self, data: Featurised) -> csr_matrix:
-        from scipy.sparse import csr_matrix  # noqa: PLC0415
+        from scipy.sparse import csr_matrix, hstack  # noqa: PLC0415
 
         cue_column = {name: len(self.idf) + i for i, name in enumerate(self.cue_names)}
         values: list[float] = []
@@ -174,7 +197,13 @@ class Vectoriser:
                 indices.append(cue_column[name])
                 values.append(self.cue_value)
             indptr.append(len(indices))
-        return csr_matrix((values, indices, indptr), shape=(len(data.counts), self.width))
+        text = csr_matrix((values, indices, indptr), shape=(len(data.counts), self.text_width))
+        if not self.embedding_scale:
+            return text
+        if data.vectors is None:
+            raise ValueError("this vectoriser needs the posts' sentence vectors")
+        dense = csr_matrix(data.vectors.astype("float64") * self.embedding_scale)
+        return hstack([text, dense], format="csr")
 
 
 def fit(data: Featurised, *, options: TrainOptions) -> dict[str, Any]:
@@ -200,8 +229,9 @@ def fit(data: Featurised, *, options: TrainOptions) -> dict[str, Any]:
     threshold = choose_threshold(probabilities, labels.tolist(), target=options.precision_target)
     audience = _audience_head(data, vectoriser, options=options)
     width = 1 + len(audience["classes"])
-    weights = np.zeros((vectoriser.width, width))
-    weights[:, 0] = head.coef_[0]
+    text_width = vectoriser.text_width
+    weights = np.zeros((text_width, width))
+    weights[:, 0] = head.coef_[0][:text_width]
     if audience["classes"]:
         weights[:, 1:] = audience.pop("coef").T
     firsts = [*vectoriser.idf, *([vectoriser.cue_value] * len(vectoriser.cue_names))]
@@ -209,6 +239,15 @@ def fit(data: Featurised, *, options: TrainOptions) -> dict[str, Any]:
         name: [firsts[i], *(_round(float(w)) for w in weights[i])]
         for i, name in enumerate(vectoriser.names())
     }
+    embedding = (
+        {
+            "encoder": DEFAULT_SPEC.to_dict(),
+            "scale": vectoriser.embedding_scale,
+            "weights": [_round(float(w)) for w in head.coef_[0][text_width:]],
+        }
+        if vectoriser.embedding_scale
+        else None
+    )
     return {
         "format": FORMAT,
         "trained_on": _provenance(data, options),
@@ -218,6 +257,7 @@ def fit(data: Featurised, *, options: TrainOptions) -> dict[str, Any]:
             "threshold": _round(threshold),
         },
         "audience": audience,
+        **({"embedding": embedding} if embedding else {}),
         "cues": [
             {"name": c.name, "pattern": c.pattern.pattern, "title_only": c.title_only}
             for c in data.cue_set
@@ -278,7 +318,9 @@ def _audience_head(
     classes = list(AUDIENCES)
     labels = [classes.index(e.audience) for e in part.examples]
     model = LogisticRegression(C=options.audience_c, solver="lbfgs", max_iter=2000)
-    model.fit(vectoriser.transform(part), labels)
+    # the audience head reads the n-grams and cues only: the model file keeps no
+    # per-audience sentence-vector weights
+    model.fit(vectoriser.transform(part)[:, : vectoriser.text_width], labels)
     return {
         "classes": classes,
         "intercepts": [_round(float(v)) for v in model.intercept_],
@@ -379,6 +421,7 @@ def _provenance(data: Featurised, options: TrainOptions) -> dict[str, Any]:
         "clear_getting_started": sum(e.intent for e in clear),
         "sources": dict(sorted(Counter(Path(e.source).name for e in data.examples).items())),
         "labels_sha256": digest.hexdigest(),
+        "sentence_vectors": data.vectors is not None and options.embedding_scale > 0,
         "options": asdict(options),
     }
 

