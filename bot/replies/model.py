@@ -7,7 +7,7 @@ The file (``bot/replies/model.json``) is plain JSON, written by ``wikibot replie
      "intent": {"intercept": z0, "calibration": [a, b], "threshold": t},
      "audience": {"classes": [...], "intercepts": [...]},   # optional
      "embedding": {"encoder": {"package": ..., "sha256": ..., "max_tokens": 256},
-                   "scale": s, "weights": [384 numbers]},          # optional
+                   "scale": s, "weights": [384 numbers], "typical": t},   # optional
      "cues": [{"name": ..., "pattern": ..., "title_only": false}, ...],
      "features": {"w:get into": [idf, w_intent, w_aud_1, ...],
                   "r:asks where to start|title": [value, w_intent, ...], ...}}
@@ -59,6 +59,7 @@ class EmbeddingHead:
     spec: EncoderSpec
     scale: float
     weights: tuple[float, ...]
+    typical: float = 0.0  # the average training post's part: explanations show the rest
 
     def part(self, vector: Sequence[float]) -> float:
         """What a sentence vector adds to the raw intent score."""
@@ -146,7 +147,7 @@ class Model:
             part = self.embedding.part(vector)
             raw += part
             if explain:
-                contributions.append(("sentence vector", part))
+                contributions.append(("sentence vector", part - self.embedding.typical))
         logit = a * raw + b
         strongest = heapq.nlargest(8, contributions, key=lambda item: abs(item[1]))
         audience, probabilities = None, {}
@@ -244,6 +245,7 @@ def model_from_dict(data: Any, *, source: str) -> Model:
             ),
             scale=float(head["scale"]),
             weights=tuple(float(w) for w in head["weights"]),
+            typical=float(head.get("typical", 0.0)),
         )
         if len(embedding.weights) != DIMENSIONS:
             raise ValueError(f"embedding: expected {DIMENSIONS} weights")

@@ -239,15 +239,17 @@ def fit(data: Featurised, *, options: TrainOptions) -> dict[str, Any]:
         name: [firsts[i], *(_round(float(w)) for w in weights[i])]
         for i, name in enumerate(vectoriser.names())
     }
-    embedding = (
-        {
+    embedding = None
+    if vectoriser.embedding_scale and train.vectors is not None:
+        vector_weights = head.coef_[0][text_width:]
+        parts = vectoriser.embedding_scale * (train.vectors.astype("float64") @ vector_weights)
+        embedding = {
             "encoder": DEFAULT_SPEC.to_dict(),
             "scale": vectoriser.embedding_scale,
-            "weights": [_round(float(w)) for w in head.coef_[0][text_width:]],
+            "weights": [_round(float(w)) for w in vector_weights],
+            # the average post's share, so explanations show what this post adds beyond it
+            "typical": _round(float(parts.mean())),
         }
-        if vectoriser.embedding_scale
-        else None
-    )
     return {
         "format": FORMAT,
         "trained_on": _provenance(data, options),

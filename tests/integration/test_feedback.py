@@ -136,7 +136,7 @@ def test_moderator_label_is_recorded_and_trained_on(
     assert result.code == 0, result.err
     (label,) = labels(settings.state_db)
     assert (label.key, label.audience, label.labelled_by) == (post, "researchers", "moderator")
-    from test_model import write_fixture
+    from labelled_fixture import write_fixture
 
     fixture = write_fixture(tmp_path / "posts.jsonl")
     out = tmp_path / "model.json"
