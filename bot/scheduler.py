@@ -176,6 +176,8 @@ class Daemon:
         self.runtime = runtime
         self.rules = load_rules(settings.replies.rules_file)
         validate_templates(self.rules, subreddit=settings.subreddit)
+        if settings.schedule.replies and self.rules.model is not None:
+            self.rules.model.ready()  # a missing sentence encoder stops here, not mid-poll
         schedule = settings.schedule
         self._published: dict[str, str] = {}
         self._watcher: ReplyWatcher | None = None

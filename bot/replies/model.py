@@ -87,6 +87,11 @@ class Model:
     source: str
     embedding: EmbeddingHead | None = None
 
+    def ready(self) -> None:
+        """Load the sentence encoder now, so that a missing one stops start-up in one line."""
+        if self.embedding is not None:
+            encoder(self.embedding.spec)
+
     def embed(self, title: str, body: str) -> tuple[float, ...] | None:
         """The post's sentence vector, when this model reads one (raw title and body)."""
         if self.embedding is None:

@@ -154,6 +154,14 @@ def test_missing_or_corrupt_model_exits_2_from_the_cli(offline: Scenario, tmp_pa
     (tmp_path / "config" / "missing.json").write_text('{"format": "wikibot-reply-model/1"}')
     result = offline.run_cli("replies", "test", "How do I get into ML?")
     assert result.code == 2 and "reply model is corrupt" in result.err
+    shipped = json.loads(DEFAULT_PATH.read_text())
+    shipped["embedding"]["encoder"]["sha256"] = "0" * 64  # trained with another encoder
+    (tmp_path / "config" / "missing.json").write_text(json.dumps(shipped))
+    for command in (("replies", "test", "How do I get into ML?"), ("run", "--once")):
+        result = offline.run_cli(*command)
+        assert result.code == 2, command
+        assert "sha256 differs" in result.err and "pip install" in result.err
+        assert "Traceback" not in result.err and len(result.err.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize(
