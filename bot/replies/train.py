@@ -54,7 +54,7 @@ class TrainOptions:
     max_features: int = 30_000  # per family: words, characters
     cue_value: float = 0.5  # a cue that fires counts this much, outside the TF-IDF norm
     embedding_scale: float = 2.0  # the sentence vector's weight beside the n-grams; 0: none
-    precision_target: float = 0.90  # a wrong reply costs more than a missed one
+    precision_target: float = 0.70  # on these hard posts; the stream is much easier
     inner_folds: int = 5
     seed: int = 20261127
 
