@@ -20,7 +20,6 @@ from bot.replies.train import (
     Featurised,
     TrainOptions,
     Vectoriser,
-    choose_threshold,
     fit,
     near_duplicate_groups,
     write_model,
@@ -229,17 +228,16 @@ def test_near_duplicates_share_a_group() -> None:
     assert len({groups[0], groups[2], groups[4]}) == 3
 
 
-def test_threshold_is_chosen_for_precision_first() -> None:
-    probabilities = [0.95, 0.9, 0.85, 0.8, 0.7, 0.6, 0.5, 0.4]
-    labels = [1, 1, 1, 0, 1, 0, 0, 0]
-    threshold = choose_threshold(probabilities, labels, target=0.95)
-    assert 0.8 < threshold < 0.85  # everything above it is right
-    # Deeper cuts only when precision stays at the target and F0.5 improves:
-    labels = [1, 1, 0, 1, 1, 1, 1, 0]
-    assert 0.4 < choose_threshold(probabilities, labels, target=0.8) < 0.5
-    assert 0.85 < choose_threshold(probabilities, labels, target=0.9) < 0.9
-    # A target nobody reaches falls back to the best F0.5.
-    assert 0.4 < choose_threshold(probabilities, [0, 1, 0, 1, 1, 1, 1, 0], target=0.99) < 0.5
+def test_threshold_is_the_calibrated_reply_probability(trained) -> None:  # type: ignore[no-untyped-def]
+    folder, document = trained
+    assert document["intent"]["threshold"] == TrainOptions().reply_probability
+    examples = load_posts(folder / "posts.jsonl")
+    vectors = post_vectors(examples, spec=DEFAULT_SPEC, cache=folder / "cache")
+    stricter = fit(
+        Featurised.of(examples, vectors=vectors),
+        options=TrainOptions(min_df=1, reply_probability=0.9),
+    )
+    assert stricter["intent"]["threshold"] == 0.9
 
 
 def test_cross_validated_eval_reports_every_classifier(offline: Scenario, tmp_path: Path) -> None:
