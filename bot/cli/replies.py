@@ -187,23 +187,18 @@ def _vectors(app: App, examples: list[Example]) -> np.ndarray:
     from bot.replies.encoder import DEFAULT_SPEC  # noqa: PLC0415
     from bot.replies.vectors import post_vectors  # noqa: PLC0415
 
-    def show(done: int, total: int) -> None:
-        if sys.stderr.isatty():
-            end = "\n" if done >= total else ""
-            click.echo(f"\rencoding posts: {done}/{total}", err=True, nl=False)
-            click.echo(end, err=True, nl=False)
-
     cache = app.settings.state_db.parent / "cache"
-    return post_vectors(examples, spec=DEFAULT_SPEC, cache=cache, progress=show)
+    shown = _progress(lambda done, total: f"encoding posts: {done}/{total}")
+    return post_vectors(examples, spec=DEFAULT_SPEC, cache=cache, progress=shown)
 
 
-def _fold_progress(label: str) -> Callable[[int, int], None]:
+def _progress(describe: Callable[[int, int], str]) -> Callable[[int, int], None]:
     """A one-line progress counter on a terminal's stderr; silent otherwise."""
 
     def show(done: int, total: int) -> None:
         if sys.stderr.isatty():
             end = "\n" if done >= total else ""
-            click.echo(f"\r{label}: fold {min(done + 1, total)}/{total}", err=True, nl=False)
+            click.echo(f"\r{describe(done, total)}", err=True, nl=False)
             click.echo(end, err=True, nl=False)
 
     return show
@@ -285,7 +280,7 @@ def replies_eval(
         rules=_rules(app),
         options=TrainOptions(),
         folds=folds,
-        progress=_fold_progress("cross-validating"),
+        progress=_progress(lambda done, n: f"cross-validating: fold {min(done + 1, n)}/{n}"),
         vectors=_vectors(app, examples),
     )
     data = report.to_dict(with_errors=show_errors)
