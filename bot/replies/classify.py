@@ -1,7 +1,7 @@
 """Classification: is a post asking how to get into ML, and who is asking?
 
 Deterministic functions over plain data; the only computation beyond Python is the
-sentence encoder (``encoder.py``), run for posts whose n-grams leave the decision open.
+sentence encoder (``encoder.py``), run once for each post the model scores.
 The decision combines the learned model (``bot/replies/model.py``: a calibrated
 probability of getting-started intent, and a learned audience) with the moderators'
 guard rails from ``config/replies.yaml``:

@@ -180,12 +180,6 @@ def sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
-def logit(p: float) -> float:
-    """Inverse of ``sigmoid``, clipped away from 0 and 1."""
-    p = min(max(p, 1e-9), 1 - 1e-9)
-    return math.log(p / (1 - p))
-
-
 def softmax(values: list[float]) -> list[float]:
     top = max(values)
     exps = [math.exp(v - top) for v in values]
