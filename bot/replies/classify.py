@@ -12,8 +12,8 @@ guard rails from ``config/replies.yaml``:
 2. ``boosts`` and ``flair_weights`` add to the model's log-odds (a match in the title
    counts ``title_boost`` times).
 3. The post is a getting-started question when the adjusted probability reaches
-   ``threshold`` (when omitted, the threshold chosen by cross-validation and stored in
-   the model file).
+   ``threshold`` (when omitted, the model file's: a calibrated probability, 0.70 by
+   default in ``TrainOptions``).
 4. The audience comes from ``audience_from``: ``model`` (the learned audience head) or
    ``rules`` (the ``audiences`` phrase groups). Either way an unclear audience gets the
    Introduction (``index``).

@@ -1,9 +1,9 @@
 """``wikibot replies eval``: honest, cross-validated figures for the reply classifier.
 
 k-fold cross-validation over all labelled posts. Near-duplicate posts (same title or same
-body opening) stay in one fold. In each fold the model, its calibration and its reply
-threshold are all fitted on the training part only (the threshold by an inner k-fold,
-precision first), then the held-out part is scored through the same ``classify`` the bot
+body opening) stay in one fold. In each fold the model and its calibration are fitted on
+the training part only (the calibration by an inner k-fold; the reply threshold is a
+calibrated probability), then the held-out part is scored through the same ``classify`` the bot
 runs, guard rails included. Nothing is ever scored by a model that saw it.
 
 Borderline posts count neither as a miss nor as a false reply: they are left out of the
