@@ -20,15 +20,10 @@ RULES = load_rules(REPO / "config" / "replies.yaml")
             "I like maths. Where should I start?",
             "highschool",
         ),
-        pytest.param(
+        (
             "Backend developer looking to switch careers into ML engineering",
             "I've been a Java developer for 6 years. What should I learn? Any roadmap?",
             "engineers",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="a known miss: p=0.58 under the 0.70 threshold; labelled career moves "
-                "that name no way in are often borderline (README, Known limits)",
-            ),
         ),
         (
             "Software engineer wanting to switch careers into machine learning",
