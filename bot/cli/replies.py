@@ -283,17 +283,16 @@ def replies_eval(
         progress=_progress(lambda done, n: f"cross-validating: fold {min(done + 1, n)}/{n}"),
         vectors=_vectors(app, examples),
     )
-    data = report.to_dict(with_errors=show_errors)
     if app.as_json:
-        print_json(data)
+        print_json(report.to_dict(with_errors=show_errors))
         return
     click.echo(
         f"{folds}-fold cross-validation on {report.clear} clear posts "
         f"({report.clear_getting_started} getting-started; {report.borderline} borderline "
         "left out)"
     )
-    names = list(data["classifiers"])
-    click.echo(f"{'':12}" + "".join(f"{n:>24}" for n in names))
+    classifiers = [report.model, *report.baselines]
+    click.echo(f"{'':12}" + "".join(f"{f.name:>24}" for f in classifiers))
     for key, label in (
         ("precision", "precision"),
         ("recall", "recall"),
@@ -301,25 +300,23 @@ def replies_eval(
         ("routing", "routing"),
     ):
         cells = []
-        for name in names:
-            figures = data["classifiers"][name]
-            lo, hi = figures["intervals"][key]
-            cells.append(f"{figures[key]:.3f} [{lo:.2f}-{hi:.2f}]")
+        for figures in classifiers:
+            lo, hi = figures.intervals[key]
+            cells.append(f"{getattr(figures, key):.3f} [{lo:.2f}-{hi:.2f}]")
         click.echo(f"{label:12}" + "".join(f"{c:>24}" for c in cells))
-    for source, figures in data["model_by_source"].items():
+    for source, figures in report.by_source.items():
         click.echo(
-            f"  model on {source} only: precision {figures['precision']:.3f}, "
-            f"recall {figures['recall']:.3f}, routing {figures['routing']:.3f}"
+            f"  model on {source} only: precision {figures.precision:.3f}, "
+            f"recall {figures.recall:.3f}, routing {figures.routing:.3f}"
         )
-    stream = data["stream"]
-    if stream["posts"]:
+    if report.stream_posts:
         click.echo(
             f"wrong replies on the r/LearnMachineLearning stream sample: "
-            f"{stream['wrong_replies']} of {stream['posts']} posts "
-            f"({stream['wrong_per_1000']} per 1,000)"
+            f"{report.stream_wrong_replies} of {report.stream_posts} posts "
+            f"({report.stream_wrong_per_1000} per 1,000)"
         )
     if show_errors:
-        for error in data["classifiers"]["model"]["errors"]:
+        for error in report.model.errors:
             click.echo(
                 f"  {error['error']}: {error['key']} p={error['probability']} {error['title']}"
             )

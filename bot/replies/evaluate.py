@@ -91,6 +91,13 @@ class Report:
     by_source: dict[str, Figures] = field(default_factory=dict)
     predictions: list[Prediction] = field(default_factory=list, repr=False)
 
+    @property
+    def stream_wrong_per_1000(self) -> float | None:
+        """Wrong replies per 1,000 posts of the subreddit's stream sample."""
+        if not self.stream_posts:
+            return None
+        return round(1000 * self.stream_wrong_replies / self.stream_posts, 2)
+
     def to_dict(self, *, with_errors: bool = False) -> dict[str, Any]:
         return {
             "folds": self.folds,
@@ -102,9 +109,7 @@ class Report:
             "stream": {
                 "posts": self.stream_posts,
                 "wrong_replies": self.stream_wrong_replies,
-                "wrong_per_1000": round(1000 * self.stream_wrong_replies / self.stream_posts, 2)
-                if self.stream_posts
-                else None,
+                "wrong_per_1000": self.stream_wrong_per_1000,
             },
             "classifiers": {
                 f.name: f.to_dict(with_errors=with_errors) for f in (self.model, *self.baselines)

@@ -258,6 +258,24 @@ def test_cross_validated_eval_reports_every_classifier(offline: Scenario, tmp_pa
     assert len(report["fold_thresholds"]) == 3
 
 
+def test_eval_prints_a_table_of_every_classifier(offline: Scenario, tmp_path: Path) -> None:
+    posts = write_fixture(tmp_path / "posts.jsonl")
+    result = offline.run_cli(
+        "replies", "eval", "--posts", str(posts), "--labels", "", "--no-state-labels",
+        "--folds", "3", "--errors",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    lines = result.out.splitlines()
+    assert lines[0].startswith("3-fold cross-validation on ")
+    assert "(60 getting-started; 12 borderline left out)" in lines[0]
+    assert lines[1].split() == ["model", "keywords", "rules", "v1"]
+    for row, label in zip(lines[2:6], ("precision", "recall", "F0.5", "routing"), strict=True):
+        cells = row.split()
+        assert cells[0] == label and len(cells) == 1 + 2 * 3  # a figure and its interval each
+        assert all(0.0 <= float(c) <= 1.0 for c in cells[1::2])
+    assert any(line.startswith("  model on posts.jsonl only: precision ") for line in lines)
+
+
 def test_folds_never_test_a_post_or_its_near_duplicate_on_training_data() -> None:
     from bot.replies.evaluate import fold_splits
 
