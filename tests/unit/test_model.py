@@ -240,14 +240,19 @@ def test_threshold_is_the_calibrated_reply_probability(trained) -> None:  # type
     assert stricter["intent"]["threshold"] == 0.9
 
 
-def test_cross_validated_eval_reports_every_classifier(offline: Scenario, tmp_path: Path) -> None:
+def _eval_fixture(offline: Scenario, tmp_path: Path, flag: str) -> str:
+    """``replies eval`` over 3 folds of the labelled fixture; its standard output."""
     posts = write_fixture(tmp_path / "posts.jsonl")
     result = offline.run_cli(
         "replies", "eval", "--posts", str(posts), "--labels", "", "--no-state-labels",
-        "--folds", "3", "--json",
+        "--folds", "3", flag,
     )  # fmt: skip
     assert result.code == 0, result.err
-    report = json.loads(result.out)
+    return result.out
+
+
+def test_cross_validated_eval_reports_every_classifier(offline: Scenario, tmp_path: Path) -> None:
+    report = json.loads(_eval_fixture(offline, tmp_path, "--json"))
     assert report["folds"] == 3 and report["clear_getting_started"] == 60
     assert report["borderline_left_out"] == 12
     assert set(report["classifiers"]) == {"model", "keywords", "rules v1"}
@@ -259,13 +264,7 @@ def test_cross_validated_eval_reports_every_classifier(offline: Scenario, tmp_pa
 
 
 def test_eval_prints_a_table_of_every_classifier(offline: Scenario, tmp_path: Path) -> None:
-    posts = write_fixture(tmp_path / "posts.jsonl")
-    result = offline.run_cli(
-        "replies", "eval", "--posts", str(posts), "--labels", "", "--no-state-labels",
-        "--folds", "3", "--errors",
-    )  # fmt: skip
-    assert result.code == 0, result.err
-    lines = result.out.splitlines()
+    lines = _eval_fixture(offline, tmp_path, "--errors").splitlines()
     assert lines[0].startswith("3-fold cross-validation on ")
     assert "(60 getting-started; 12 borderline left out)" in lines[0]
     assert lines[1].split() == ["model", "keywords", "rules", "v1"]
