@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.replies.classify import Rule, parse_rules, read_yaml, rule_audience, rules_from_dict
+from bot.replies.classify import Rule, parse_rules, read_yaml, rule_audience
 from bot.replies.features import MAX_BODY_CHARS, MAX_TITLE_CHARS, prepare
 
 RULES_V1 = Path(__file__).with_name("rules-v1.yaml")
@@ -70,18 +70,27 @@ class RulesV1:
 def load_rules_v1(path: Path = RULES_V1) -> Callable[[str, str], Verdict]:
     """The rules-v1 classifier as a function of title and body."""
     data = read_yaml(path, "rules-v1 baseline")
-    gates = {k: data.pop(k) for k in ("topic", "question", "intent")}
-    threshold = float(data.pop("threshold"))
-    routing = rules_from_dict(data, source=str(path))
+    title_boost = float(data["title_boost"])
     v1 = RulesV1(
-        threshold=threshold,
-        title_boost=routing.title_boost,
-        topic=parse_rules(gates["topic"], f"{path}: topic", weighted=False),
-        question=parse_rules(gates["question"], f"{path}: question", weighted=False),
-        intent=parse_rules(gates["intent"], f"{path}: intent"),
+        threshold=float(data["threshold"]),
+        title_boost=title_boost,
+        topic=parse_rules(data["topic"], f"{path}: topic", weighted=False),
+        question=parse_rules(data["question"], f"{path}: question", weighted=False),
+        intent=parse_rules(data["intent"], f"{path}: intent"),
     )
+    groups = {
+        name: parse_rules(group, f"{path}: audiences.{name}", required=True)
+        for name, group in data["audiences"].items()
+    }
 
     def audience(title: str, body: str) -> str:
-        return rule_audience(title, body, routing.audiences, rules=routing)[0]
+        return rule_audience(
+            title,
+            body,
+            groups,
+            minimum=float(data["audience_min"]),
+            margin=float(data["audience_margin"]),
+            title_boost=title_boost,
+        )[0]
 
     return lambda title, body: v1.classify(title, body, audience)

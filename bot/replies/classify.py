@@ -14,11 +14,15 @@ guard rails from ``config/replies.yaml``:
 3. The post is a getting-started question when the adjusted probability reaches
    ``threshold`` (when omitted, the model file's: a calibrated probability, 0.70 by
    default in ``TrainOptions``).
-4. The audience comes from ``audience_from``: ``model`` (the learned audience head) or
-   ``rules`` (the ``audiences`` phrase groups). Either way an unclear audience gets the
-   Introduction (``index``).
+4. The guide (``route``): with ``audience_from: model`` (the default) the learned audience
+   head gives a probability per audience. A phrase of the ``audiences`` groups that the
+   moderators mark ``decisive`` wins; otherwise the likeliest guide is linked when its
+   probability reaches ``audience_floor``, and the Introduction (``index``) when none does.
+   When the runner-up is within ``audience_close`` of it, the reply names both paths. Only
+   at ``audience_confident`` or above may the reply say something about the asker. With
+   ``audience_from: rules`` the phrase groups route, as in wikibot 0.1.
 
-``rules_v1_decision`` keeps the previous, rules-only classifier for comparison in
+wikibot 0.1's rules-only classifier is kept in ``baselines.py`` for comparison in
 ``wikibot replies eval``.
 """
 
@@ -38,6 +42,9 @@ from bot.replies.features import prepare_post
 from bot.replies.model import Model, Score, load_model, sigmoid
 
 AUDIENCE_SOURCES = ("model", "rules")
+# Reply templates: one per audience (a confident guide), one for a guide named without a
+# word about the asker, one naming two paths (``respond.py`` renders them).
+TEMPLATE_NAMES = (*AUDIENCES, "tentative", "two_paths")
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,7 @@ class Rule:
     weight: float
     reason: str
     title_only: bool = False
+    decisive: bool = False  # an audience phrase that wins over the learned router
 
     def match(self, title: str, body: str) -> str | None:
         """'title', 'body' or None: where the rule matched (title wins)."""
@@ -71,9 +79,12 @@ class Rules:
     audiences: Mapping[str, tuple[Rule, ...]]
     audience_min: float
     audience_margin: float
-    audience_min_probability: float
+    audience_floor: float
+    audience_confident: float
+    audience_close: float
     flair_weights: Mapping[str, float]
     templates: Mapping[str, str]
+    paths: Mapping[str, str]  # per audience: who its guide is for, when a reply names two
     guide_titles: Mapping[str, str]
     footer: str
     model: Model | None = None
@@ -87,20 +98,66 @@ class Rules:
         return self.model.threshold if self.model else 0.5
 
 
+SECOND_SEPARATOR = "/"
+TENTATIVE_MARK = "?"
+
+
+@dataclass(frozen=True)
+class Routing:
+    """Which guide a reply links and how much it may say about the asker.
+
+    Stored in the state as one short token: ``engineers`` (confident), ``engineers?``
+    (the guide, without a word about the asker) or ``engineers/researchers`` (both paths).
+    """
+
+    guide: str  # the audience whose guide is linked first; "index" is the Introduction
+    second: str | None = None  # a second path named beside it, when the two are close
+    confident: bool = False  # the reply may say something about the asker
+
+    def token(self) -> str:
+        if self.second:
+            return f"{self.guide}{SECOND_SEPARATOR}{self.second}"
+        if self.guide == "index" or self.confident:
+            return self.guide
+        return self.guide + TENTATIVE_MARK
+
+    @classmethod
+    def parse(cls, token: str | None) -> Routing:
+        """The routing a stored token names; anything unknown is the Introduction."""
+        text = (token or "").strip()
+        first, _, second = text.partition(SECOND_SEPARATOR)
+        guide = first.removesuffix(TENTATIVE_MARK)
+        if guide not in AUDIENCES:
+            return cls("index", confident=True)
+        if second:
+            return cls(guide, second if second in AUDIENCES else None)
+        return cls(guide, confident=not first.endswith(TENTATIVE_MARK))
+
+
 @dataclass(frozen=True)
 class Decision:
     """The classifier's verdict on one post."""
 
     is_getting_started: bool
-    audience: str
+    routing: Routing
     score: float  # probability of a getting-started question, after guard rails
     reasons: tuple[str, ...] = ()
     audience_scores: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def audience(self) -> str:
+        """The audience whose guide the reply links first."""
+        return self.routing.guide
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "is_getting_started": self.is_getting_started,
             "audience": self.audience,
+            "routing": {
+                "guide": self.routing.guide,
+                "second": self.routing.second,
+                "confident": self.routing.confident,
+            },
             "score": round(self.score, 4),
             "reasons": list(self.reasons),
             "audience_scores": {k: round(v, 3) for k, v in self.audience_scores.items()},
@@ -138,7 +195,7 @@ def classify(
     probability = sigmoid(scored.logit + adjust)
     candidate = probability >= rules.reply_threshold
     if not (candidate or explain):  # guard rails and routing only matter for a reply
-        return Decision(False, "index", probability, tuple(reasons), {})
+        return Decision(False, Routing("index"), probability, tuple(reasons), {})
     veto = next(
         (rule.reason for rule in rules.hard_negatives if rule.match(title_text, body_text)), None
     )
@@ -146,9 +203,11 @@ def classify(
         veto = "does not mention ML, AI or data science"
     if veto is not None:
         reasons.append(f"no reply: {veto}")
-    audience, audience_scores = _audience(title_text, body_text, scored, rules)
+    routing, audience_scores, why = route(title_text, body_text, scored, rules)
+    if why:
+        reasons.append(why)
     return Decision(
-        veto is None and candidate, audience, probability, tuple(reasons), audience_scores
+        veto is None and candidate, routing, probability, tuple(reasons), audience_scores
     )
 
 
@@ -169,34 +228,79 @@ def _guard_rail_weights(
     return shift, reasons
 
 
-def _audience(title: str, body: str, scored: Score, rules: Rules) -> tuple[str, dict[str, float]]:
-    if rules.audience_from == "model" and scored.audience is not None:
-        probabilities = dict(scored.audience_probabilities)
-        best = scored.audience
-        if probabilities[best] < rules.audience_min_probability:
-            return "index", probabilities
-        return best, probabilities
-    return rule_audience(title, body, rules.audiences, rules=rules)
+def route(
+    title: str, body: str, scored: Score, rules: Rules
+) -> tuple[Routing, dict[str, float], str]:
+    """The reply's guide(s) for a post (prepared text), the scores behind it, and why."""
+    if rules.audience_from == "rules" or not scored.audience_probabilities:
+        audience, scores = rule_audience(
+            title,
+            body,
+            rules.audiences,
+            minimum=rules.audience_min,
+            margin=rules.audience_margin,
+            title_boost=rules.title_boost,
+        )
+        return Routing(audience, confident=True), scores, "audience: phrase groups"
+    probabilities = dict(scored.audience_probabilities)
+    decisive = {
+        name
+        for name, group in rules.audiences.items()
+        for rule in group
+        if rule.decisive and rule.match(title, body)
+    }
+    if len(decisive) == 1:
+        (name,) = decisive
+        return Routing(name, confident=True), probabilities, f"audience: decisive phrase ({name})"
+    return route_by_probability(probabilities, rules=rules), probabilities, ""
+
+
+def route_by_probability(probabilities: Mapping[str, float], *, rules: Rules) -> Routing:
+    """The learned router: the likeliest guide above the floor, both paths when the top two
+    are close, the Introduction when no guide is likely enough. Pure."""
+    ranked = sorted(
+        ((p, name) for name, p in probabilities.items() if name != "index"), reverse=True
+    )
+    if not ranked:
+        return Routing("index")
+    best_p, best = ranked[0]
+    second_p, second = ranked[1] if len(ranked) > 1 else (0.0, "")
+    if (
+        second
+        and best_p - second_p <= rules.audience_close
+        and best_p + second_p >= rules.audience_floor
+    ):
+        return Routing(best, second)
+    if best_p >= rules.audience_floor:
+        return Routing(best, confident=best_p >= rules.audience_confident)
+    return Routing("index")
 
 
 def rule_audience(
-    title: str, body: str, groups: Mapping[str, tuple[Rule, ...]], *, rules: Rules
+    title: str,
+    body: str,
+    groups: Mapping[str, tuple[Rule, ...]],
+    *,
+    minimum: float,
+    margin: float,
+    title_boost: float,
 ) -> tuple[str, dict[str, float]]:
-    """The best-scoring audience phrase group when it is clear enough, else ``index``."""
+    """The best-scoring audience phrase group when it scores at least ``minimum`` and leads
+    the runner-up by ``margin``, else ``index``."""
     scores = {}
     for name, group in groups.items():
         total = 0.0
         for rule in group:
             where = rule.match(title, body)
             if where is not None:
-                total += rule.weight * (rules.title_boost if where == "title" else 1.0)
+                total += rule.weight * (title_boost if where == "title" else 1.0)
         scores[name] = total
     ranked = sorted(scores.items(), key=lambda item: item[1], reverse=True)
     if not ranked:
         return "index", scores
     best, best_score = ranked[0]
     runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-    if best_score >= rules.audience_min and best_score - runner_up >= rules.audience_margin:
+    if best_score >= minimum and best_score - runner_up >= margin:
         return best, scores
     return "index", scores
 
@@ -213,11 +317,14 @@ KNOWN_KEYS = frozenset(
         "boosts",
         "flair_weights",
         "audience_from",
-        "audience_min_probability",
+        "audience_floor",
+        "audience_confident",
+        "audience_close",
         "audiences",
         "audience_min",
         "audience_margin",
         "templates",
+        "paths",
         "guide_titles",
         "footer",
     }
@@ -267,10 +374,7 @@ def rules_from_dict(data: Mapping[str, Any], *, source: str, model: Model | None
             raise ConfigError(
                 f"{source}: audiences.{name}: unknown audience (known: {', '.join(AUDIENCES[:-1])})"
             )
-    templates = _strings(data.get("templates"), f"{source}: templates")
-    for name in AUDIENCES:
-        if name not in templates:
-            raise ConfigError(f"{source}: templates.{name}: missing reply template")
+    templates, paths = _templates_and_paths(data, source)
     footer = data.get("footer")
     if not isinstance(footer, str) or not footer.strip():
         raise ConfigError(f"{source}: footer: expected the reply footer text")
@@ -305,9 +409,12 @@ def rules_from_dict(data: Mapping[str, Any], *, source: str, model: Model | None
         },
         audience_min=_number(data, "audience_min", source, default=1.0),
         audience_margin=_number(data, "audience_margin", source, default=0.5),
-        audience_min_probability=_number(data, "audience_min_probability", source, default=0.0),
+        audience_floor=_probability(data, "audience_floor", source, default=0.5),
+        audience_confident=_probability(data, "audience_confident", source, default=0.8),
+        audience_close=_probability(data, "audience_close", source, default=0.15),
         flair_weights={str(k).lower(): float(v) for k, v in flair_weights.items()},
         templates=templates,
+        paths=paths,
         guide_titles=_strings(data.get("guide_titles") or {}, f"{source}: guide_titles"),
         footer=footer,
         model=model,
@@ -320,6 +427,35 @@ def _number(data: Mapping[str, Any], key: str, source: str, default: float | Non
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ConfigError(f"{source}: {key}: expected a number, got {value!r}")
     return float(value)
+
+
+def _templates_and_paths(
+    data: Mapping[str, Any], source: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The reply templates (every one of ``TEMPLATE_NAMES``) and the audiences' paths."""
+    templates = _strings(data.get("templates"), f"{source}: templates")
+    for name in TEMPLATE_NAMES:
+        if name not in templates:
+            raise ConfigError(f"{source}: templates.{name}: missing reply template")
+    for name in templates:
+        if name not in TEMPLATE_NAMES:
+            raise ConfigError(
+                f"{source}: templates.{name}: unknown template (known: {', '.join(TEMPLATE_NAMES)})"
+            )
+    paths = _strings(data.get("paths") or {}, f"{source}: paths")
+    for name in paths:
+        if name not in AUDIENCES[:-1]:
+            raise ConfigError(
+                f"{source}: paths.{name}: unknown audience (known: {', '.join(AUDIENCES[:-1])})"
+            )
+    return templates, paths
+
+
+def _probability(data: Mapping[str, Any], key: str, source: str, *, default: float) -> float:
+    value = _number(data, key, source, default=default)
+    if not 0.0 <= value <= 1.0:
+        raise ConfigError(f"{source}: {key}: expected a probability between 0 and 1, got {value!r}")
+    return value
 
 
 def _strings(value: Any, where: str) -> dict[str, str]:
@@ -357,6 +493,7 @@ def parse_rules(
                 weight=float(weight),
                 reason=str(item.get("reason") or item["pattern"]),
                 title_only=bool(item.get("title_only", False)),
+                decisive=bool(item.get("decisive", False)),
             )
         )
     return tuple(rules)

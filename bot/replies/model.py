@@ -5,7 +5,8 @@ The file (``bot/replies/model.json``) is plain JSON, written by ``wikibot replie
     {"format": "wikibot-reply-model/1",
      "trained_on": {...counts and data hashes...},
      "intent": {"intercept": z0, "calibration": [a, b], "threshold": t},
-     "audience": {"classes": [...], "intercepts": [...]},   # optional
+     "audience": {"classes": [...], "intercepts": [...],     # optional
+                  "vector_weights": [[384 numbers] per class], "temperature": T},
      "embedding": {"encoder": {"package": ..., "sha256": ..., "max_tokens": 256},
                    "scale": s, "weights": [384 numbers], "typical": t},   # optional
      "cues": [{"name": ..., "pattern": ..., "title_only": false}, ...],
@@ -15,8 +16,10 @@ The file (``bot/replies/model.json``) is plain JSON, written by ``wikibot replie
 Word and character features (``w:``, ``c:``) form a TF-IDF vector (sublinear term
 frequency, L2 norm); a cue feature (``r:``) that fires adds its fixed ``value`` outside the
 norm. With an ``embedding`` entry, intent also adds ``scale * weights . v``, where ``v`` is
-the post's unit-length sentence vector (``encoder.py``). Each head is a dot product; intent
-then gets Platt calibration, ``p = 1 / (1 + exp(-(a * z + b)))``. No pickle, nothing
+the post's unit-length sentence vector (``encoder.py``), and each audience adds
+``scale * vector_weights[class] . v``. Each head is a dot product; intent then gets Platt
+calibration, ``p = 1 / (1 + exp(-(a * z + b)))``, and the audience head a softmax of its
+logits divided by ``temperature`` (fitted on out-of-fold scores). No pickle, nothing
 executed: cue patterns are regular expressions, compiled and matched like any
 configuration, and the encoder is a checksummed ONNX file run by onnxruntime.
 """
@@ -86,6 +89,8 @@ class Model:
     trained_on: Mapping[str, Any]
     source: str
     embedding: EmbeddingHead | None = None
+    audience_vector_weights: tuple[tuple[float, ...], ...] = ()  # per class, may be empty
+    audience_temperature: float = 1.0
 
     def ready(self) -> None:
         """Check the sentence encoder now (installed, the right file), so that a missing or
@@ -157,14 +162,8 @@ class Model:
                 contributions.append(("sentence vector", part - self.embedding.typical))
         logit = a * raw + b
         strongest = heapq.nlargest(8, contributions, key=lambda item: abs(item[1]))
-        audience, probabilities = None, {}
-        if self.audience_classes:
-            logits = [
-                intercept + total
-                for intercept, total in zip(self.audience_intercepts, sums[1:], strict=True)
-            ]
-            probabilities = dict(zip(self.audience_classes, softmax(logits), strict=True))
-            audience = max(probabilities, key=probabilities.__getitem__)
+        probabilities = self._audiences(sums[1:], vector)
+        audience = max(probabilities, key=probabilities.__getitem__) if probabilities else None
         return Score(
             probability=sigmoid(logit),
             logit=logit,
@@ -172,6 +171,25 @@ class Model:
             audience_probabilities=probabilities,
             top_features=tuple((f, round(c * a, 3)) for f, c in strongest),
         )
+
+    def _audiences(
+        self, text_sums: Sequence[float], vector: Sequence[float] | None
+    ) -> dict[str, float]:
+        """The audience head's calibrated probabilities (empty without one)."""
+        if not self.audience_classes:
+            return {}
+        logits = [
+            intercept + total
+            for intercept, total in zip(self.audience_intercepts, text_sums, strict=True)
+        ]
+        if self.audience_vector_weights and self.embedding is not None and vector is not None:
+            scale = self.embedding.scale
+            logits = [
+                z + scale * sum(w * v for w, v in zip(weights, vector, strict=True))
+                for z, weights in zip(logits, self.audience_vector_weights, strict=True)
+            ]
+        logits = [z / self.audience_temperature for z in logits]
+        return dict(zip(self.audience_classes, softmax(logits), strict=True))
 
 
 def sigmoid(z: float) -> float:
@@ -221,6 +239,16 @@ def model_from_dict(data: Any, *, source: str) -> Model:
     intercepts = tuple(float(v) for v in audience["intercepts"])
     if len(classes) != len(intercepts):
         raise ValueError("audience classes and intercepts differ in length")
+    vector_weights = tuple(
+        tuple(float(w) for w in row) for row in audience.get("vector_weights") or ()
+    )
+    if vector_weights and (
+        len(vector_weights) != len(classes) or any(len(r) != DIMENSIONS for r in vector_weights)
+    ):
+        raise ValueError(f"audience vector_weights: expected {DIMENSIONS} numbers per class")
+    temperature = float(audience.get("temperature", 1.0))
+    if not temperature > 0:
+        raise ValueError(f"audience temperature {temperature} is not positive")
     width = 2 + len(classes)
     features: dict[str, tuple[float, ...]] = {}
     for name, row in data["features"].items():
@@ -265,4 +293,6 @@ def model_from_dict(data: Any, *, source: str) -> Model:
         trained_on=dict(data.get("trained_on") or {}),
         source=source,
         embedding=embedding,
+        audience_vector_weights=vector_weights,
+        audience_temperature=temperature,
     )

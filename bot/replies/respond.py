@@ -1,4 +1,15 @@
-"""Choose the guide and render the reply text (never quoting the post)."""
+"""Render the reply text from the routing and the templates (never quoting the post).
+
+Which template speaks depends on what the bot knows (``classify.Routing``):
+
+- a confident guide: ``templates.<audience>``, which may say something about the asker
+  ("great that you are thinking about ML this early");
+- a guide without confidence: ``templates.tentative``, which links it without a word
+  about who the asker is;
+- two close paths: ``templates.two_paths``, which links both, each with its ``paths``
+  phrase ("if a PhD or research is the aim");
+- no clear audience: ``templates.index``.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +18,14 @@ import string
 from bot.errors import ConfigError
 from bot.limits import MAX_COMMENT_CHARS
 from bot.links import wiki_url
-from bot.replies.classify import Rules
+from bot.replies.classify import TEMPLATE_NAMES, Routing, Rules
 from bot.replies.dataset import AUDIENCES
 
 MAX_REPLY_CHARS = MAX_COMMENT_CHARS
-PLACEHOLDERS = {"guide_url", "guide_title", "index_url", "subreddit"}
+PLACEHOLDERS = frozenset({"guide_url", "guide_title", "index_url", "subreddit"})
+TWO_PATH_PLACEHOLDERS = PLACEHOLDERS | {"second_url", "second_title", "guide_path", "second_path"}
+TENTATIVE, TWO_PATHS = TEMPLATE_NAMES[len(AUDIENCES) :]
+SPECIFIC = tuple(a for a in AUDIENCES if a != "index")
 
 
 def guide_url(subreddit: str, page: str) -> str:
@@ -19,24 +33,41 @@ def guide_url(subreddit: str, page: str) -> str:
     return wiki_url(subreddit, page)
 
 
-def render_reply(audience: str, *, rules: Rules, subreddit: str) -> str:
-    """The reply for ``audience``: its template plus the bot footer."""
-    if audience not in AUDIENCES:
-        audience = "index"
+def render_reply(routing: Routing | str, *, rules: Rules, subreddit: str) -> str:
+    """The reply for ``routing`` (or a bare audience, read as a confident one): its template
+    plus the bot footer."""
+    if isinstance(routing, str):
+        routing = Routing.parse(routing)
+    guide = routing.guide if routing.guide in AUDIENCES else "index"
     values = {
-        "guide_url": guide_url(subreddit, audience),
-        "guide_title": rules.guide_titles.get(audience, audience),
+        "guide_url": guide_url(subreddit, guide),
+        "guide_title": rules.guide_titles.get(guide, guide),
         "index_url": guide_url(subreddit, "index"),
         "subreddit": subreddit,
     }
+    allowed = PLACEHOLDERS
+    if routing.second in SPECIFIC and guide in SPECIFIC:
+        second = routing.second
+        name = TWO_PATHS
+        allowed = TWO_PATH_PLACEHOLDERS
+        values |= {
+            "second_url": guide_url(subreddit, second),
+            "second_title": rules.guide_titles.get(second, second),
+            "guide_path": rules.paths.get(guide, ""),
+            "second_path": rules.paths.get(second, ""),
+        }
+    elif guide != "index" and not routing.confident:
+        name = TENTATIVE
+    else:
+        name = guide
     text = (
-        _fill(rules.templates[audience], values, f"templates.{audience}", rules.source).strip()
+        _fill(rules.templates[name], values, f"templates.{name}", rules.source, allowed).strip()
         + "\n\n---\n\n"
-        + _fill(rules.footer, values, "footer", rules.source).strip()
+        + _fill(rules.footer, values, "footer", rules.source, PLACEHOLDERS).strip()
     )
     if len(text) > MAX_REPLY_CHARS:
         raise ConfigError(
-            f"{rules.source}: templates.{audience}: the reply is {len(text)} "
+            f"{rules.source}: templates.{name}: the reply is {len(text)} "
             f"characters; Reddit allows {MAX_REPLY_CHARS}"
         )
     return text + "\n"
@@ -44,16 +75,26 @@ def render_reply(audience: str, *, rules: Rules, subreddit: str) -> str:
 
 def validate_templates(rules: Rules, *, subreddit: str) -> None:
     """Render every template once so a bad placeholder fails at start-up, not mid-run."""
+    for audience in SPECIFIC:
+        if not rules.paths.get(audience, "").strip():
+            raise ConfigError(
+                f"{rules.source}: paths.{audience}: missing (the phrase naming who the "
+                f"{audience} guide is for, used when a reply names two paths)"
+            )
     for audience in AUDIENCES:
-        render_reply(audience, rules=rules, subreddit=subreddit)
+        render_reply(Routing(audience, confident=True), rules=rules, subreddit=subreddit)
+    render_reply(Routing("engineers"), rules=rules, subreddit=subreddit)
+    render_reply(Routing("engineers", "researchers"), rules=rules, subreddit=subreddit)
 
 
-def _fill(template: str, values: dict[str, str], key: str, source: str) -> str:
+def _fill(
+    template: str, values: dict[str, str], key: str, source: str, allowed: frozenset[str]
+) -> str:
     for _literal, field, _spec, _conv in string.Formatter().parse(template):
-        if field is not None and field not in PLACEHOLDERS:
+        if field is not None and field not in allowed:
             raise ConfigError(
                 f"{source}: {key}: unknown placeholder {{{field}}} (allowed: "
-                f"{', '.join('{' + p + '}' for p in sorted(PLACEHOLDERS))})"
+                f"{', '.join('{' + p + '}' for p in sorted(allowed))})"
             )
     try:
         return template.format(**values)

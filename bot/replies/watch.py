@@ -38,7 +38,7 @@ class ReplyEntry:
     """A post answered (or, in a dry run, that would be): ``comment`` once posted."""
 
     post: str
-    audience: str
+    audience: str  # the routing token: "engineers", "engineers?" or "engineers/researchers"
     title: str
     comment: str | None = None
 
@@ -175,7 +175,7 @@ class ReplyWatcher:
             post_id=post.id,
             status=status,
             reason=reason,
-            audience=decision.audience if decision and decision.is_getting_started else None,
+            audience=decision.routing.token() if decision and decision.is_getting_started else None,
             score=decision.score if decision else None,
             title=post.title,
             author=post.author,
@@ -199,13 +199,13 @@ class ReplyWatcher:
                     post, PostStatus.IGNORED, reason=f"p={decision.score:.3f}", decision=decision
                 )
             return
-        entry = ReplyEntry(post.fullname, decision.audience, post.title[:80])
+        entry = ReplyEntry(post.fullname, decision.routing.token(), post.title[:80])
         if dry_run:
             report.would_reply.append(entry)
             log.info(
                 "replies: would reply to %s with the %s guide (p=%.3f)",
                 post.fullname,
-                decision.audience,
+                entry.audience,
                 decision.score,
             )
             return
