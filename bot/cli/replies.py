@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from bot.cli.common import App, F, json_option, pass_app, write_lock
-from bot.errors import BadArgument
+from bot.errors import BadArgument, ConfigError
 from bot.models import post_fullname
 from bot.output import print_json
 from bot.replies.dataset import AUDIENCES, FORMAT_HELP
@@ -21,8 +21,9 @@ from bot.runtime import Runtime
 if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
     import numpy as np
 
-    from bot.replies.classify import Rules
+    from bot.replies.classify import Routing, Rules
     from bot.replies.dataset import Example
+    from bot.replies.evaluate import Comparison, Report
 
 
 @click.group("replies")
@@ -30,11 +31,13 @@ def replies() -> None:
     """Answer "how do I get into ML?" posts with the right guide."""
 
 
-def _rules(app: App) -> Rules:
+def _rules(app: App, *, model_file: Path | None = None) -> Rules:
     from bot.replies.classify import load_rules  # noqa: PLC0415
+    from bot.replies.model import load_model  # noqa: PLC0415
     from bot.replies.respond import validate_templates  # noqa: PLC0415
 
-    rules = load_rules(app.settings.replies.rules_file)
+    model = load_model(model_file) if model_file else None
+    rules = load_rules(app.settings.replies.rules_file, model=model)
     validate_templates(rules, subreddit=app.settings.subreddit)
     return rules
 
@@ -69,17 +72,26 @@ def replies_scan(app: App, dry_run: bool) -> None:
 @click.argument("title")
 @click.argument("body", required=False, default="")
 @click.option("--flair", help="The post's flair text.")
+@click.option(
+    "--model",
+    "model_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Score with this model file (a candidate from 'replies train') instead of the bot's.",
+)
 @json_option
 @pass_app
-def replies_test(app: App, title: str, body: str, flair: str | None) -> None:
-    """Classify a post offline and show the decision, its reasons and the reply."""
+def replies_test(
+    app: App, title: str, body: str, flair: str | None, model_file: Path | None
+) -> None:
+    """Classify a post offline and show the decision, its reasons, the audience
+    probabilities and the reply."""
     from bot.replies.classify import classify  # noqa: PLC0415
     from bot.replies.respond import render_reply  # noqa: PLC0415
 
-    rules = _rules(app)
+    rules = _rules(app, model_file=model_file)
     decision = classify(title=title, body=body, flair=flair, rules=rules)
     reply = (
-        render_reply(decision.audience, rules=rules, subreddit=app.settings.subreddit)
+        render_reply(decision.routing, rules=rules, subreddit=app.settings.subreddit)
         if decision.is_getting_started
         else None
     )
@@ -89,15 +101,24 @@ def replies_test(app: App, title: str, body: str, flair: str | None) -> None:
     verdict = "REPLY" if decision.is_getting_started else "no reply"
     click.echo(
         f"{verdict}: probability {decision.score:.3f} (threshold {rules.reply_threshold:.3f}), "
-        f"guide: {decision.audience}"
+        f"guide: {_describe(decision.routing)}"
     )
     for reason in decision.reasons:
         click.echo(f"  {reason}")
-    scores = ", ".join(f"{k} {v:.2f}" for k, v in decision.audience_scores.items())
-    if scores:
-        click.echo(f"  audience: {scores}")
+    ranked = sorted(decision.audience_scores.items(), key=lambda item: -item[1])
+    if ranked:
+        kind = "probabilities" if rules.audience_from == "model" else "phrase scores"
+        click.echo(f"  audience {kind}: " + ", ".join(f"{k} {v:.2f}" for k, v in ranked))
     if reply:
         click.echo("\n" + reply, nl=False)
+
+
+def _describe(routing: Routing) -> str:
+    if routing.second:
+        return f"{routing.guide} and {routing.second} (close: the reply names both)"
+    if routing.guide != "index" and not routing.confident:
+        return f"{routing.guide} (not confident: the reply says nothing about the asker)"
+    return routing.guide
 
 
 DATA_HELP = f"""Labelled data. JSONL, {FORMAT_HELP}.
@@ -204,13 +225,36 @@ def _progress(describe: Callable[[int, int], str]) -> Callable[[int, int], None]
     return show
 
 
-@replies.command("train", help="Train the reply model from labelled posts.\n\n" + DATA_HELP)
+CANDIDATE_FILE = "reply-model.candidate.json"
+
+
+@replies.command(
+    "train",
+    help="Train a candidate reply model from labelled posts, and cross-validate it beside the "
+    "current model on the same folds. The bot keeps its model until --replace.\n\n" + DATA_HELP,
+)
 @data_options
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write the model [default: the model file replies.yaml names].",
+    help=f"Where to write the candidate [default: {CANDIDATE_FILE} beside the state database].",
 )
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Then make the candidate the model the bot uses: the file that replies.yaml's "
+    "model_file names (the model shipped inside wikibot is never overwritten).",
+)
+@click.option(
+    "--force", is_flag=True, help="Train even on too few labelled posts to judge a model by."
+)
+@click.option(
+    "--compare/--no-compare",
+    default=True,
+    show_default=True,
+    help="Cross-validate the candidate beside the current model (a few minutes on 5,000 posts).",
+)
+@click.option("--folds", type=click.IntRange(2, 20), default=5, show_default=True)
 @json_option
 @pass_app
 def replies_train(
@@ -221,32 +265,122 @@ def replies_train(
     texts: Path | None,
     state_labels: bool,
     out: Path | None,
+    replace: bool,
+    force: bool,
+    compare: bool,
+    folds: int,
 ) -> None:
-    from bot.replies.model import DEFAULT_PATH, model_from_dict  # noqa: PLC0415
-    from bot.replies.train import Featurised, TrainOptions, fit, write_model  # noqa: PLC0415
+    from bot.fileio import atomic_write_text  # noqa: PLC0415
+    from bot.replies.model import load_model  # noqa: PLC0415
+    from bot.replies.train import (  # noqa: PLC0415
+        Featurised,
+        TrainOptions,
+        check_trainable,
+        fit,
+        write_model,
+    )
 
+    rules = _rules(app)
+    if replace and rules.model_file is None:
+        raise BadArgument(
+            f"{rules.source}: names no model_file, so the bot uses the model shipped inside "
+            "wikibot, which train never overwrites: add 'model_file: reply-model.json' to it "
+            "and run again"
+        )
     examples = _corpus(app, posts=posts, labels=labels, texts=texts, state_labels=state_labels)
+    if not force:
+        check_trainable(examples)
     vectors = _vectors(app, examples)
     document = fit(Featurised.of(examples, vectors=vectors), options=TrainOptions())
-    model = model_from_dict(document, source="trained")
-    target = out or DEFAULT_PATH
+    target = out or app.settings.state_db.parent / CANDIDATE_FILE
     write_model(document, target)
-    summary = {
-        "model_file": str(target),
-        "trained_on": document["trained_on"],
-        "threshold": model.threshold,
-        "features": len(model.features),
-        "audience_head": bool(model.audience_classes),
-    }
-    if app.as_json:
-        print_json(summary)
-        return
+    candidate = load_model(target)
+    comparison = _compare(app, examples, vectors, rules, folds=folds) if compare else None
+    replaced = None
+    if replace:
+        assert rules.model_file is not None
+        atomic_write_text(rules.model_file, target.read_text(encoding="utf-8"))
+        replaced = rules.model_file
     trained = document["trained_on"]
+    if app.as_json:
+        print_json(
+            {
+                "candidate": str(target),
+                "replaced": str(replaced) if replaced else None,
+                "trained_on": {k: v for k, v in trained.items() if k != "keys"},
+                "threshold": candidate.threshold,
+                "features": len(candidate.features),
+                "audience_head": bool(candidate.audience_classes),
+                "comparison": comparison.to_dict() if comparison else None,
+            }
+        )
+        return
     click.echo(
-        f"wrote {target}: {len(model.features)} features, trained on {trained['clear']} clear "
-        f"posts ({trained['clear_getting_started']} getting-started), threshold "
-        f"{model.threshold:.3f}"
+        f"wrote {target}: {len(candidate.features)} features, trained on {trained['clear']} "
+        f"clear posts ({trained['clear_getting_started']} getting-started), threshold "
+        f"{candidate.threshold:.3f}"
     )
+    if comparison:
+        _print_comparison(comparison)
+    if replaced:
+        click.echo(f"replaced {replaced}: the bot uses the candidate from its next start")
+    else:
+        click.echo(
+            "the bot still uses its current model; try the candidate with "
+            f"'wikibot replies test --model {target} ...', then train again with --replace"
+        )
+
+
+def _compare(
+    app: App, examples: list[Example], vectors: np.ndarray, rules: Rules, *, folds: int
+) -> Comparison:
+    """The candidate's recipe and the current model's, cross-validated on the same folds."""
+    from bot.replies.evaluate import Comparison, cross_validate  # noqa: PLC0415
+    from bot.replies.train import TrainOptions, options_of  # noqa: PLC0415
+
+    assert rules.model is not None
+    known = set(rules.model.trained_on.get("keys") or ())
+    current_options = options_of(rules.model.trained_on)
+    progress = _progress(
+        lambda done, n: f"cross-validating the candidate: fold {min(done + 1, n)}/{n}"
+    )
+    candidate = cross_validate(
+        examples, rules=rules, options=TrainOptions(), folds=folds, progress=progress,
+        vectors=vectors,
+    )  # fmt: skip
+    same_data = not known or all(e.key in known for e in examples)
+    if same_data and current_options == TrainOptions():
+        return Comparison(current=candidate, candidate=candidate, current_posts=len(examples))
+    learned = [e for e in examples if not known or e.key in known]
+    progress = _progress(
+        lambda done, n: f"cross-validating the current model: fold {min(done + 1, n)}/{n}"
+    )
+    try:
+        current = cross_validate(
+            examples, rules=rules, options=current_options, folds=folds, progress=progress,
+            vectors=vectors, trains_on=(lambda e: e.key in known) if known else None,
+            seed=TrainOptions().seed,
+        )  # fmt: skip
+    except (BadArgument, ConfigError) as exc:  # the current model's posts are too few here
+        return Comparison(None, candidate, len(learned), note=str(exc))
+    return Comparison(current, candidate, len(learned))
+
+
+def _print_comparison(comparison: Comparison) -> None:
+    """The candidate's cross-validated figures beside the current model's."""
+    rows = comparison.rows()
+    click.echo(
+        f"cross-validated on the same folds ({comparison.candidate.clear} clear posts, "
+        f"{comparison.candidate.clear_getting_started} getting-started); the current model's "
+        f"recipe learns only from the {comparison.current_posts} of them it was trained on:"
+    )
+    click.echo(f"{'':28}{'current':>10}{'candidate':>11}")
+    for label, current, candidate, worse in rows:
+        shown = "-" if current is None else f"{current:.3f}"
+        flag = "  worse" if worse else ""
+        click.echo(f"{label:28}{shown:>10}{candidate:>11.3f}{flag}")
+    if comparison.note:
+        click.echo(f"  current model not refitted: {comparison.note}")
 
 
 @replies.command(
@@ -293,12 +427,7 @@ def replies_eval(
     )
     classifiers = [report.model, *report.baselines]
     click.echo(f"{'':12}" + "".join(f"{f.name:>24}" for f in classifiers))
-    for key, label in (
-        ("precision", "precision"),
-        ("recall", "recall"),
-        ("f05", "F0.5"),
-        ("routing", "routing"),
-    ):
+    for key, label in (("precision", "precision"), ("recall", "recall"), ("f05", "F0.5")):
         cells = []
         for figures in classifiers:
             lo, hi = figures.intervals[key]
@@ -307,8 +436,9 @@ def replies_eval(
     for source, figures in report.by_source.items():
         click.echo(
             f"  model on {source} only: precision {figures.precision:.3f}, "
-            f"recall {figures.recall:.3f}, routing {figures.routing:.3f}"
+            f"recall {figures.recall:.3f} ({figures.tp} true / {figures.fp} false replies)"
         )
+    _print_routing(report)
     if report.stream_posts:
         click.echo(
             f"wrong replies on the r/LearnMachineLearning stream sample: "
@@ -320,6 +450,46 @@ def replies_eval(
             click.echo(
                 f"  {error['error']}: {error['key']} p={error['probability']} {error['title']}"
             )
+
+
+def _print_routing(report: Report) -> None:
+    """The routing tables of ``replies eval``: every clear asker, answered or not."""
+    from bot.replies.evaluate import PHRASE_SOURCES, ROUTING_LABELS, ROUTING_OUTCOMES  # noqa: PLC0415
+
+    if not report.routing:
+        return
+    left_out = ", ".join(sorted(PHRASE_SOURCES))
+    click.echo(
+        f"\nrouting of {report.routing[0].askers} clear askers, answered or not "
+        f"({left_out}, which the phrase groups were written from, reported apart):"
+    )
+    click.echo(f"{'':16}" + "".join(f"{ROUTING_LABELS[o]:>22}" for o in ROUTING_OUTCOMES))
+    for figures in report.routing:
+        cells = []
+        for outcome in ROUTING_OUTCOMES:
+            lo, hi = figures.intervals.get(outcome, (0.0, 0.0))
+            cells.append(f"{figures.rates[outcome]:.3f} [{lo:.2f}-{hi:.2f}]")
+        click.echo(f"{figures.name:16}" + "".join(f"{c:>22}" for c in cells))
+    model = report.routing[0]
+    if model.answered:
+        answered = model.answered_rates
+        click.echo(
+            f"  of the {model.answered} askers the model answered: their guide "
+            f"{answered['exact']:.3f}, a wrong guide {answered['wrong']:.3f}"
+        )
+    for source, figures in report.routing_by_source.items():
+        apart = " (reported apart)" if source in PHRASE_SOURCES else ""
+        click.echo(
+            f"  model on {source}{apart}: {figures.askers} askers, their guide "
+            f"{figures.rates['exact']:.3f}, Introduction {figures.rates['intro']:.3f}, "
+            f"wrong guide {figures.rates['wrong']:.3f}"
+        )
+    for figures in report.routing_with_borderline:
+        click.echo(
+            f"  {figures.name}, borderline askers too ({figures.askers}): their guide "
+            f"{figures.rates['exact']:.3f}, Introduction {figures.rates['intro']:.3f}, "
+            f"wrong guide {figures.rates['wrong']:.3f}"
+        )
 
 
 @replies.command("feedback")

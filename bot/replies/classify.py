@@ -14,7 +14,7 @@ guard rails from ``config/replies.yaml``:
 3. The post is a getting-started question when the adjusted probability reaches
    ``threshold`` (when omitted, the model file's: a calibrated probability, 0.70 by
    default in ``TrainOptions``).
-4. The guide (``route``): with ``audience_from: model`` (the default) the learned audience
+4. The guide (``choose_guide``): with ``audience_from: model`` (the default) the learned audience
    head gives a probability per audience. A phrase of the ``audiences`` groups that the
    moderators mark ``decisive`` wins; otherwise the likeliest guide is linked when its
    probability reaches ``audience_floor``, and the Introduction (``index``) when none does.
@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +89,7 @@ class Rules:
     footer: str
     model: Model | None = None
     source: str = ""
+    model_file: Path | None = None  # the model ``model_file`` names; None: the shipped one
 
     @property
     def reply_threshold(self) -> float:
@@ -171,11 +172,13 @@ def classify(
     flair: str | None = None,
     rules: Rules,
     explain: bool = True,
+    route: bool = False,
     vector: Sequence[float] | None = None,
 ) -> Decision:
     """Decide whether a post asks how to get into ML, and for which audience.
 
-    ``explain=False`` skips listing the model's strongest features in the reasons.
+    ``explain=False`` skips listing the model's strongest features in the reasons; the
+    guide is then chosen only for a post that gets a reply, unless ``route``.
     ``vector``: the post's sentence vector, when the caller has it already (evaluation);
     otherwise it is encoded here (~50 ms) when the model reads one.
     """
@@ -194,7 +197,7 @@ def classify(
     reasons.extend(adjust_reasons)
     probability = sigmoid(scored.logit + adjust)
     candidate = probability >= rules.reply_threshold
-    if not (candidate or explain):  # guard rails and routing only matter for a reply
+    if not (candidate or explain or route):  # guard rails and routing matter for a reply
         return Decision(False, Routing("index"), probability, tuple(reasons), {})
     veto = next(
         (rule.reason for rule in rules.hard_negatives if rule.match(title_text, body_text)), None
@@ -203,7 +206,7 @@ def classify(
         veto = "does not mention ML, AI or data science"
     if veto is not None:
         reasons.append(f"no reply: {veto}")
-    routing, audience_scores, why = route(title_text, body_text, scored, rules)
+    routing, audience_scores, why = choose_guide(title_text, body_text, scored, rules)
     if why:
         reasons.append(why)
     return Decision(
@@ -228,7 +231,7 @@ def _guard_rail_weights(
     return shift, reasons
 
 
-def route(
+def choose_guide(
     title: str, body: str, scored: Score, rules: Rules
 ) -> tuple[Routing, dict[str, float], str]:
     """The reply's guide(s) for a post (prepared text), the scores behind it, and why."""
@@ -351,12 +354,13 @@ def read_yaml(path: Path, what: str, *, fix: str = "check the path") -> dict[str
 def load_rules(path: Path, *, model: Model | None = None) -> Rules:
     """Read and validate ``replies.yaml`` and load its model; ``ConfigError`` on any fault."""
     data = read_yaml(path, "reply rules file", fix="set replies.rules_file")
+    named = data.get("model_file")
+    if named is not None and not isinstance(named, str):
+        raise ConfigError(f"{path}: model_file: expected a path relative to {path.parent}")
+    model_file = path.parent / named if named else None
     if model is None:
-        model_file = data.get("model_file")
-        if model_file is not None and not isinstance(model_file, str):
-            raise ConfigError(f"{path}: model_file: expected a path relative to {path.parent}")
-        model = load_model(path.parent / model_file if model_file else None)
-    return rules_from_dict(data, source=str(path), model=model)
+        model = load_model(model_file)
+    return replace(rules_from_dict(data, source=str(path), model=model), model_file=model_file)
 
 
 def rules_from_dict(data: Mapping[str, Any], *, source: str, model: Model | None = None) -> Rules:

@@ -27,12 +27,12 @@ import hashlib
 import json
 import math
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.errors import ConfigError
+from bot.errors import BadArgument, ConfigError
 from bot.fileio import atomic_write_text
 from bot.replies.dataset import AUDIENCES, Example
 from bot.replies.encoder import DEFAULT_SPEC, DIMENSIONS
@@ -62,6 +62,32 @@ class TrainOptions:
     reply_probability: float = 0.70  # reply when the calibrated probability reaches this
     inner_folds: int = 5
     seed: int = 20261127
+
+
+MIN_CLEAR_ASKERS = 20  # fewer clear getting-started posts than this cannot judge a model
+MIN_CLEAR_OTHERS = 100
+
+
+def check_trainable(examples: Sequence[Example]) -> None:
+    """``BadArgument`` in one line when the labelled posts are too few to judge a model by.
+
+    Ten moderator labels once trained a 12-post model that answered "Where should I start
+    with my taxes?" at p=0.99; ``replies train --force`` overrides this check."""
+    clear = [e for e in examples if not e.borderline]
+    askers = sum(e.intent for e in clear)
+    if askers < MIN_CLEAR_ASKERS or len(clear) - askers < MIN_CLEAR_OTHERS:
+        raise BadArgument(
+            f"too few labelled posts to train a model worth judging: {askers} clear "
+            f"getting-started and {len(clear) - askers} clear other posts (at least "
+            f"{MIN_CLEAR_ASKERS} and {MIN_CLEAR_OTHERS}); label more, or pass --force"
+        )
+
+
+def options_of(trained_on: Mapping[str, Any]) -> TrainOptions:
+    """The options a model file says it was trained with (defaults for what it lacks)."""
+    recorded = trained_on.get("options") or {}
+    known = {f.name for f in fields(TrainOptions)}
+    return TrainOptions(**{k: v for k, v in recorded.items() if k in known})
 
 
 def require_sklearn() -> None:
@@ -443,6 +469,8 @@ def _provenance(data: Featurised, options: TrainOptions) -> dict[str, Any]:
         "labels_sha256": digest.hexdigest(),
         "sentence_vectors": data.vectors is not None and options.embedding_scale > 0,
         "options": asdict(options),
+        # which posts it learned from, so `replies train` can refit its recipe on them
+        "keys": sorted(e.key for e in data.examples),
     }
 
 

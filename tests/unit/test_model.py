@@ -261,6 +261,13 @@ def test_cross_validated_eval_reports_every_classifier(offline: Scenario, tmp_pa
     low, high = model["intervals"]["precision"]
     assert low <= model["precision"] <= high
     assert len(report["fold_thresholds"]) == 3
+    routing = report["routing"]
+    assert routing["left_out_sources"] == ["dev.jsonl"]
+    learned = routing["clear_askers"]["model"]
+    assert learned["askers"] == 60  # every clear asker, answered or not
+    assert learned["exact"] + learned["named"] + learned["intro"] + learned["wrong"] == 1.0
+    assert learned["exact"] > 0.8 and learned["wrong"] < 0.1
+    assert set(routing["clear_askers"]) == {"model", "phrase groups", "keywords", "rules v1"}
 
 
 def test_eval_prints_a_table_of_every_classifier(offline: Scenario, tmp_path: Path) -> None:
@@ -268,11 +275,18 @@ def test_eval_prints_a_table_of_every_classifier(offline: Scenario, tmp_path: Pa
     assert lines[0].startswith("3-fold cross-validation on ")
     assert "(60 getting-started; 12 borderline left out)" in lines[0]
     assert lines[1].split() == ["model", "keywords", "rules", "v1"]
-    for row, label in zip(lines[2:6], ("precision", "recall", "F0.5", "routing"), strict=True):
+    for row, label in zip(lines[2:5], ("precision", "recall", "F0.5"), strict=True):
         cells = row.split()
         assert cells[0] == label and len(cells) == 1 + 2 * 3  # a figure and its interval each
         assert all(0.0 <= float(c) <= 1.0 for c in cells[1::2])
     assert any(line.startswith("  model on posts.jsonl only: precision ") for line in lines)
+    start = next(n for n, line in enumerate(lines) if line.startswith("routing of 60 clear askers"))
+    assert "dev.jsonl" in lines[start] and "reported apart" in lines[start]
+    rows = {line[:16].strip(): line[16:].split() for line in lines[start + 2 : start + 6]}
+    assert set(rows) == {"model", "phrase groups", "keywords", "rules v1"}
+    for cells in rows.values():  # exact, theirs second, Introduction, wrong: shares of askers
+        shares = [float(c) for c in cells[::2]]
+        assert len(shares) == 4 and abs(sum(shares) - 1.0) < 1e-6
 
 
 def test_folds_never_test_a_post_or_its_near_duplicate_on_training_data() -> None:
