@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping
@@ -259,6 +260,25 @@ def offline(
 ) -> Scenario:
     """A config and the guides in tmp_path, and no server (unit tests of offline commands)."""
     return Scenario(tmp_path, server=None, client=None, capsys=capsys, monkeypatch=monkeypatch)
+
+
+@pytest.fixture
+def unstarted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Scenario:
+    """A config naming a free sandbox port where nothing listens, as on a user's first run:
+    each command must start the embedded sandbox itself (and stop it again)."""
+    scenario = Scenario(tmp_path, server=None, client=None, capsys=capsys, monkeypatch=monkeypatch)
+    scenario.configure(sandbox={"port": free_port()})
+    return scenario
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (the kernel's pick, released at once)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 @pytest.fixture

@@ -49,7 +49,6 @@ def replies_scan(app: App, dry_run: bool) -> None:
 
     rules = _rules(app)
     with write_lock(app, "replies scan", dry_run=dry_run), Runtime(app.settings) as runtime:
-        runtime.start_sandbox()
         report = ReplyWatcher(app.settings, runtime.gateway, runtime.state, rules).scan(
             dry_run=dry_run
         )
@@ -336,7 +335,6 @@ def replies_feedback(app: App) -> None:
     from bot.replies.feedback import FeedbackCheck  # noqa: PLC0415
 
     with write_lock(app, "replies feedback"), Runtime(app.settings) as runtime:
-        runtime.start_sandbox()
         report = FeedbackCheck(gateway=runtime.gateway, state=runtime.state).run()
     if app.as_json:
         print_json(report.__dict__)
@@ -372,7 +370,6 @@ def replies_label(app: App, post_id: str, intent: str, audience: str | None) -> 
         raise click.BadParameter("a post labelled other gets no audience", param_hint="AUDIENCE")
     fullname = post_fullname(ident)
     with Runtime(app.settings) as runtime:
-        runtime.start_sandbox()
         try:
             post, _comments = runtime.gateway.post_with_comments(ident)
         except NotFound:

@@ -28,7 +28,6 @@ def _open_wiki(app: App) -> tuple[Workspace, Runtime, Callable[[], WikiSync]]:
     runtime = Runtime(app.settings)
 
     def open_sync() -> WikiSync:
-        runtime.start_sandbox()
         return WikiSync(app.settings, runtime.gateway, runtime.state)
 
     return workspace, runtime, open_sync

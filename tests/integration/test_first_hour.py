@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,35 +18,173 @@ import pytest
 from bot.config import load_settings
 from bot.errors import ConfigError
 from bot.lockfile import lock_path
-from bot.sandbox.client import SandboxClient
+from bot.sandbox.client import SandboxClient, is_listening
 from bot.sandbox.server import SandboxServer
 from bot.wiki.plan import Kind, LocalPage, RemotePage, SyncedPage, build_plan, unified_diff
-from conftest import REPO, api_calls, wikibot_process, write_config
+from conftest import REPO, Scenario, api_calls, free_port, wikibot_process, write_config
 
 README = (REPO / "README.md").read_text()
 VENV_BIN = Path(sys.executable).parent
 
 
-def test_readme_by_hand_sequence_runs_as_written(sandbox: SandboxServer, tmp_path: Path) -> None:
-    block = README.split("To try things by hand", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
-    assert "--file - <<'EOF'" in block
-    config = write_config(tmp_path, sandbox.port)
+def readme_block(after: str) -> str:
+    """The first ``sh`` code block after the text ``after`` in README.md."""
+    return README.split(after, 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+
+
+def tour_steps(block: str) -> list[tuple[str, str]]:
+    """(command, the README's comment on it) per command of a shell block; a command's
+    here-document belongs to it."""
+    steps: list[tuple[str, str]] = []
+    lines = iter(block.splitlines())
+    for line in lines:
+        command, _, promise = line.partition("  # ")
+        if "<<'EOF'" in command:
+            command += "\n" + "\n".join(iter(lines.__next__, "EOF")) + "\nEOF"
+        steps.append((command.strip(), promise.strip()))
+    return steps
+
+
+def test_readme_by_hand_tour_runs_as_written_and_keeps_its_promises(tmp_path: Path) -> None:
+    """The Quickstart's `wikibot run --once`, then the by-hand block, command by command as
+    README.md shows them, with nothing listening beforehand: each command starts the
+    embedded sandbox itself. Each README comment is a promise checked on its output."""
+    quickstart = readme_block("## Quickstart").strip().rsplit(" && ", 1)[1]
+    assert quickstart == ".venv/bin/wikibot run --once"
+    steps = [(quickstart.removeprefix(".venv/bin/"), "")]
+    steps += tour_steps(readme_block("To try things by hand"))
+    port = free_port()
+    config = write_config(tmp_path, port)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WIKIBOT_", "REDDIT_"))}
     env.update(WIKIBOT_CONFIG=str(config), PATH=f"{VENV_BIN}{os.pathsep}{env['PATH']}")
-    assert subprocess.run(["wikibot", "push"], env=env, check=False).returncode == 0
-    script = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", block],
-        env=env,
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        check=False,
-        timeout=120,
-    )
-    assert script.returncode == 0, script.stdout + script.stderr
-    assert "drift" in script.stdout and "pulled" in script.stdout
-    engineers = (tmp_path / "wiki_pages" / "engineers.md").read_text()
-    assert engineers.endswith("Rewritten on the wiki by a moderator.\n")
+    sandbox_state = tmp_path / "sandbox" / "state.json"
+    posted: list[str] = []
+
+    def bot_replies() -> list[dict[str, object]]:
+        comments = json.loads(sandbox_state.read_text())["comments"]
+        return [c for c in comments if c["link_id"] in posted and c["author"] == "wikibot"]
+
+    def one_reply_to_the_high_school_guide(out: str) -> None:
+        assert [line.split()[:3] for line in out.splitlines() if line.startswith("replied")] == [
+            ["replied", posted[0], "->"]
+        ], out
+        assert f"{posted[0]} -> highschool:" in out
+        (reply,) = bot_replies()
+        assert "/r/learnmachinelearning/wiki/highschool" in str(reply["body"])
+
+    def nothing_exactly_once(out: str) -> None:
+        assert "replied  " not in out and ", 0 replied" in out, out
+        assert len(bot_replies()) == 1
+
+    def drift_on_engineers_with_the_diff(out: str) -> None:
+        assert re.search(r"^  drift +engineers ", out, re.MULTILINE), out
+        assert "\n+Rewritten on the wiki by a moderator.\n" in out
+
+    def adopted(out: str) -> None:
+        assert re.search(r"^  pulled +engineers ", out, re.MULTILINE), out
+        engineers = (tmp_path / "wiki_pages" / "engineers.md").read_text()
+        assert engineers.endswith("Rewritten on the wiki by a moderator.\n")
+
+    promises = {
+        "what push would change (exit 0)": lambda out: "No changes" in out,
+        "one reply, linking the high school guide": one_reply_to_the_high_school_guide,
+        "nothing: exactly once": nothing_exactly_once,
+        "drift on engineers, with the diff": drift_on_engineers_with_the_diff,
+        "adopt the human edit into wiki_pages/": adopted,
+        "": lambda _out: True,
+    }
+    for command, promise in steps:
+        assert not is_listening("127.0.0.1", port), f"a sandbox still listens before {command}"
+        step = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", command],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            check=False,
+            timeout=120,
+        )
+        assert step.returncode == 0, f"{command}: {step.stdout}{step.stderr}"
+        if command.startswith("wikibot sandbox post"):
+            posted.append(step.stdout.strip())
+        assert promises[promise](step.stdout) is not False, f"{command}: {step.stdout}"
+    assert not is_listening("127.0.0.1", port)
+
+
+GROUPS = ("replies", "sandbox")
+OFFLINE_COMMANDS = {  # README commands that never talk to the target
+    "check",
+    "preview",
+    "status",
+    "replies test",
+    "replies train",
+    "replies eval",
+    "replies optout",
+    "replies list",
+    "sandbox serve",  # is the sandbox
+    "sandbox log",  # reads the request log file
+    "sandbox fault",  # arms a running sandbox; with none it says to start one
+}
+
+
+def command_name(words: list[str]) -> str:
+    """``replies scan`` from ``replies scan --dry-run``, ``pull`` from ``pull engineers``."""
+    return " ".join(words[:2]) if words[0] in GROUPS else words[0]
+
+
+def readme_commands() -> set[str]:
+    """The commands of README.md's command table, plus `pull --history` (its own path)."""
+    table = README.split("\n## Commands\n", 1)[1].split("\n## ", 1)[0]
+    names = {
+        command_name(usage.split())
+        for row in table.splitlines()
+        if row.startswith("| `")
+        for usage in re.findall(r"`([a-z][^`]*)`", row.split(" | ", 1)[0])
+    }
+    assert "`wikibot pull --history [PAGE...]`" in README
+    return names | {"pull --history"}
+
+
+def _seed_wiki_revision(scenario: Scenario) -> None:
+    scenario.git_checkout()
+    text = scenario.root / "faq.txt"
+    text.write_text("# FAQ\n\nWritten on the wiki.\n")
+    assert scenario.run_cli("sandbox", "edit", "faq", "--file", str(text)).code == 0
+
+
+# The README's network commands the tour above does not run: each as the README writes it,
+# after a set-up, and what it must print.
+UNTOURED: dict[str, tuple[tuple[str, ...], Callable[[Scenario], None] | None, str]] = {
+    "push": (("push",), None, "  created      index"),
+    "pull --history": (("pull", "--history"), _seed_wiki_revision, "1 commit(s) for 1 page(s)."),
+    "replies feedback": (("replies", "feedback"), None, ""),
+    "replies label": (("replies", "label", "t3_100001", "other"), None, "labelled t3_100001"),
+}
+
+
+def test_every_network_command_of_the_readme_runs_with_nothing_listening() -> None:
+    """Each README command is offline, or run above (tour) or below with no server."""
+    toured = {
+        command_name(c.split()[1:]) for c, _ in tour_steps(readme_block("To try things by hand"))
+    }
+    toured.add(command_name(readme_block("## Quickstart").rsplit("wikibot ", 1)[1].split()))
+    network = readme_commands() - OFFLINE_COMMANDS
+    missing = network - toured - set(UNTOURED)
+    assert not missing, f"add these README commands to UNTOURED (or OFFLINE_COMMANDS): {missing}"
+    assert set(UNTOURED) <= network, "UNTOURED names a command the README does not have"
+
+
+@pytest.mark.parametrize("name", sorted(UNTOURED))
+def test_readme_network_command_starts_the_embedded_sandbox(unstarted: Scenario, name: str) -> None:
+    args, set_up, expected = UNTOURED[name]
+    host, port = unstarted.settings.sandbox.host, unstarted.settings.sandbox.port
+    if set_up is not None:
+        set_up(unstarted)
+    assert not is_listening(host, port)
+    result = unstarted.run_cli(*args)
+    assert result.code == 0, result.out + result.err
+    assert expected in result.out
+    assert not is_listening(host, port), "the embedded sandbox was left running"
 
 
 def test_config_errors_name_the_environment_variable_and_the_section(tmp_path: Path) -> None:
