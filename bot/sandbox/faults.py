@@ -10,7 +10,9 @@ Kinds:
   ``apply_html``         apply the write, then answer 200 with an HTML page, not JSON
   ``expire_token``       expire every token, answer 401 (clients must fetch a new one)
   ``edit_race``          on a wiki edit: a moderator first appends a line to the page, so
-                         the edit's ``previous`` is stale and Reddit merges it
+                         the edit's ``previous`` is stale and Reddit merges it; the next
+                         fault armed for the same request applies on top (``edit_race``
+                         then ``apply_503``: a merged edit whose answer is lost)
 
 Token requests (``/api/v1/access_token``) meet only faults whose ``path`` names them, so a
 fault armed for any path never breaks logging in by accident.

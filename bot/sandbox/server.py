@@ -192,11 +192,13 @@ class SandboxApp:
             reply.headers.update(limit_headers)
             return reply, user, None
         fault = self.faults.take(method, path)
+        then = self.faults.take(method, path) if fault and fault.kind == "edit_race" else None
         reply = self._with_fault(
-            fault, lambda: self.route(method, path, query, form, user), form=form
+            fault, lambda: self.route(method, path, query, form, user), form=form, then=then
         )
         reply.headers.update(limit_headers)
-        return reply, user, fault.kind if fault else None
+        kinds = "+".join(f.kind for f in (fault, then) if f is not None)
+        return reply, user, kinds or None
 
     def _with_fault(
         self,
@@ -204,8 +206,13 @@ class SandboxApp:
         answer: Callable[[], Reply],
         *,
         form: dict[str, str] | None = None,
+        then: Fault | None = None,
     ) -> Reply:
-        """``answer()`` (the real handler), changed by ``fault`` if one is armed."""
+        """``answer()`` (the real handler), changed by ``fault`` if one is armed.
+
+        ``then``: a second fault on the same request after an ``edit_race`` (the merged
+        edit's answer lost, say).
+        """
         if fault is None:
             return answer()
         if fault.kind in STATUS_KINDS:
@@ -232,7 +239,7 @@ class SandboxApp:
             return _unauthorized()
         if fault.kind == "edit_race":
             self._racing_edit((form or {}).get("page", "").lower())
-            return answer()
+            return self._with_fault(then, answer, form=form)
         reply = answer()
         if fault.kind == "apply_timeout":
             time.sleep(fault.delay)
