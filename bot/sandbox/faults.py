@@ -1,7 +1,8 @@
 """Fault injection: make the next N matching requests misbehave.
 
 Kinds:
-  ``500``/``502``/``503``/``504``/``429``/``403``/``409``  answer that status, change nothing
+  ``500``/``502``/``503``/``504``/``429``/``403``/``409``/``413``
+                         answer that status, change nothing
   ``ratelimit``          answer 200 with Reddit's ``RATELIMIT`` error, change nothing
   ``timeout``            sleep ``delay`` seconds, then answer 504, change nothing
   ``apply_500``/``apply_503``  apply the write, then answer 500/503 anyway
@@ -32,6 +33,7 @@ STATUS_KINDS = {
     "429": 429,
     "403": 403,
     "409": 409,
+    "413": 413,
 }
 APPLY_KINDS = {
     "apply_500": 500,

@@ -740,6 +740,8 @@ _REASONS = {
     504: "Gateway Timeout",
     429: "Too Many Requests",
     403: "Forbidden",
+    409: "Conflict",
+    413: "Request Entity Too Large",
 }
 
 

@@ -26,7 +26,7 @@ from bot.errors import (
     Unavailable,
     WriteUncertain,
 )
-from bot.limits import MAX_REASON_CHARS
+from bot.limits import MAX_REASON_CHARS, page_too_large
 from bot.links import wiki_path
 from bot.models import WikiPage, WikiRevision
 from bot.reddit import Gateway
@@ -346,6 +346,9 @@ class WikiSync:
                 )
                 result = Result.DRIFT if action.kind == Kind.DRIFT else Result.CONFLICT
                 report.add(action.page, result, f"{action.note}; {hint}")
+                continue
+            if too_large := page_too_large(action.content or ""):  # Reddit would answer 413
+                report.add(action.page, Result.ERROR, f"{action.path}: {too_large}; not uploaded")
                 continue
             if dry_run:
                 would = Result.WOULD_CREATE if action.kind == Kind.CREATE else Result.WOULD_UPDATE
