@@ -261,10 +261,15 @@ def _plan_then(
 
 
 def _pull_history(app: App, workspace: Workspace, runtime: Runtime, pages: tuple[str, ...]) -> int:
+    from bot.limits import page_name_problem  # noqa: PLC0415
     from bot.wiki.history import import_history  # noqa: PLC0415
-    from bot.wiki.sync import is_special  # noqa: PLC0415
+    from bot.wiki.sync import is_special, valid_page_names  # noqa: PLC0415
 
-    names = pages or tuple(sorted(n for n in runtime.gateway.list_pages() if not is_special(n)))
+    for page in pages:
+        if problem := page_name_problem(page):
+            raise click.BadParameter(f"{page!r}: {problem}", param_hint="PAGE")
+    listed = () if pages else valid_page_names(runtime.gateway.list_pages())
+    names = pages or tuple(sorted(n for n in listed if not is_special(n)))
     synced = {n: text for n in names if (text := runtime.state.synced_content(n)) is not None}
     advance: Callable[[int], None] | None = None
     show = _shows_progress(app)

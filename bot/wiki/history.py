@@ -141,7 +141,7 @@ def new_revisions(
         except NotFound:
             continue  # a page file not published yet: no history
         for order, revision in enumerate(revisions):  # newest first from the listing
-            if revision.id not in known.get(page, set()):
+            if revision.page == page and revision.id not in known.get(page, set()):
                 found.append((revision.timestamp, -order, revision))
     return [revision for _t, _o, revision in sorted(found, key=lambda x: (x[0], x[1]))]
 

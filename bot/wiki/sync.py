@@ -26,7 +26,7 @@ from bot.errors import (
     Unavailable,
     WriteUncertain,
 )
-from bot.limits import MAX_REASON_CHARS, page_too_large
+from bot.limits import MAX_REASON_CHARS, page_name_problem, page_too_large
 from bot.links import wiki_path
 from bot.models import WikiPage, WikiRevision
 from bot.reddit import Gateway
@@ -148,6 +148,21 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+def valid_page_names(names: Iterable[str]) -> list[str]:
+    """The ``names`` read from Reddit that are valid wiki page names.
+
+    Each other one (``../x``, an absolute path, a backslash, NUL...) is reported and
+    skipped here, where names enter: it never becomes a file path nor enters the state.
+    """
+    valid = []
+    for name in names:
+        if (problem := page_name_problem(name)) is None:
+            valid.append(name)
+        else:
+            log.warning("wiki: skipped the page %r that Reddit listed: %s", name, problem)
+    return valid
+
+
 def is_special(page: str) -> bool:
     """Reddit's own configuration pages, never managed as guides."""
     return page.startswith(SPECIAL_PAGE_PREFIXES)
@@ -183,7 +198,7 @@ class WikiSync:
         else:
             log.info("wiki: full refresh (%s)", "first sync" if not cursor else "cursor lost")
             top, _ = self.gateway.revisions(limit=1)
-            existing = set(self.gateway.list_pages()) if top else set()  # no revision: empty
+            existing = set(valid_page_names(self.gateway.list_pages())) if top else set()
             with self.state.transaction() as db:
                 self.state.record_existing(db, existing)
                 self.state.set_meta(CURSOR_KEY, top[0].id if top else None, db=db)
@@ -232,8 +247,10 @@ class WikiSync:
         if not revisions:
             return
         newest: dict[str, WikiRevision] = {}
+        valid = set(valid_page_names(sorted({revision.page for revision in revisions})))
         for revision in revisions:
-            newest.setdefault(revision.page, revision)
+            if revision.page in valid:
+                newest.setdefault(revision.page, revision)
         with self.state.transaction() as db:
             for name, revision in newest.items():
                 author = authors.get(revision.id, revision.author)
