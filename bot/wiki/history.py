@@ -319,8 +319,10 @@ def _held(
     import wrote, or the wiki's newest text (``pull``'s three-way rule).
     """
     mine = local.get(page)
-    if mine is None or not path.exists():
+    if not path.exists():
         return None
+    if mine is None:
+        return Held(page, f"{_display(path)} exists but publishes another page name")
     if synced.get(page) is not None and normalize(synced[page]) == mine:
         return None
     last = known.last_commit.get(page)

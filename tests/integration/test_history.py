@@ -87,6 +87,13 @@ def test_pull_history_refuses_uncommitted_changes(scenario: Scenario) -> None:
         "`pull --history` writes the wiki's revisions over it\n"
     )
     assert page.read_text().endswith("mine, not committed\n")
+    (other,) = scenario.seed_pages({"beta": "---\npage: gamma\ntitle: G\n---\ngamma's text\n"})
+    git(repo, "add", str(other))
+    git(repo, "-c", "user.name=m", "-c", "user.email=m@x", "commit", "-qm", "G", "--", str(other))
+    scenario.sandbox.edit_wiki(page="beta", content="the wiki's beta\n")
+    held = wikibot("pull", "--history", "beta")
+    assert held.code == 3 and f"{other} exists but publishes another page name" in held.out
+    assert other.read_text().endswith("gamma's text\n")
 
 
 KILL_ON_SECOND_COMMIT = """#!/bin/sh
