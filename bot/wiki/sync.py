@@ -502,7 +502,8 @@ class WikiSync:
                         continue
                     if normalize(page.content) != content:
                         self._record_merge(db, action, page, merged_with.get(name), report)
-                        merges[page.revision_id] = merged_with.get(name) or "someone"
+                        if found is not None:  # the merge Reddit made of our edit
+                            merges[found.id] = merged_with.get(name) or "someone"
                         continue
                     found = WikiRevision(
                         page.revision_id, name, page.revision_date, page.revision_by, None
