@@ -47,6 +47,7 @@ from bot.errors import (
 from bot.limits import LISTING_MAX
 from bot.models import (
     POST_PREFIX,
+    SANDBOX_TARGET_PREFIX,
     Comment,
     CommentReply,
     OwnComment,
@@ -237,10 +238,27 @@ class Gateway:
         return self._username
 
     def target(self) -> Target:
-        """Which Reddit this gateway talks to, as whom (from the configuration; no call)."""
+        """Which Reddit this gateway talks to, as whom (from the configuration; no call).
+
+        The sandbox is identified by its state file, not its URL: the same world served on
+        another port is the same target.
+        """
+        url = str(self.reddit.config.oauth_url).rstrip("/")
+        if self.settings.is_sandbox:
+            url = f"{SANDBOX_TARGET_PREFIX}{self.settings.sandbox.state_file.resolve()}"
+        return self._target_at(url)
+
+    def target_aliases(self) -> tuple[Target, ...]:
+        """Older names of this target: the sandbox's URL, which states recorded before the
+        sandbox was identified by its state file."""
+        if not self.settings.is_sandbox:
+            return ()
+        return (self._target_at(str(self.reddit.config.oauth_url).rstrip("/")),)
+
+    def _target_at(self, api_url: str) -> Target:
         account = self.reddit.config.username
         return Target(
-            api_url=str(self.reddit.config.oauth_url).rstrip("/"),
+            api_url=api_url,
             subreddit=self.settings.subreddit.lower(),
             account=str(account).lower() if account else None,
         )

@@ -242,11 +242,15 @@ class State:
             return None
         return Target(api_url=api_url, subreddit=subreddit, account=account or None)
 
-    def claim_target(self, target: Target) -> None:
-        """Record ``target`` on first use; refuse a state made for another one."""
+    def claim_target(self, target: Target, *, aliases: tuple[Target, ...] = ()) -> None:
+        """Record ``target`` on first use; refuse a state made for another one.
+
+        A state recorded under one of ``aliases`` (an older name of the same target) is
+        re-recorded under ``target``.
+        """
         with self.transaction() as db:
             recorded = self.target()
-            if recorded is None:
+            if recorded is None or (recorded != target and recorded in aliases):
                 values = (target.api_url, target.subreddit, target.account or "")
                 for key, value in zip(_TARGET_KEYS, values, strict=True):
                     self.set_meta(key, value, db=db)

@@ -21,6 +21,6 @@ def test_reading_the_gateway_does_not_start_the_sandbox(offline: Scenario) -> No
     settings = offline.settings
     with Runtime(settings) as runtime:
         runtime.check_target()  # opens the gateway and the state
-        assert runtime.gateway.target().api_url == settings.sandbox_url.rstrip("/")
+        assert runtime.gateway.target().api_url == f"sandbox:{settings.sandbox.state_file}"
         assert runtime.sandbox is None
         assert not is_listening(settings.sandbox.host, settings.sandbox.port)
