@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -38,14 +39,14 @@ from bot.errors import (
     WriteUncertain,
 )
 from bot.lockfile import DAEMON_COMMAND, WAIT_FOR_LOCK, CommandLock, lock_path
-from bot.replies.classify import load_rules
-from bot.replies.feedback import FeedbackCheck
-from bot.replies.respond import validate_templates
-from bot.replies.watch import ReplyWatcher
 from bot.runtime import Runtime
 from bot.wiki import gitinfo
 from bot.wiki.plan import Kind
 from bot.wiki.sync import WRITTEN, Result, WikiSync, load_workspace
+
+if TYPE_CHECKING:  # the reply module is imported only when the replies job is on
+    from bot.replies.classify import Rules
+    from bot.replies.watch import ReplyWatcher
 
 log = logging.getLogger("bot.daemon")
 
@@ -174,11 +175,9 @@ class Daemon:
     def __init__(self, settings: Settings, runtime: Runtime) -> None:
         self.settings = settings
         self.runtime = runtime
-        self.rules = load_rules(settings.replies.rules_file)
-        validate_templates(self.rules, subreddit=settings.subreddit)
-        if settings.schedule.replies and self.rules.model is not None:
-            self.rules.model.ready()  # a missing sentence encoder stops here, not mid-poll
         schedule = settings.schedule
+        # Wiki sync alone needs nothing of the reply module: no rules file, model or encoder.
+        self.rules = _reply_rules(settings) if schedule.replies else None
         self._published: dict[str, str] = {}
         self._watcher: ReplyWatcher | None = None
         wanted = (
@@ -241,7 +240,10 @@ class Daemon:
         )
 
     def replies_once(self) -> JobResult:
+        from bot.replies.watch import ReplyWatcher  # noqa: PLC0415
+
         if self._watcher is None:  # kept across runs: it caches the moderator list
+            assert self.rules is not None  # loaded whenever the replies job is on
             self._watcher = ReplyWatcher(
                 self.settings, self.runtime.gateway, self.runtime.state, self.rules
             )
@@ -253,6 +255,8 @@ class Daemon:
 
     def feedback_once(self) -> JobResult:
         """Act on votes, removals and authors' answers to the bot's recent replies."""
+        from bot.replies.feedback import FeedbackCheck  # noqa: PLC0415
+
         report = FeedbackCheck(gateway=self.runtime.gateway, state=self.runtime.state).run()
         summary = report.summary()
         (log.info if report.deleted or report.labelled or report.opted_out else log.debug)(
@@ -330,6 +334,18 @@ class Daemon:
                 if self._published.get(job.id) != value:
                     state.set_meta(f"next_run:{job.id}", value)
                     self._published[job.id] = value
+
+
+def _reply_rules(settings: Settings) -> Rules:
+    """The reply rules and model, checked now: a missing encoder stops here, not mid-poll."""
+    from bot.replies.classify import load_rules  # noqa: PLC0415
+    from bot.replies.respond import validate_templates  # noqa: PLC0415
+
+    rules = load_rules(settings.replies.rules_file)
+    validate_templates(rules, subreddit=settings.subreddit)
+    if rules.model is not None:
+        rules.model.ready()
+    return rules
 
 
 def _now_datetime() -> datetime:
