@@ -72,21 +72,43 @@ def replies_scan(app: App, dry_run: bool) -> None:
 @json_option
 @pass_app
 def replies_test(app: App, title: str, body: str, flair: str | None) -> None:
-    """Classify a post offline and show the decision, its reasons and the reply."""
+    """Classify a post offline and show the decision, its reasons and the reply.
+
+    A --flair in replies.excluded_flairs gets no reply, as the watcher skips such posts;
+    the model's verdict is still shown.
+    """
     from bot.replies.classify import classify  # noqa: PLC0415
     from bot.replies.respond import render_reply  # noqa: PLC0415
+    from bot.replies.watch import is_excluded_flair  # noqa: PLC0415
 
     rules = _rules(app)
     decision = classify(title=title, body=body, flair=flair, rules=rules)
+    excluded = is_excluded_flair(flair, app.settings)
+    would_reply = decision.is_getting_started and not excluded
     reply = (
         render_reply(decision.audience, rules=rules, subreddit=app.settings.subreddit)
-        if decision.is_getting_started
+        if would_reply
         else None
     )
     if app.as_json:
-        print_json({**decision.to_dict(), "threshold": rules.reply_threshold, "reply": reply})
+        print_json(
+            {
+                **decision.to_dict(),
+                "is_getting_started": would_reply,
+                "excluded_flair": excluded,
+                "threshold": rules.reply_threshold,
+                "reply": reply,
+            }
+        )
         return
-    verdict = "REPLY" if decision.is_getting_started else "no reply"
+    if excluded:
+        click.echo(
+            f"no reply: the flair {(flair or '').strip()!r} is in replies.excluded_flairs, "
+            "whose posts the watcher skips"
+        )
+        verdict = "  without it: " + ("REPLY" if decision.is_getting_started else "no reply")
+    else:
+        verdict = "REPLY" if decision.is_getting_started else "no reply"
     click.echo(
         f"{verdict}: probability {decision.score:.3f} (threshold {rules.reply_threshold:.3f}), "
         f"guide: {decision.audience}"

@@ -70,6 +70,11 @@ class ScanReport:
         return ", ".join(parts)
 
 
+def is_excluded_flair(flair: str | None, settings: Settings) -> bool:
+    """A flair in ``replies.excluded_flairs`` (any case): such posts are never answered."""
+    return bool(flair) and (flair or "").strip().lower() in settings.replies.excluded_flairs
+
+
 class ReplyWatcher:
     """Watches r/<sub>/new and answers getting-started questions."""
 
@@ -148,7 +153,7 @@ class ReplyWatcher:
             return "too old"
         if post.locked or post.archived or post.removed:
             return "locked, archived or removed"
-        if post.flair and post.flair.strip().lower() in self.settings.replies.excluded_flairs:
+        if is_excluded_flair(post.flair, self.settings):
             return "excluded flair"
         if author in self.settings.replies.optout or author in self.state.optouts():
             return "opted out"

@@ -202,6 +202,15 @@ def test_replies_test_command_explains(wikibot) -> None:  # type: ignore[no-unty
     assert "guide: highschool" in result.out and "wiki/highschool" in result.out
     other = json.loads(wikibot("replies", "test", "My CUDA error on epoch 3", "--json").out)
     assert other["is_getting_started"] is False and other["reply"] is None
+    # An excluded flair gets no reply, as the watcher skips it (the config excludes Project).
+    flaired = wikibot("replies", "test", *GETTING_STARTED, "--flair", "project")
+    assert flaired.code == 0 and flaired.out.startswith("no reply: the flair 'project'")
+    assert "replies.excluded_flairs" in flaired.out and "wiki/highschool" not in flaired.out
+    data = json.loads(
+        wikibot("replies", "test", *GETTING_STARTED, "--flair", "Project", "--json").out
+    )
+    assert data["is_getting_started"] is False and data["excluded_flair"] is True
+    assert data["reply"] is None
 
 
 def test_eval_rejects_a_bad_file(wikibot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
