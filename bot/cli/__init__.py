@@ -25,7 +25,33 @@ from bot.errors import EXIT_FAILED, EXIT_INTERRUPTED, WikibotError
 __all__ = ["cli", "main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _RootGroup(click.Group):
+    """The root group: ``--help`` lists every command, those inside groups too."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows: list[tuple[str, click.Command]] = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is None or command.hidden:
+                continue
+            rows.append((name, command))
+            if isinstance(command, click.Group):
+                inner = click.Context(command, info_name=name, parent=ctx)
+                for sub in command.list_commands(inner):
+                    subcommand = command.get_command(inner, sub)
+                    if subcommand is not None and not subcommand.hidden:
+                        rows.append((f"{name} {sub}", subcommand))
+        if rows:
+            width = max(len(name) for name, _ in rows)
+            limit = max(formatter.width - 6 - width, 30)
+            with formatter.section("Commands"):
+                formatter.write_dl([(n, c.get_short_help_str(limit)) for n, c in rows])
+
+
+@click.group(
+    cls=_RootGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.option(
     "--config",
     "config",
@@ -56,11 +82,7 @@ def cli(
     """Keep r/learnmachinelearning's wiki guides in sync with Markdown files, and answer
     "how do I get into ML?" posts with the guide that fits.
 
-    \b
-    Wiki:     plan, push, pull, check, preview
-    Replies:  replies scan | test | eval | optout | list
-    Daemon:   run [--once], status
-    Sandbox:  sandbox serve | post | edit | log | fault
+    Every command below accepts --help.
     """
     ctx.obj = App(
         config=config, as_json=as_json, verbosity=-1 if quiet else verbose, log_format=log_format

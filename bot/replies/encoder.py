@@ -86,8 +86,7 @@ class Encoder:
             data = path.read_bytes()
         except OSError as exc:
             raise ConfigError(
-                f"{path}: cannot read the sentence encoder ({exc}); "
-                f"{_reinstall_hint(spec.package)}"
+                f"{path}: cannot read the sentence encoder ({exc}); {_reinstall_hint(spec.package)}"
             ) from None
         if hashlib.sha256(data).hexdigest() != spec.sha256:
             raise ConfigError(

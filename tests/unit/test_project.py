@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import configparser
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 
-from conftest import REPO
+from conftest import REPO, Scenario
 
 
 @pytest.mark.skipif(
@@ -66,3 +68,29 @@ def test_only_the_gateway_imports_praw() -> None:
         if path.name != "reddit.py" and ("import praw" in text or "import prawcore" in text):
             offenders.append(str(path))
     assert offenders == []
+
+
+def test_help_lists_every_command_with_a_one_line_summary(offline: Scenario) -> None:
+    from bot.cli import cli
+
+    def walk(group: click.Group, prefix: str) -> list[tuple[str, click.Command]]:
+        found = []
+        for name, command in sorted(group.commands.items()):
+            found.append((f"{prefix}{name}", command))
+            if isinstance(command, click.Group):
+                found.extend(walk(command, f"{prefix}{name} "))
+        return found
+
+    top = offline.run_cli("--help")
+    assert top.code == 0
+    commands = walk(cli, "")
+    assert {"replies train", "replies label", "replies feedback", "sandbox fault"} <= {
+        path for path, _ in commands
+    }
+    for path, command in commands:
+        summary = command.get_short_help_str(limit=200)
+        assert summary and "\n" not in summary, f"{path} has no one-line summary"
+        line = re.search(rf"^  {re.escape(path)} {{2,}}(\S.*)$", top.out, flags=re.MULTILINE)
+        assert line is not None, f"wikibot --help does not list {path!r}"
+        assert summary.startswith(line.group(1).removesuffix("...")), path
+        assert offline.run_cli(*path.split(), "--help").code == 0, path
