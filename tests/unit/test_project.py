@@ -38,6 +38,30 @@ def test_systemd_unit_parses_and_runs_the_daemon() -> None:
     assert unit["Install"]["WantedBy"] == "multi-user.target"
 
 
+def test_readme_systemd_recipe_creates_what_the_unit_assumes() -> None:
+    unit = configparser.ConfigParser(strict=True, interpolation=None)
+    unit.optionxform = str  # type: ignore[assignment,method-assign]
+    unit.read(REPO / "deploy" / "wikibot.service")
+    service = unit["Service"]
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("**systemd**") :]
+    recipe = section[section.index("```sh") : section.index("```", section.index("```sh") + 5)]
+    user, home = service["User"], service["WorkingDirectory"]
+    venv = service["ExecStart"].split()[0].removesuffix("/bin/wikibot")
+    assert re.search(rf"^sudo useradd --system .*\b{user}$", recipe, flags=re.MULTILINE)
+    assert f"sudo git clone <this repository's URL> {home}\n" in recipe
+    assert f"sudo python3 -m venv {venv}\n" in recipe
+    assert f"sudo {venv}/bin/pip install -q -e {home}\n" in recipe
+    for folder in service["ReadWritePaths"].split():  # created or handed to the user
+        assert f"-o {user} -g {user} -m 750 {folder}\n" in recipe or (
+            f"chown -R {user}:{user} {folder}\n" in recipe
+        ), folder
+    env_file = service["EnvironmentFile"]
+    assert f"sudo install -d -m 750 {Path(env_file).parent}\n" in recipe
+    assert f"sudo install -m 600 /dev/null {env_file}" in recipe
+    assert f"sudo cp {home}/deploy/wikibot.service /etc/systemd/system/\n" in recipe
+
+
 def test_containerfile_installs_the_project_and_runs_the_daemon() -> None:
     lines = [
         line.split(maxsplit=1)
