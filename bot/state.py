@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS pages (
 );
 CREATE TABLE IF NOT EXISTS posts (
     post_id TEXT PRIMARY KEY,
-    status TEXT NOT NULL,          -- a PostStatus: ignored | skipped | intent | replied
+    status TEXT NOT NULL,          -- a PostStatus: ignored | skipped | held | intent | replied
     reason TEXT,
     audience TEXT,
     score REAL,
@@ -45,7 +45,8 @@ CREATE TABLE IF NOT EXISTS posts (
     author TEXT,
     comment_id TEXT,
     seen_at REAL NOT NULL,
-    replied_at REAL
+    replied_at REAL,
+    created_utc REAL               -- when the post was made (for held posts' age and order)
 );
 CREATE INDEX IF NOT EXISTS posts_replied_at ON posts (replied_at);
 CREATE INDEX IF NOT EXISTS posts_seen_at ON posts (seen_at);
@@ -102,7 +103,8 @@ class PostStatus(StrEnum):
     """What the reply watcher decided about a post."""
 
     IGNORED = "ignored"  # not a getting-started question
-    SKIPPED = "skipped"  # a safety rule, a cap, or Reddit refused the reply
+    SKIPPED = "skipped"  # a safety rule, or Reddit refused the reply
+    HELD = "held"  # a getting-started post held back by a reply cap; reconsidered later
     INTENT = "intent"  # a reply is being sent; not confirmed yet
     REPLIED = "replied"  # the comment id is known
 
@@ -125,6 +127,7 @@ class PostRow:
     comment_id: str | None
     seen_at: float
     replied_at: float | None
+    created_utc: float | None = None
 
     @property
     def fullname(self) -> str:
@@ -184,6 +187,7 @@ class State:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
+            _add_missing_columns(self._db)
         except sqlite3.DatabaseError as exc:
             raise StateError(
                 f"{path}: cannot open the state database: {exc}; restore it "
@@ -384,19 +388,30 @@ class State:
         title: str | None = None,
         author: str | None = None,
         comment_id: str | None = None,
+        created_utc: float | None = None,
+        replied_at: float | None = None,
     ) -> None:
-        """Insert or update a post's decision; one transaction."""
+        """Insert or update a post's decision; one transaction.
+
+        ``replied_at`` defaults to now for an answered post (a restore passes the time of
+        the reply it found).
+        """
         now = time.time()
-        replied_at = now if status in ANSWERED else None
+        if status not in ANSWERED:
+            replied_at = None
+        elif replied_at is None:
+            replied_at = now
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO posts (post_id, status, reason, audience, score, title, author, "
-                "comment_id, seen_at, replied_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "comment_id, seen_at, replied_at, created_utc) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(post_id) DO UPDATE SET status = excluded.status, "
                 "reason = excluded.reason, audience = COALESCE(excluded.audience, audience), "
                 "score = COALESCE(excluded.score, score), "
                 "comment_id = COALESCE(excluded.comment_id, comment_id), "
-                "replied_at = COALESCE(replied_at, excluded.replied_at)",
+                "replied_at = COALESCE(replied_at, excluded.replied_at), "
+                "created_utc = COALESCE(created_utc, excluded.created_utc)",
                 (
                     post_id,
                     status.value,
@@ -408,6 +423,7 @@ class State:
                     comment_id,
                     now,
                     replied_at,
+                    created_utc,
                 ),
             )
 
@@ -424,6 +440,14 @@ class State:
                 (older_than, *DECIDED),
             )
             return cursor.rowcount
+
+    def held_posts(self) -> list[PostRow]:
+        """Getting-started posts held back by a reply cap, newest first."""
+        rows = self._query(
+            "SELECT * FROM posts WHERE status = ? ORDER BY created_utc DESC, seen_at DESC",
+            (PostStatus.HELD,),
+        )
+        return [_post_row(r) for r in rows]
 
     def pending_intents(self) -> list[PostRow]:
         """Posts whose reply was started but not confirmed (a crash or an unknown outcome)."""
@@ -482,6 +506,14 @@ class State:
     def recent_errors(self, limit: int = 5) -> list[RunRow]:
         rows = self._query("SELECT * FROM runs WHERE ok = 0 ORDER BY id DESC LIMIT ?", (limit,))
         return [_run_row(r) for r in rows]
+
+
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """Columns added since a table was first created (``CREATE TABLE IF NOT EXISTS`` keeps
+    an older table as it was)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(posts)")}
+    if "created_utc" not in columns:
+        db.execute("ALTER TABLE posts ADD COLUMN created_utc REAL")
 
 
 def _post_row(row: sqlite3.Row) -> PostRow:
