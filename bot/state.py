@@ -8,6 +8,7 @@ the reply watcher decided on, with reply intents and comment ids), ``optout``, `
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sqlite3
 import threading
@@ -92,6 +93,30 @@ class TargetMismatch(StateError):
     """The state database was made for another Reddit, subreddit or account."""
 
     exit_code = EXIT_USAGE
+
+
+class StateCorrupt(StateError):
+    """The state database file is damaged (SQLite reports a corrupt page or no database)."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, path: Path, problem: object) -> None:
+        super().__init__(
+            f"{path}: the state database is damaged ({problem}); stop wikibot and run "
+            "'wikibot state restore', which keeps the damaged file and restores the newest "
+            "good backup"
+        )
+
+
+_SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26  # primary result codes (low byte)
+
+
+def is_corruption(exc: sqlite3.DatabaseError) -> bool:
+    """True when SQLite says the file is damaged, not busy or misused."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in (_SQLITE_CORRUPT, _SQLITE_NOTADB)
+    return type(exc) is sqlite3.DatabaseError
 
 
 def content_hash(text: str) -> str:
@@ -189,9 +214,11 @@ class State:
             self._db.executescript(SCHEMA)
             _add_missing_columns(self._db)
         except sqlite3.DatabaseError as exc:
+            if is_corruption(exc):
+                raise StateCorrupt(path, exc) from None
             raise StateError(
                 f"{path}: cannot open the state database: {exc}; restore it "
-                "from a backup or move it away to start fresh"
+                "with 'wikibot state restore' or move it away to start fresh"
             ) from None
         self._lock = threading.RLock()
 
@@ -202,18 +229,34 @@ class State:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One atomic step: everything inside commits together or not at all."""
-        with self._lock:
+        with self._lock, self._damage_reported():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
             except BaseException:
-                self._db.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.DatabaseError):
+                    self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
 
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        with self._lock:
+        with self._lock, self._damage_reported():
             return self._db.execute(sql, params).fetchall()
+
+    @contextmanager
+    def _damage_reported(self) -> Iterator[None]:
+        """A damaged file surfaces as ``StateCorrupt`` (one line), never a traceback."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            if is_corruption(exc):
+                raise StateCorrupt(self.path, exc) from None
+            raise
+
+    def vacuum_into(self, path: Path) -> None:
+        """Write a compact, consistent copy of the database to ``path`` (online backup)."""
+        with self._lock, self._damage_reported():
+            self._db.execute("VACUUM INTO ?", (str(path),))
 
     # --- meta ------------------------------------------------------------------------------
 
@@ -471,11 +514,11 @@ class State:
 
     # --- opt-out -----------------------------------------------------------------------------
 
-    def add_optout(self, user: str) -> bool:
+    def add_optout(self, user: str, *, added_at: float | None = None) -> bool:
         with self.transaction() as db:
             cursor = db.execute(
                 "INSERT OR IGNORE INTO optout (user, added_at) VALUES (?, ?)",
-                (user.lower(), time.time()),
+                (user.lower(), time.time() if added_at is None else added_at),
             )
             return cursor.rowcount == 1
 
@@ -561,6 +604,19 @@ class LabelStore:
     def all(self) -> list[LabelRecord]:
         rows = self._state._query("SELECT * FROM labels ORDER BY created_at, key")
         return [LabelRecord(**dict(row)) for row in rows]
+
+    def keep(self, records: list[LabelRecord]) -> int:
+        """Add labels not recorded yet, as they were (a restore salvaging newer ones)."""
+        added = 0
+        with self._state.transaction() as db:
+            for r in records:
+                cursor = db.execute(
+                    "INSERT OR IGNORE INTO labels (key, intent, audience, labelled_by, title, "
+                    "body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (r.key, r.intent, r.audience, r.labelled_by, r.title, r.body, r.created_at),
+                )
+                added += cursor.rowcount
+        return added
 
     def handled(self, items: list[str]) -> set[str]:
         """Which of these feedback items were already acted on."""
