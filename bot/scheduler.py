@@ -4,11 +4,13 @@ Each job runs one instance at a time, coalesces missed runs and has a misfire gr
 Errors never stop the daemon: network errors, timeouts and 5xx back off exponentially with
 jitter (per job); rate limits wait for the reset Reddit states; bad credentials and 403s
 stop only the affected job, with a log line saying what to fix. SIGTERM/SIGINT finish the
-current step, close the database and exit 0.
+current step, close the database and exit 0. A damaged state database stops the daemon with
+one line (exit 2). The state is backed up once a day (``bot/backup.py``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import signal
@@ -23,7 +25,7 @@ from typing import TYPE_CHECKING
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot import metrics
+from bot import backup, metrics
 from bot.config import Settings
 from bot.errors import (
     EXIT_FAILED,
@@ -40,6 +42,7 @@ from bot.errors import (
 )
 from bot.lockfile import DAEMON_COMMAND, WAIT_FOR_LOCK, CommandLock, lock_path
 from bot.runtime import Runtime
+from bot.state import StateCorrupt
 from bot.wiki import gitinfo
 from bot.wiki.plan import Kind
 from bot.wiki.sync import WRITTEN, Result, WikiSync, load_workspace
@@ -49,6 +52,7 @@ if TYPE_CHECKING:  # the reply module is imported only when the replies job is o
     from bot.replies.watch import ReplyWatcher
 
 log = logging.getLogger("bot.daemon")
+BACKUP_CHECK_EVERY = 3600.0  # seconds between looks at whether a daily backup is due
 
 
 @dataclass
@@ -101,9 +105,19 @@ class Job:
         self.disabled_reason: str | None = None
         self.last: JobResult | None = None
         self.once = False  # set by `run --once`: no backoff messages for a run that ends
+        self.fatal: StateCorrupt | None = None  # the state is damaged: the daemon must stop
 
     def run(self) -> JobResult | None:
-        """Run once unless backing off or disabled; never raises."""
+        """Run once unless backing off or disabled; never raises (a damaged state database
+        stops the job and is kept in ``fatal`` for the daemon to stop on)."""
+        try:
+            return self._run()
+        except StateCorrupt as exc:
+            self.fatal = exc
+            self.disabled_reason = str(exc)
+            return None
+
+    def _run(self) -> JobResult | None:
         if self.disabled_reason is not None:
             return None
         if time.time() < self.resume_at:
@@ -113,6 +127,8 @@ class Job:
         run_id = state.start_run(self.name)
         try:
             result = self.action()
+        except StateCorrupt:
+            raise
         except RateLimited as exc:
             self._pause(
                 exc.wait_seconds,
@@ -179,6 +195,7 @@ class Daemon:
         # Wiki sync alone needs nothing of the reply module: no rules file, model or encoder.
         self.rules = _reply_rules(settings) if schedule.replies else None
         self._published: dict[str, str] = {}
+        self._next_backup_check = 0.0
         self._watcher: ReplyWatcher | None = None
         wanted = (
             ("sync", schedule.sync, self.sync_once, schedule.sync_interval),
@@ -270,7 +287,12 @@ class Daemon:
         """Each job once: 0 ok, 1 a job failed, 3 ok but a wiki page needs a human."""
         for job in self.jobs:
             job.once = True
-        results = [job.run() for job in self.jobs]
+        results = []
+        for job in self.jobs:
+            results.append(job.run())
+            if job.fatal is not None:
+                raise job.fatal
+        self._backup()
         if any(r is None or not r.ok for r in results):
             return EXIT_FAILED
         return EXIT_NEEDS_HUMAN if any(r.needs_human for r in results if r) else EXIT_OK
@@ -310,16 +332,31 @@ class Daemon:
         )
         try:
             while not stop.wait(1.0):
+                if fatal := next((j.fatal for j in self.jobs if j.fatal is not None), None):
+                    raise fatal  # the state is damaged: stop, saying what to do
                 self._record_next_runs(scheduler)
+                self._backup()
         finally:
             if self.runtime.has_gateway:
                 self.runtime.gateway.stop()  # cut retry chains short; nothing half-sent
             scheduler.shutdown(wait=True)
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            self.runtime.state.set_meta("daemon_stopped_at", str(time.time()))
+            with contextlib.suppress(StateCorrupt):
+                self.runtime.state.set_meta("daemon_stopped_at", str(time.time()))
             log.info("daemon stopped cleanly")
         return EXIT_OK
+
+    def _backup(self) -> None:
+        """A daily online backup of the state (checked hourly; ``bot/backup.py``)."""
+        now = time.time()
+        if now < self._next_backup_check:
+            return
+        self._next_backup_check = now + BACKUP_CHECK_EVERY
+        try:
+            backup.backup_if_due(self.runtime.state, now=now)
+        except OSError as exc:  # a full disk, say: the bot goes on, the log says why
+            log.error("state backup failed: %s", exc)
 
     def _record_next_runs(self, scheduler: BackgroundScheduler) -> None:
         """Publish when each job runs next (for `wikibot status`), writing only changes."""

@@ -62,6 +62,7 @@ def test_run_publishes_answers_and_stops_cleanly_on_sigterm(
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert db.execute("SELECT COUNT(*) FROM posts WHERE status = 'intent'").fetchone() == (0,)
     assert len(bot_replies(client)) == 3
+    assert len(list((settings.state_db.parent / "backups").glob("*.db"))) == 1  # daily backup
 
 
 def test_daemon_survives_5xx_and_timeouts_with_backoff_then_catches_up(
