@@ -103,6 +103,7 @@ class OwnComment:
     score: int
     removed: bool  # removed by a moderator (visible to the bot as a moderator)
     created_utc: float
+    post_title: str = ""
 
     @property
     def fullname(self) -> str:

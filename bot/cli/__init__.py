@@ -2,12 +2,13 @@
 
 Exit codes: 0 success; 1 failure (an API error, a check that found errors, a refused
 push); 2 bad usage or configuration (and, for ``plan --detailed-exitcode``, "changes
-pending"); 3 done, but a wiki page needs a human (drift or conflict); 4 busy (another
-command holds the state's lock); 130 interrupted.
+pending"; a damaged state database); 3 done, but a wiki page needs a human (drift or
+conflict); 4 busy (another command holds the state's lock); 130 interrupted.
 
 One module a command group: ``wiki`` (plan, push, pull, check, preview), ``replies``,
-``daemon`` (run, status) and ``sandbox``; ``common`` holds what they share. Each command
-imports the heavy modules it needs inside its function, to keep ``--help`` fast.
+``daemon`` (run, status), ``sandbox`` and ``state`` (check, restore); ``common`` holds what
+they share. Each command imports the heavy modules it needs inside its function, to keep
+``--help`` fast.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 import click
 
 from bot import __version__
-from bot.cli import daemon, replies, sandbox, wiki
+from bot.cli import daemon, replies, sandbox, state, wiki
 from bot.cli.common import App
 from bot.errors import EXIT_FAILED, EXIT_INTERRUPTED, WikibotError
 
@@ -90,7 +91,7 @@ def cli(
     ctx.obj.setup_logging()
 
 
-for _group in (wiki, replies, daemon, sandbox):
+for _group in (wiki, replies, daemon, sandbox, state):
     for _command in _group.COMMANDS:
         cli.add_command(_command)
 

@@ -1,4 +1,5 @@
-"""Reply commands: ``replies scan | test | train | eval | feedback | label | optout | list``."""
+"""Reply commands: ``replies scan | test | train | eval | feedback | label | labels | optout |
+list``."""
 
 from __future__ import annotations
 
@@ -414,6 +415,71 @@ def replies_label(app: App, post_id: str, intent: str, audience: str | None) -> 
         + (f" ({audience or 'index'})" if intent == "getting_started" else "")
         + "; run 'wikibot replies train' to learn from it"
     )
+
+
+@replies.command("labels")
+@click.option(
+    "--export",
+    "export",
+    is_flag=False,
+    flag_value="-",
+    default=None,
+    metavar="[FILE]",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Write the labels as JSONL to FILE (standard output without FILE or with -).",
+)
+@json_option
+@pass_app
+def replies_labels(app: App, export: Path | None) -> None:
+    """The moderators' and feedback labels kept in the state database.
+
+    --export writes one JSON object a line: key, intent, audience, confidence,
+    labelled_by and labelled_at (no post text), the format `replies train --labels`
+    reads.
+    """
+    import json  # noqa: PLC0415
+
+    from bot.fileio import atomic_write_text  # noqa: PLC0415
+    from bot.state import LabelStore, State  # noqa: PLC0415
+
+    records = []
+    if app.settings.state_db.exists():
+        state = State(app.settings.state_db)
+        try:
+            records = LabelStore(state).all()
+        finally:
+            state.close()
+    rows = [
+        {
+            "key": r.key,
+            "intent": r.intent,
+            "audience": r.audience,
+            "confidence": "clear",
+            "labelled_by": r.labelled_by,
+            "labelled_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(r.created_at)),
+        }
+        for r in records
+    ]
+    if export is not None:
+        text = "".join(json.dumps(row, sort_keys=True) + "\n" for row in rows)
+        if str(export) == "-":
+            click.echo(text, nl=False)
+            return
+        try:
+            atomic_write_text(export, text)
+        except OSError as exc:
+            raise BadArgument(f"{export}: cannot write: {exc.strerror}; check the path") from None
+        click.echo(f"wrote {len(rows)} label(s) to {export}")
+        return
+    if app.as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        click.echo(
+            f"{row['labelled_at']}  {row['key']:<12} {row['intent']:<16} {row['audience']:<11} "
+            f"{row['labelled_by']}"
+        )
+    click.echo(f"{len(rows)} label(s); --export FILE writes them as JSONL.")
 
 
 @replies.command("optout")
