@@ -266,7 +266,13 @@ class ReplyWatcher:
                 self._remember(candidate.post, PostStatus.INTENT, decision=candidate.decision)
             else:
                 self.state.record_post(post_id=candidate.post_id, status=PostStatus.INTENT)
-            self._reply(candidate.post_id, report, candidate.entry)
+            try:
+                self._reply(candidate.post_id, report, candidate.entry)
+            except NotFound:  # gone while it waited: nothing to answer
+                self.state.record_post(
+                    post_id=candidate.post_id, status=PostStatus.SKIPPED, reason="post gone"
+                )
+                report.skip("post gone")
         if report.held:
             log.info(
                 "replies: %d post(s) held back by the reply caps; answered later, newest "
