@@ -5,11 +5,14 @@ environment variables (for example ``WIKIBOT_SANDBOX_PORT=9000``). Credentials n
 from YAML: only from ``REDDIT_CLIENT_ID``, ``REDDIT_CLIENT_SECRET``, ``REDDIT_USERNAME``,
 ``REDDIT_PASSWORD`` or a ``praw.ini`` site named by ``praw_site``.
 
-Relative paths in the YAML file resolve against the directory of that file.
+Relative paths in the YAML file resolve against the directory of that file; relative paths
+from the environment resolve against the current directory. An unknown ``WIKIBOT_*``
+variable (a typo would otherwise be ignored) is refused.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -304,6 +307,7 @@ _REPLY_KEYS = {
     "excluded_flairs",
 }
 _SECTIONS = {"sandbox": _SANDBOX_KEYS, "schedule": _SCHEDULE_KEYS, "replies": _REPLY_KEYS}
+_TEST_ENV = ("WIKIBOT_SOAK_SEED", "WIKIBOT_SOAK_KILLS", "WIKIBOT_SOAK_SECONDS")  # test knobs
 _CREDENTIAL_ENV = ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "REDDIT_USERNAME", "REDDIT_PASSWORD")
 SANDBOX_CREDENTIALS = Credentials(  # the sandbox's public test account, not a secret
     client_id="sandbox",
@@ -318,6 +322,7 @@ def load_settings(
 ) -> Settings:
     """Read, merge and validate configuration; raise ``ConfigError`` with one line on error."""
     environ = os.environ if environ is None else environ
+    _reject_unknown_env(environ)
     config_file = Path(path or environ.get("WIKIBOT_CONFIG") or DEFAULT_CONFIG)
     raw = _read_yaml(config_file)
     _reject_unknown(raw, _TOP_KEYS, source=str(config_file), prefix="")
@@ -346,6 +351,28 @@ def _read_yaml(config_file: Path) -> dict[str, Any]:
     if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
         raise ConfigError(f"{config_file}: expected a mapping of settings at the top level")
     return data
+
+
+def known_env_names() -> list[str]:
+    """Every ``WIKIBOT_*`` variable wikibot reads: the config file and one per setting."""
+    names = {"WIKIBOT_CONFIG"}
+    names.update(f"WIKIBOT_{key.upper()}" for key in _TOP_KEYS - set(_SECTIONS))
+    for section, keys in _SECTIONS.items():
+        names.update(f"WIKIBOT_{section.upper()}_{key.upper()}" for key in keys)
+    return sorted(names)
+
+
+def _reject_unknown_env(environ: Mapping[str, str]) -> None:
+    """A misspelt ``WIKIBOT_*`` variable would be silently ignored: refuse it instead."""
+    known = set(known_env_names()) | set(_TEST_ENV)
+    for name in sorted(environ):
+        if name.startswith("WIKIBOT_") and name not in known:
+            close = difflib.get_close_matches(name, known_env_names(), n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            raise ConfigError(
+                f"environment variable {name}: unknown; {hint}unset it "
+                f"(known: {', '.join(known_env_names())})"
+            )
 
 
 def _apply_env_overrides(raw: dict[str, Any], environ: Mapping[str, str]) -> dict[str, str]:
@@ -389,11 +416,14 @@ def _build(
     top = _Reader(raw, source=str(config_file), base_dir=base_dir, from_env=from_env)
 
     def path(reader: _Reader, key: str, default: str) -> Path:
+        """A path from the file resolves against its folder, one from the environment
+        against the current directory (as a shell user expects)."""
         value = reader.get(key, default, _optional(_text()), "a path") or default
         if "\0" in value:
             raise reader.fail(key, "a path", value)
         resolved = Path(value).expanduser()
-        return resolved if resolved.is_absolute() else (base_dir / resolved).resolve()
+        base = Path.cwd() if reader.prefix + key in reader.from_env else base_dir
+        return resolved if resolved.is_absolute() else (base / resolved).resolve()
 
     target = TargetKind(top.get("target", "sandbox", _choice(TARGETS), "'sandbox' or 'reddit'"))
     sandbox = top.section("sandbox", _SANDBOX_KEYS)

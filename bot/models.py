@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 POST_PREFIX = "t3_"  # a post's fullname is its id with this prefix
+SANDBOX_TARGET_PREFIX = "sandbox:"  # a Target's api_url for the embedded sandbox's world
 
 
 def post_fullname(post_id: str) -> str:
@@ -14,14 +15,21 @@ def post_fullname(post_id: str) -> str:
 
 @dataclass(frozen=True)
 class Target:
-    """The Reddit a state database belongs to: API URL, subreddit, account."""
+    """The Reddit a state database belongs to: API URL, subreddit, account.
+
+    For the embedded sandbox, ``api_url`` is ``sandbox:<its state file>`` (resolved): the
+    world is that file, whichever port serves it.
+    """
 
     api_url: str
     subreddit: str
     account: str | None
 
     def __str__(self) -> str:
-        return f"r/{self.subreddit} as u/{self.account or '?'} at {self.api_url}"
+        where = self.api_url
+        if where.startswith(SANDBOX_TARGET_PREFIX):
+            where = f"the sandbox of {where.removeprefix(SANDBOX_TARGET_PREFIX)}"
+        return f"r/{self.subreddit} as u/{self.account or '?'} at {where}"
 
 
 @dataclass(frozen=True)
@@ -95,6 +103,7 @@ class OwnComment:
     score: int
     removed: bool  # removed by a moderator (visible to the bot as a moderator)
     created_utc: float
+    post_title: str = ""
 
     @property
     def fullname(self) -> str:

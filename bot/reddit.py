@@ -47,6 +47,7 @@ from bot.errors import (
 from bot.limits import LISTING_MAX
 from bot.models import (
     POST_PREFIX,
+    SANDBOX_TARGET_PREFIX,
     Comment,
     CommentReply,
     OwnComment,
@@ -237,10 +238,27 @@ class Gateway:
         return self._username
 
     def target(self) -> Target:
-        """Which Reddit this gateway talks to, as whom (from the configuration; no call)."""
+        """Which Reddit this gateway talks to, as whom (from the configuration; no call).
+
+        The sandbox is identified by its state file, not its URL: the same world served on
+        another port is the same target.
+        """
+        url = str(self.reddit.config.oauth_url).rstrip("/")
+        if self.settings.is_sandbox:
+            url = f"{SANDBOX_TARGET_PREFIX}{self.settings.sandbox.state_file.resolve()}"
+        return self._target_at(url)
+
+    def target_aliases(self) -> tuple[Target, ...]:
+        """Older names of this target: the sandbox's URL, which states recorded before the
+        sandbox was identified by its state file."""
+        if not self.settings.is_sandbox:
+            return ()
+        return (self._target_at(str(self.reddit.config.oauth_url).rstrip("/")),)
+
+    def _target_at(self, api_url: str) -> Target:
         account = self.reddit.config.username
         return Target(
-            api_url=str(self.reddit.config.oauth_url).rstrip("/"),
+            api_url=api_url,
             subreddit=self.settings.subreddit.lower(),
             account=str(account).lower() if account else None,
         )
@@ -422,17 +440,34 @@ class Gateway:
             )
         return str(comment.id)
 
-    def own_comments(self, *, limit: int = LISTING_MAX) -> list[OwnComment]:
-        """The bot account's newest comments with their scores (one call)."""
+    def own_comments(
+        self, *, limit: int = LISTING_MAX, after: str | None = None
+    ) -> list[OwnComment]:
+        """The bot account's newest comments with their scores (one call); ``after`` a
+        comment's fullname for the next page."""
+        params: dict[str, str | int] = {"limit": min(limit, LISTING_MAX), "sort": "new"}
+        if after:
+            params["after"] = after
         data = self._call(
             lambda: self.reddit.request(
                 method="GET",
                 path=self._path("user_comments", user=self.username()),
-                params={"limit": min(limit, LISTING_MAX), "sort": "new"},
+                params=params,
             ),
             what="list the bot's own comments",
         )
         return [_own_comment(child["data"]) for child in data["data"]["children"]]
+
+    def own_comments_since(self, since: float) -> list[OwnComment]:
+        """The bot account's comments made at or after ``since``, newest first (paged)."""
+        found: list[OwnComment] = []
+        after: str | None = None
+        while True:
+            page = self.own_comments(after=after)
+            found.extend(c for c in page if c.created_utc >= since)
+            if len(page) < LISTING_MAX or page[-1].created_utc < since:
+                return found
+            after = page[-1].fullname
 
     def comment_replies(self, *, limit: int = LISTING_MAX) -> list[CommentReply]:
         """Replies to the bot's comments from its inbox, newest first (one call)."""
@@ -613,6 +648,7 @@ def _own_comment(data: dict[str, Any]) -> OwnComment:
         score=int(data.get("score") or 0),
         removed=bool(data.get("removed") or data.get("banned_by")),
         created_utc=float(data.get("created_utc") or 0),
+        post_title=str(data.get("link_title") or ""),
     )
 
 

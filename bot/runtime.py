@@ -33,7 +33,7 @@ class Runtime:
             self.start_sandbox()
             self._gateway = Gateway(self.settings)
             if self._state is not None:
-                self._state.claim_target(self._gateway.target())
+                self._claim()
         return self._gateway
 
     @property
@@ -46,8 +46,12 @@ class Runtime:
         if self._state is None:
             self._state = State(self.settings.state_db)
             if self._gateway is not None:
-                self._state.claim_target(self._gateway.target())
+                self._claim()
         return self._state
+
+    def _claim(self) -> None:
+        assert self._state is not None and self._gateway is not None
+        self._state.claim_target(self._gateway.target(), aliases=self._gateway.target_aliases())
 
     def start_sandbox(self) -> SandboxServer | None:
         """With target ``sandbox``, start it in this process unless one already listens.

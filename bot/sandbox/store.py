@@ -225,8 +225,13 @@ class SandboxStore:
         body: str = "",
         flair: str | None = None,
         created_utc: float | None = None,
+        distinguished: str | bool | None = None,
         **flags: bool,
     ) -> dict[str, Any]:
+        """A user's new post. ``distinguished``: ``"admin"`` (a Reddit admin's post), or
+        true for a moderator's distinguished post (only a moderator's)."""
+        if distinguished is True:
+            distinguished = "moderator" if self.is_moderator(author) else None
         with self.lock:
             self.ensure_user(author)
             post = {
@@ -236,9 +241,7 @@ class SandboxStore:
                 "selftext": body,
                 "flair": flair,
                 "created_utc": created_utc if created_utc is not None else _now(),
-                "distinguished": "moderator"
-                if self.is_moderator(author) and flags.get("distinguished")
-                else None,
+                "distinguished": distinguished if distinguished in ("moderator", "admin") else None,
                 **{k: bool(v) for k, v in flags.items() if k in _POST_FLAGS},
             }
             self.data["posts"].append(post)
@@ -344,7 +347,7 @@ class SandboxStore:
 
 
 # "purged": gone from every listing, as Reddit does with spam it deletes outright.
-_POST_FLAGS = {"locked", "archived", "removed", "deleted", "stickied", "distinguished", "purged"}
+_POST_FLAGS = {"locked", "archived", "removed", "deleted", "stickied", "purged"}
 
 
 def _digest(secret: str) -> str:

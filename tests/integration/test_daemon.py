@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.errors import EXIT_BUSY
 from bot.sandbox.client import SandboxClient
-from conftest import wait_for, wikibot_process
+from conftest import Scenario, wait_for, wikibot_process
 
 GUIDES = {"index", "highschool", "engineers", "researchers", "hackers"}
 
@@ -62,6 +62,7 @@ def test_run_publishes_answers_and_stops_cleanly_on_sigterm(
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert db.execute("SELECT COUNT(*) FROM posts WHERE status = 'intent'").fetchone() == (0,)
     assert len(bot_replies(client)) == 3
+    assert len(list((settings.state_db.parent / "backups").glob("*.db"))) == 1  # daily backup
 
 
 def test_daemon_survives_5xx_and_timeouts_with_backoff_then_catches_up(
@@ -171,3 +172,14 @@ def test_sigterm_during_a_hung_request_still_stops_within_10_seconds(
         code, err = stop(daemon, timeout=10)
     assert code == 0, err
     assert "daemon stopped cleanly" in err
+
+
+def test_wiki_sync_alone_needs_nothing_of_the_reply_module(scenario: Scenario) -> None:
+    scenario.configure(
+        schedule={"replies": False}, replies={"rules_file": str(scenario.root / "missing.yaml")}
+    )
+    result = scenario.run_cli("run", "--once")
+    assert result.code == 0, result.err
+    assert published(scenario.sandbox) == GUIDES
+    assert "5 created" in result.err and "replies" not in result.err
+    assert bot_replies(scenario.sandbox) == []

@@ -115,3 +115,34 @@ def test_the_default_state_is_one_file_per_target() -> None:
     )
     assert sandbox.state_db == (REPO / ".wikibot" / "state-sandbox.db").resolve()
     assert live.state_db == (REPO / ".wikibot" / "state-reddit.db").resolve()
+
+
+def test_an_unknown_wikibot_variable_is_refused_naming_the_known_ones(
+    offline: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WIKIBOT_SANDBOX_PROT", "9000")  # a typo, silently ignored before
+    result = offline.run_cli("status")
+    assert result.code == 2 and "Traceback" not in result.err
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith("wikibot: error: environment variable WIKIBOT_SANDBOX_PROT:")
+    assert "did you mean WIKIBOT_SANDBOX_PORT?" in lines[0]
+    for known in ("WIKIBOT_CONFIG", "WIKIBOT_STATE_DB", "WIKIBOT_REPLIES_MAX_AGE"):
+        assert known in lines[0]
+    monkeypatch.delenv("WIKIBOT_SANDBOX_PROT")
+    monkeypatch.setenv("WIKIBOT_REPLIES_MAX_AGE", "2h")  # every known one is accepted
+    assert offline.run_cli("status").code == 0
+
+
+def test_a_relative_path_from_the_environment_resolves_against_the_current_directory(
+    offline: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("WIKIBOT_STATE_DB", "here/state.db")
+    assert offline.run_cli("replies", "optout", "u/someone").code == 0
+    assert (work / "here" / "state.db").exists()
+    assert not (offline.config.parent / "here").exists()
+    in_file = write(tmp_path, "state_db: there/state.db\n")  # the file's own folder, as before
+    assert load_settings(in_file, environ={}).state_db == tmp_path / "there" / "state.db"

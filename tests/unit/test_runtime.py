@@ -14,6 +14,6 @@ def test_the_gateway_starts_the_embedded_sandbox_and_exit_stops_it(offline: Scen
     with Runtime(settings) as runtime:
         _ = runtime.state
         assert runtime.sandbox is None and not is_listening(host, port)
-        assert runtime.gateway.target().api_url == settings.sandbox_url.rstrip("/")
+        assert runtime.gateway.target().api_url == f"sandbox:{settings.sandbox.state_file}"
         assert runtime.sandbox is not None and is_listening(host, port)
     assert not is_listening(host, port)
