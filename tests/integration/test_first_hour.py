@@ -111,7 +111,7 @@ def test_readme_by_hand_tour_runs_as_written_and_keeps_its_promises(tmp_path: Pa
     assert not is_listening("127.0.0.1", port)
 
 
-GROUPS = ("replies", "sandbox")
+GROUPS = ("replies", "sandbox", "state")
 OFFLINE_COMMANDS = {  # README commands that never talk to the target
     "check",
     "preview",
@@ -121,6 +121,8 @@ OFFLINE_COMMANDS = {  # README commands that never talk to the target
     "replies eval",
     "replies optout",
     "replies list",
+    "replies labels",
+    "state check",
     "sandbox serve",  # is the sandbox
     "sandbox log",  # reads the request log file
     "sandbox fault",  # arms a running sandbox; with none it says to start one
@@ -152,6 +154,11 @@ def _seed_wiki_revision(scenario: Scenario) -> None:
     assert scenario.run_cli("sandbox", "edit", "faq", "--file", str(text)).code == 0
 
 
+def _backed_up(scenario: Scenario) -> None:
+    """A state with the daily backup that `run --once` takes (it stops its sandbox again)."""
+    assert scenario.run_cli("run", "--once").code == 0
+
+
 # The README's network commands the tour above does not run: each as the README writes it,
 # after a set-up, and what it must print.
 UNTOURED: dict[str, tuple[tuple[str, ...], Callable[[Scenario], None] | None, str]] = {
@@ -159,6 +166,7 @@ UNTOURED: dict[str, tuple[tuple[str, ...], Callable[[Scenario], None] | None, st
     "pull --history": (("pull", "--history"), _seed_wiki_revision, "1 commit(s) for 1 page(s)."),
     "replies feedback": (("replies", "feedback"), None, ""),
     "replies label": (("replies", "label", "t3_100001", "other"), None, "labelled t3_100001"),
+    "state restore": (("state", "restore", "--force"), _backed_up, "restored "),
 }
 
 
