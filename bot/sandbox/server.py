@@ -528,9 +528,7 @@ class SandboxApp:
         shown, hidden = top[:limit], top[limit:]
         if hidden:
             shown.append(shapes.more([c["data"]["id"] for c in hidden], parent=f"t3_{id}"))
-        return Reply(
-            200, [shapes.listing([self._link(post, viewer=user)]), shapes.listing(shown)]
-        )
+        return Reply(200, [shapes.listing([self._link(post, viewer=user)]), shapes.listing(shown)])
 
     def post_comment(self, *, form: dict[str, str], user: str | None, **_: Any) -> Reply:
         if user is None:
@@ -660,9 +658,7 @@ class SandboxApp:
             thing.startswith("t1_") and self.store.comment(thing[3:])
         )
         if not exists:
-            return Reply(
-                200, shapes.api_errors(("NO_THING_ID", "that item does not exist", "id"))
-            )
+            return Reply(200, shapes.api_errors(("NO_THING_ID", "that item does not exist", "id")))
         self.store.add_report(thing=thing, reason=reason, by=user)
         return Reply(200, {"json": {"errors": []}})
 

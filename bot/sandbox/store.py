@@ -346,9 +346,7 @@ class SandboxStore:
                 self.save()
             return record
 
-    def add_comments(
-        self, *, parent: str, author: str, bodies: list[str]
-    ) -> list[dict[str, Any]]:
+    def add_comments(self, *, parent: str, author: str, bodies: list[str]) -> list[dict[str, Any]]:
         """Many comments by one author at once (one save): a busy thread, a flooded inbox."""
         with self.lock:
             link_id = parent if parent.startswith("t3_") else self.comment(parent[3:])["link_id"]  # type: ignore[index]
