@@ -1,9 +1,10 @@
 """Contract tests: replay real recorded Reddit exchanges against the sandbox.
 
 Each cassette in ../shared/reddit-api/cassettes and its moderator-loop/ folder (PRAW's own
-recordings, BSD licence) whose endpoint the sandbox serves is replayed: the recorded request goes through real PRAW to the
-sandbox (ids mapped to objects the test sets up), and the status code and JSON structure
-(keys and value types, not ids or timestamps) must match the recording.
+recordings, BSD licence) whose endpoint the sandbox serves is replayed: the recorded
+request goes through real PRAW to the sandbox (ids mapped to objects the test sets up), and
+the status code and JSON structure (keys and value types, not ids or timestamps) must match
+the recording.
 """
 
 from __future__ import annotations

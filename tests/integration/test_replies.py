@@ -44,7 +44,9 @@ def test_getting_started_post_gets_exactly_one_reply(wikibot, quiet_sub: Sandbox
     second = wikibot("replies", "scan")
     assert second.code == 0 and "0 replied" in second.out
     assert len(bot_comments(quiet_sub, fullname)) == 1
-    assert len(api_calls(quiet_sub.log()[start:])) == 1  # one /new call when nothing is new
+    calls = [c["path"] for c in api_calls(quiet_sub.log()[start:])]
+    # nothing new: one call for new posts, one for new comments (summons)
+    assert calls == ["/r/learnmachinelearning/new", "/r/learnmachinelearning/comments"]
     listed = json.loads(wikibot("replies", "list", "--json").out)
     assert fullname[3:] in {row["post_id"] for row in listed}
 
