@@ -62,6 +62,12 @@ def replies_scan(app: App, dry_run: bool) -> None:
         click.echo(f"would reply  {entry.post} -> {entry.audience}: {entry.title}")
     for post in report.recovered:
         click.echo(f"recovered  {post_fullname(post)}: an earlier reply was found")
+    for entry in report.summoned:
+        click.echo(f"summoned  {entry.post} -> {entry.audience}")
+    for fullname in report.unsummoned:
+        click.echo(f"!noguide  {fullname}: the reply is removed")
+    for fullname in report.reported:
+        click.echo(f"for review  {fullname}: sent to the moderators")
     click.echo(report.summary())
 
 

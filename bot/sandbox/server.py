@@ -757,6 +757,10 @@ class SandboxApp:
     def _control_comment(self, _query: dict[str, str], payload: dict[str, Any]) -> Reply:
         """A comment by any account (a reader answering the bot, say); with ``bodies``,
         many at once (a flooded inbox)."""
+        parent = str(payload.get("parent", ""))
+        find = self.store.post if parent.startswith("t3_") else self.store.comment
+        if not parent.startswith(("t1_", "t3_")) or find(parent[3:]) is None:
+            return Reply(404, {"error": f"no post or comment {parent}"})
         self.store.ensure_user(payload["author"])
         if "bodies" in payload:
             records = self.store.add_comments(
