@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict, dataclass
 
-from bot.errors import NotFound, WriteUncertain
+from bot.errors import Forbidden, NotFound, Refused, WriteUncertain
 from bot.journal import WriteJournal, WriteKind, WriteRow, WriteStatus
 from bot.labels import LabelBook
 from bot.models import comment_fullname, post_fullname
@@ -77,19 +77,19 @@ class ReplyDeleter:
         return confirmed
 
     def _attempt(self, comment_id: str, post_id: str, label: PlannedLabel) -> bool | None:
+        what = f"reply {comment_fullname(comment_id)} on {post_fullname(post_id)} ({label.why})"
         try:
             self.gateway.delete_comment(comment_id)
+            log.info("feedback: deleted %s", what)
         except NotFound:
-            pass  # already gone
+            log.info("feedback: %s was gone already", what)
         except WriteUncertain as exc:
             log.warning("feedback: %s; the next check confirms it", exc)
             return None
-        log.info(
-            "feedback: deleted reply %s on %s (%s)",
-            comment_fullname(comment_id),
-            post_fullname(post_id),
-            label.why,
-        )
+        except Forbidden:
+            raise  # the account lost a permission: the scheduler stops the job
+        except Refused as exc:  # Reddit said no: asking again would not help
+            log.warning("feedback: %s; the label is kept all the same", exc)
         row = self.journal.get(WriteKind.DELETE, comment_id)
         assert row is not None
         self._confirm(row, label)

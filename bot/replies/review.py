@@ -21,7 +21,7 @@ import logging
 import time
 
 from bot.config import Settings
-from bot.errors import WriteUncertain
+from bot.errors import Forbidden, Refused, WriteUncertain
 from bot.journal import WriteJournal, WriteKind, WriteStatus
 from bot.models import Post, post_fullname
 from bot.reddit import Gateway
@@ -101,6 +101,12 @@ class Reviewer:
             self.gateway.report(post_fullname(post_id), reason=REASON)
         except WriteUncertain as exc:
             log.warning("review: %s; the next pass reads the post back first", exc)
+            return False
+        except Forbidden:
+            raise  # the account lost a permission: the scheduler stops the job
+        except Refused as exc:  # the post is gone, say: nothing to report, never retried
+            log.warning("review: %s", exc)
+            self.journal.finish(WriteKind.REPORT, [post_id])
             return False
         self.journal.finish(WriteKind.REPORT, [post_id])
         log.info(
