@@ -178,12 +178,12 @@ class ReplyWatcher:
             return "opted out"
         if summoned:
             return None
-        if post.distinguished == "moderator" or author in self.moderator_names():
+        if post.distinguished == "moderator" or author in self._moderator_names():
             return "moderator post"
         return None
 
-    def moderator_names(self) -> set[str]:
-        """The subreddit's moderators, lower-cased (one call an hour)."""
+    def _moderator_names(self) -> set[str]:
+        """The subreddit's moderators, lower-cased (one call an hour; summons use it too)."""
         if self._moderators is None or time.time() - self._moderators_at > MODERATORS_TTL:
             self._moderators = {name.lower() for name in self.gateway.moderators()}
             self._moderators_at = time.time()
@@ -247,7 +247,7 @@ class ReplyWatcher:
             self._remember(post, PostStatus.SKIPPED, reason=cap, decision=decision)
             return
         self._remember(post, PostStatus.INTENT, decision=decision)
-        self.reply_once(post.id, report, entry)
+        self._reply(post.id, report, entry)
 
     def _cap_reached(self) -> str | None:
         now = time.time()
@@ -276,11 +276,11 @@ class ReplyWatcher:
                 return post, own.id
         return post, None
 
-    def reply_once(
+    def _reply(
         self, post_id: str, report: ScanReport, entry: ReplyEntry, *, summoned: bool = False
     ) -> None:
         """Reply to a post whose intent is recorded, unless the bot's reply is already
-        there or the post became ineligible."""
+        there or the post became ineligible (summons use it too)."""
         post, existing = self._look(post_id)
         if existing is None and (reason := self._skip_reason(post, summoned=summoned)) is not None:
             self.state.record_post(post_id=post_id, status=PostStatus.SKIPPED, reason=reason)
@@ -326,7 +326,7 @@ class ReplyWatcher:
             entry = ReplyEntry(pending.fullname, pending.audience or "index", pending.title[:80])
             summoned = (pending.reason or "").startswith("summoned")
             try:
-                self.reply_once(pending.post_id, report, entry, summoned=summoned)
+                self._reply(pending.post_id, report, entry, summoned=summoned)
             except NotFound:
                 self.state.record_post(
                     post_id=pending.post_id, status=PostStatus.SKIPPED, reason="post gone"
