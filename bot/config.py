@@ -37,6 +37,7 @@ class TargetKind(StrEnum):
 
 TARGETS = tuple(TargetKind)
 LOG_FORMATS = ("text", "json")
+REVIEW_MODES = ("off", "report", "digest")  # how uncertain posts reach the moderators
 _SUBREDDIT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]{1,20}$")
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 _DURATION_UNITS = {None: 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -116,6 +117,12 @@ class ReplySettings:
     max_per_day: int
     optout: tuple[str, ...]
     excluded_flairs: tuple[str, ...]
+    # Moderators in the loop: posts scoring in [review_min_probability, the reply threshold)
+    # are reported to the mod queue (review: report) or listed in a daily modmail (digest).
+    review: str = "off"
+    review_min_probability: float = 0.35
+    review_max_per_day: int = 10
+    helpers: tuple[str, ...] = ()  # besides moderators, these users may summon with !guide
 
 
 @dataclass(frozen=True)
@@ -258,6 +265,20 @@ def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
     return parse
 
 
+def _review_mode(value: Any) -> str:
+    if value is False:  # YAML reads a bare `off` as false
+        return "off"
+    if value not in REVIEW_MODES:
+        raise ValueError(value)
+    return str(value)
+
+
+def _probability(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+        raise ValueError(value)
+    return float(value)
+
+
 def _names(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -305,6 +326,10 @@ _REPLY_KEYS = {
     "max_per_day",
     "optout",
     "excluded_flairs",
+    "review",
+    "review_min_probability",
+    "review_max_per_day",
+    "helpers",
 }
 _SECTIONS = {"sandbox": _SANDBOX_KEYS, "schedule": _SCHEDULE_KEYS, "replies": _REPLY_KEYS}
 _TEST_ENV = ("WIKIBOT_SOAK_SEED", "WIKIBOT_SOAK_KILLS", "WIKIBOT_SOAK_SECONDS")  # test knobs
@@ -457,6 +482,17 @@ def _build(
         optout=tuple(n.lower() for n in replies.get("optout", [], _names, "a list of user names")),
         excluded_flairs=tuple(
             f.lower() for f in replies.get("excluded_flairs", [], _names, "a list of flair texts")
+        ),
+        review=replies.get("review", "off", _review_mode, "off, report or digest"),
+        review_min_probability=replies.get(
+            "review_min_probability", 0.35, _probability, "a probability between 0 and 1"
+        ),
+        review_max_per_day=replies.get(
+            "review_max_per_day", 10, _integer(0, 1000), "a whole number 0-1000"
+        ),
+        helpers=tuple(
+            n.lower().removeprefix("u/")
+            for n in replies.get("helpers", [], _names, "a list of user names")
         ),
     )
     praw_site = top.get("praw_site", None, _optional(_text()), "a praw.ini site name")

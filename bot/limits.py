@@ -39,3 +39,6 @@ def page_name_problem(name: str) -> str | None:
     if name.split("/", 1)[0] in RESERVED_PAGE_NAMES:
         return f"'{name.split('/', 1)[0]}' is reserved by Reddit"
     return None
+
+
+REPORT_REASON_MAX = 100  # a report's reason

@@ -32,9 +32,10 @@ from typing import Any
 from bot.backup import Backup, backups, integrity_problems
 from bot.config import Settings
 from bot.errors import BadArgument, InputError, StateError
+from bot.labels import LabelBook, LabelEvent
 from bot.models import POST_PREFIX, WikiRevision
 from bot.reddit import Gateway
-from bot.state import LabelRecord, LabelStore, PostStatus, State
+from bot.state import PostStatus, State
 from bot.wiki.render import normalize
 from bot.wiki.sync import CURSOR_KEY, SEGMENT_LIMIT, load_workspace
 
@@ -208,14 +209,14 @@ def _local_texts(settings: Settings) -> dict[str, str]:
 
 def _salvage(damaged: Path, restored: State, *, report: RestoreReport) -> None:
     """Labels and opt-outs newer than the backup, as far as the damaged file still reads."""
-    labels = [
-        LabelRecord(*row)
+    events = [
+        LabelEvent(*row)
         for row in _readable_rows(
             damaged,
-            "SELECT key, intent, audience, labelled_by, title, body, created_at FROM labels",
+            "SELECT key, intent, audience, source, who, at, title, body FROM label_events",
         )
     ]
-    report.labels_salvaged = LabelStore(restored).keep(labels) if labels else 0
+    report.labels_salvaged = LabelBook(restored).keep(events) if events else 0
     for user, added_at in _readable_rows(damaged, "SELECT user, added_at FROM optout"):
         report.optouts_salvaged += restored.add_optout(str(user), added_at=float(added_at))
 

@@ -60,7 +60,7 @@ CREATE TABLE IF NOT EXISTS alerts (
     sent_at REAL NOT NULL,
     PRIMARY KEY (page, revision)
 );
-CREATE TABLE IF NOT EXISTS labels (
+CREATE TABLE IF NOT EXISTS labels (  -- wikibot 0.1's labels, read once by bot/labels.py
     key TEXT PRIMARY KEY,          -- the post's fullname, t3_...
     intent TEXT NOT NULL,          -- getting_started | other
     audience TEXT NOT NULL,        -- a guide, or none
@@ -72,7 +72,7 @@ CREATE TABLE IF NOT EXISTS labels (
 CREATE TABLE IF NOT EXISTS feedback (
     item TEXT PRIMARY KEY,         -- a comment fullname already acted on
     post_id TEXT,
-    action TEXT NOT NULL,          -- deleted | labelled | opted_out | seen
+    action TEXT NOT NULL,          -- deleted | labelled | opted_out | summoned | seen ...
     at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS runs (
@@ -569,80 +569,6 @@ def _post_row(row: sqlite3.Row) -> PostRow:
 def _run_row(row: sqlite3.Row) -> RunRow:
     values = dict(row)
     return RunRow(**{**values, "ok": None if row["ok"] is None else bool(row["ok"])})
-
-
-@dataclass(frozen=True)
-class LabelRecord:
-    """A label recorded by a moderator or by the feedback loop, with the post's text."""
-
-    key: str
-    intent: str
-    audience: str
-    labelled_by: str
-    title: str
-    body: str
-    created_at: float
-
-
-class LabelStore:
-    """Moderators' and feedback labels, and which feedback items were acted on."""
-
-    def __init__(self, state: State) -> None:
-        self._state = state
-
-    def add(
-        self, *, key: str, intent: str, audience: str, labelled_by: str, title: str, body: str
-    ) -> None:
-        """Record (or replace) the label of one post."""
-        with self._state.transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO labels (key, intent, audience, labelled_by, title, body, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (key, intent, audience, labelled_by, title, body, time.time()),
-            )
-
-    def all(self) -> list[LabelRecord]:
-        rows = self._state._query("SELECT * FROM labels ORDER BY created_at, key")
-        return [LabelRecord(**dict(row)) for row in rows]
-
-    def keep(self, records: list[LabelRecord]) -> int:
-        """Add labels not recorded yet, as they were (a restore salvaging newer ones)."""
-        added = 0
-        with self._state.transaction() as db:
-            for r in records:
-                cursor = db.execute(
-                    "INSERT OR IGNORE INTO labels (key, intent, audience, labelled_by, title, "
-                    "body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (r.key, r.intent, r.audience, r.labelled_by, r.title, r.body, r.created_at),
-                )
-                added += cursor.rowcount
-        return added
-
-    def handled(self, items: list[str]) -> set[str]:
-        """Which of these feedback items were already acted on."""
-        return {row["item"] for row in self._state._rows_where_in("feedback", "item", items)}
-
-    def mark(self, item: str, *, post_id: str | None, action: str) -> None:
-        with self._state.transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO feedback (item, post_id, action, at) VALUES (?, ?, ?, ?)",
-                (item, post_id, action, time.time()),
-            )
-
-    def counts(self) -> dict[str, int]:
-        """Feedback actions and labels by kind, for ``status``."""
-        counts = {
-            f"feedback_{row['action']}": int(row["n"])
-            for row in self._state._query(
-                "SELECT action, COUNT(*) AS n FROM feedback GROUP BY action"
-            )
-        }
-        for row in self._state._query(
-            "SELECT substr(labelled_by, 1, instr(labelled_by || ':', ':') - 1) AS who, "
-            "COUNT(*) AS n FROM labels GROUP BY who"
-        ):
-            counts[f"labels_{row['who']}"] = int(row["n"])
-        return counts
 
 
 def _page_record(row: sqlite3.Row) -> PageRecord:

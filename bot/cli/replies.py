@@ -62,6 +62,12 @@ def replies_scan(app: App, dry_run: bool) -> None:
         click.echo(f"would reply  {entry.post} -> {entry.audience}: {entry.title}")
     for post in report.recovered:
         click.echo(f"recovered  {post_fullname(post)}: an earlier reply was found")
+    for entry in report.summoned:
+        click.echo(f"summoned  {entry.post} -> {entry.audience}")
+    for fullname in report.unsummoned:
+        click.echo(f"!noguide  {fullname}: the reply is removed")
+    for fullname in report.reported:
+        click.echo(f"for review  {fullname}: sent to the moderators")
     click.echo(report.summary())
 
 
@@ -129,7 +135,9 @@ Defaults, relative to the project folder (the parent of the config folder):
   --posts  ../shared/eval/train.jsonl and ../shared/eval/dev.jsonl
   --labels data/labels.jsonl (labels only, no post text)
   --texts  ../shared/eval/pool.jsonl (the text of the posts in --labels)
-plus the moderators' and feedback labels in the state database.
+plus the moderators' and feedback labels in the state database. Without the text files,
+--fetch-texts reads the text of the posts in --labels from the target by id (cached in
+.wikibot/cache/; removed and deleted posts are counted and skipped).
 """
 
 
@@ -143,6 +151,11 @@ def data_options(func: F) -> F:
             ),
             click.option("--labels", type=path, help="Labels without text ('' for none)."),
             click.option("--texts", type=path, help="Posts file holding the text of --labels."),
+            click.option(
+                "--fetch-texts",
+                is_flag=True,
+                help="Fetch the text of --labels' posts from the target by id (cached).",
+            ),
             click.option(
                 "--state-labels/--no-state-labels",
                 default=True,
@@ -162,33 +175,66 @@ def _corpus(
     labels: Path | None,
     texts: Path | None,
     state_labels: bool,
+    fetch_texts: bool = False,
 ) -> list[Example]:
     from bot.replies.dataset import load_corpus  # noqa: PLC0415
 
+    if fetch_texts and texts is not None:
+        raise click.BadParameter("give either --texts FILE or --fetch-texts", param_hint="--texts")
     root = app.settings.config_file.resolve().parent.parent
     shared = root.parent / "shared" / "eval"
     if not posts:
         posts = tuple(p for p in (shared / "train.jsonl", shared / "dev.jsonl") if p.exists())
     labels_file = root / "data" / "labels.jsonl" if labels is None else labels
+    given = labels_file if str(labels_file) not in ("", ".") else None
+    extra = _state_labels(app) if state_labels else []
+    if fetch_texts:
+        fetched = _fetched_labels(app, given) if given else []
+        return load_corpus(posts=posts, extra=[*fetched, *extra])
     if texts is None and (shared / "pool.jsonl").exists():
         texts = shared / "pool.jsonl"
-    return load_corpus(
-        posts=posts,
-        labels=labels_file if str(labels_file) not in ("", ".") else None,
-        texts=texts,
-        extra=_state_labels(app) if state_labels else [],
+    return load_corpus(posts=posts, labels=given, texts=texts, extra=extra)
+
+
+def _fetched_labels(app: App, labels_file: Path) -> list[Example]:
+    """The labels of ``labels_file`` joined with their posts' text, fetched by id."""
+    from bot.replies.dataset import join, load_labels  # noqa: PLC0415
+    from bot.replies.fetch import fetch_texts  # noqa: PLC0415
+
+    labels = load_labels(labels_file)
+    if not labels:
+        return []
+    with Runtime(app.settings) as runtime:
+        runtime.start_sandbox()
+        fetched = fetch_texts(
+            {label.key for label in labels},
+            gateway=runtime.gateway,
+            cache_dir=app.settings.state_db.parent / "cache",
+            progress=_progress(lambda done, total: f"fetching post texts: {done}/{total}"),
+        )
+    click.echo(
+        f"{labels_file}: the text of {len(fetched.texts)} of {len(labels)} labelled post(s) "
+        f"from r/{app.settings.subreddit} ({fetched.fetched} fetched, {fetched.cached} "
+        f"cached); skipped {fetched.removed} removed or deleted and {fetched.missing} not "
+        "found",
+        err=True,
     )
+    kept = [label for label in labels if label.key in fetched.texts]
+    return join(kept, fetched.texts, source=labels_file.name)
 
 
 def _state_labels(app: App) -> list[Example]:
+    """The label in force of every post labelled in the state (moderators, summons,
+    feedback), with the text read when it was labelled."""
+    from bot.labels import LabelBook  # noqa: PLC0415
     from bot.replies.dataset import Example  # noqa: PLC0415
-    from bot.state import LabelStore, State  # noqa: PLC0415
+    from bot.state import State  # noqa: PLC0415
 
     if not app.settings.state_db.exists():
         return []
     state = State(app.settings.state_db)
     try:
-        records = LabelStore(state).all()
+        records = LabelBook(state).all()
     finally:
         state.close()
     return [
@@ -196,11 +242,12 @@ def _state_labels(app: App) -> list[Example]:
             key=r.key,
             title=r.title,
             body=r.body,
-            intent=r.intent == "getting_started",
+            intent=r.is_getting_started,
             audience=r.audience,
-            source=r.labelled_by.partition(":")[0],
+            source=r.source,
         )
         for r in records
+        if r.title  # a label whose post could not be read teaches nothing
     ]
 
 
@@ -241,13 +288,21 @@ def replies_train(
     posts: tuple[Path, ...],
     labels: Path | None,
     texts: Path | None,
+    fetch_texts: bool,
     state_labels: bool,
     out: Path | None,
 ) -> None:
     from bot.replies.model import DEFAULT_PATH, model_from_dict  # noqa: PLC0415
     from bot.replies.train import Featurised, TrainOptions, fit, write_model  # noqa: PLC0415
 
-    examples = _corpus(app, posts=posts, labels=labels, texts=texts, state_labels=state_labels)
+    examples = _corpus(
+        app,
+        posts=posts,
+        labels=labels,
+        texts=texts,
+        state_labels=state_labels,
+        fetch_texts=fetch_texts,
+    )
     vectors = _vectors(app, examples)
     document = fit(Featurised.of(examples, vectors=vectors), options=TrainOptions())
     model = model_from_dict(document, source="trained")
@@ -289,6 +344,7 @@ def replies_eval(
     posts: tuple[Path, ...],
     labels: Path | None,
     texts: Path | None,
+    fetch_texts: bool,
     state_labels: bool,
     folds: int,
     show_errors: bool,
@@ -296,7 +352,14 @@ def replies_eval(
     from bot.replies.evaluate import cross_validate  # noqa: PLC0415
     from bot.replies.train import TrainOptions  # noqa: PLC0415
 
-    examples = _corpus(app, posts=posts, labels=labels, texts=texts, state_labels=state_labels)
+    examples = _corpus(
+        app,
+        posts=posts,
+        labels=labels,
+        texts=texts,
+        state_labels=state_labels,
+        fetch_texts=fetch_texts,
+    )
     report = cross_validate(
         examples,
         rules=_rules(app),
@@ -350,17 +413,18 @@ def replies_eval(
 def replies_feedback(app: App) -> None:
     """Check the bot's recent replies once: votes, removals, authors' answers.
 
-    A reply removed by a moderator, scored -3 or lower, or answered "wrong"/"delete" by the
-    post's author becomes a negative label (and is deleted, unless already removed); an
-    author's "stop"/"opt out" opts them out. The daemon runs this every
-    schedule.feedback_interval.
+    A reply removed by a moderator, scored -3 or lower, or answered with the command
+    "wrong" (or "delete") by the post's author becomes a negative label (and is deleted,
+    unless already removed); an author's "stop" (or "opt out") opts them out. The answer
+    must be the command itself: thanks and negations never act. A moderator's label stays
+    in force. The daemon runs this every schedule.feedback_interval.
     """
     from bot.replies.feedback import FeedbackCheck  # noqa: PLC0415
 
     with write_lock(app, "replies feedback"), Runtime(app.settings) as runtime:
         report = FeedbackCheck(gateway=runtime.gateway, state=runtime.state).run()
     if app.as_json:
-        print_json(report.__dict__)
+        print_json(report.to_dict())
         return
     click.echo(report.summary())
 
@@ -381,8 +445,8 @@ def replies_label(app: App, post_id: str, intent: str, audience: str | None) -> 
     guide that fits the asker (default: index, the Introduction).
     """
     from bot.errors import NotFound  # noqa: PLC0415
+    from bot.labels import LabelBook  # noqa: PLC0415
     from bot.models import POST_PREFIX, post_fullname  # noqa: PLC0415
-    from bot.state import LabelStore  # noqa: PLC0415
 
     ident = post_id.removeprefix(POST_PREFIX)
     if not ident.isalnum():
@@ -399,11 +463,12 @@ def replies_label(app: App, post_id: str, intent: str, audience: str | None) -> 
             raise BadArgument(
                 f"{fullname}: no such post on r/{app.settings.subreddit}; check the id"
             ) from None
-        LabelStore(runtime.state).add(
+        LabelBook(runtime.state).record(
             key=fullname,
             intent=intent,
             audience=(audience or "index") if intent == "getting_started" else "none",
-            labelled_by="moderator",
+            source="moderator",
+            who="replies label",
             title=post.title,
             body=post.body,
         )
@@ -431,19 +496,20 @@ def replies_labels(app: App, export: Path | None) -> None:
     """The moderators' and feedback labels kept in the state database.
 
     --export writes one JSON object a line: key, intent, audience, confidence,
-    labelled_by and labelled_at (no post text), the format `replies train --labels`
-    reads.
+    labelled_by (the source: moderator, summon, author, votes, removal), who and
+    labelled_at (no post text), the format `replies train --labels` reads.
     """
     import json  # noqa: PLC0415
 
     from bot.fileio import atomic_write_text  # noqa: PLC0415
-    from bot.state import LabelStore, State  # noqa: PLC0415
+    from bot.labels import LabelBook  # noqa: PLC0415
+    from bot.state import State  # noqa: PLC0415
 
     records = []
     if app.settings.state_db.exists():
         state = State(app.settings.state_db)
         try:
-            records = LabelStore(state).all()
+            records = LabelBook(state).all()
         finally:
             state.close()
     rows = [
@@ -452,8 +518,9 @@ def replies_labels(app: App, export: Path | None) -> None:
             "intent": r.intent,
             "audience": r.audience,
             "confidence": "clear",
-            "labelled_by": r.labelled_by,
-            "labelled_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(r.created_at)),
+            "labelled_by": r.source,
+            "who": r.who,
+            "labelled_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(r.at)),
         }
         for r in records
     ]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import string
 
 from bot.errors import ConfigError
 from bot.limits import MAX_COMMENT_CHARS
 from bot.links import wiki_url
 from bot.replies.classify import Rules
+from bot.replies.commands import FOOTER_COMMANDS
 from bot.replies.dataset import AUDIENCES
 
 MAX_REPLY_CHARS = MAX_COMMENT_CHARS
@@ -43,9 +45,20 @@ def render_reply(audience: str, *, rules: Rules, subreddit: str) -> str:
 
 
 def validate_templates(rules: Rules, *, subreddit: str) -> None:
-    """Render every template once so a bad placeholder fails at start-up, not mid-run."""
+    """Render every template once so a bad placeholder fails at start-up, not mid-run;
+    the footer must name the commands an asker can answer a reply with."""
     for audience in AUDIENCES:
         render_reply(audience, rules=rules, subreddit=subreddit)
+    unnamed = [
+        command
+        for command in FOOTER_COMMANDS
+        if not re.search(rf"\b{command}\b", rules.footer, re.IGNORECASE)
+    ]
+    if unnamed:
+        raise ConfigError(
+            f"{rules.source}: footer: must name the commands askers can answer a reply with "
+            f"({', '.join(repr(c) for c in unnamed)} missing), or they never learn them"
+        )
 
 
 def _fill(template: str, values: dict[str, str], key: str, source: str) -> str:

@@ -15,11 +15,14 @@ from typing import Any
 
 from bot.config import Settings
 from bot.errors import Forbidden, NotFound, Refused, WriteUncertain
+from bot.labels import LabelBook
 from bot.limits import LISTING_MAX
 from bot.models import Post
 from bot.reddit import Gateway
 from bot.replies.classify import Decision, Rules, classify
 from bot.replies.respond import render_reply
+from bot.replies.review import Reviewer
+from bot.replies.summon import Summons
 from bot.state import PostStatus, State
 
 log = logging.getLogger(__name__)
@@ -64,6 +67,9 @@ class ScanReport:
     recovered: list[str] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
     held: dict[str, int] = field(default_factory=dict)  # by cap: answered later, if in time
+    summoned: list[ReplyEntry] = field(default_factory=list)  # replies asked for by !guide
+    unsummoned: list[str] = field(default_factory=list)  # replies removed by !noguide
+    reported: list[str] = field(default_factory=list)  # uncertain posts sent to moderators
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data (``replies scan --json``)."""
@@ -78,6 +84,10 @@ class ScanReport:
             parts.append(f"{len(self.would_reply)} would reply (dry run)")
         if self.recovered:
             parts.append(f"{len(self.recovered)} recovered")
+        if self.summoned or self.unsummoned:
+            parts.append(f"{len(self.summoned)} summoned, {len(self.unsummoned)} !noguide")
+        if self.reported:
+            parts.append(f"{len(self.reported)} sent to the moderators for review")
         parts.extend(f"{n} {reason}" for reason, n in sorted(self.skipped.items()))
         parts.extend(f"{n} held ({reason})" for reason, n in sorted(self.held.items()))
         return ", ".join(parts)
@@ -98,6 +108,11 @@ class ReplyWatcher:
         self.rules = rules
         self._moderators: set[str] | None = None
         self._moderators_at = 0.0
+        self.labels = LabelBook(state)
+        self.reviewer = Reviewer(
+            settings=settings, gateway=gateway, state=state, threshold=rules.reply_threshold
+        )
+        self.summons = Summons(self)
 
     def scan(self, *, dry_run: bool = False) -> ScanReport:
         """One pass. Raises ``RateLimited``/``Unavailable`` for the scheduler to back off."""
@@ -105,6 +120,7 @@ class ReplyWatcher:
         report = ScanReport()
         if not dry_run:
             self._resolve_intents(report)
+            self.reviewer.resolve()
         fetched = self._poll()
         known = self.state.known_posts([p.id for p in fetched])
         posts = [p for p in fetched if p.id not in known]
@@ -115,6 +131,9 @@ class ReplyWatcher:
                 eligible.append(candidate)
         if not dry_run:
             self._answer_newest_first(eligible, report)
+        self.summons.check(report, dry_run=dry_run)
+        if not dry_run:
+            self.reviewer.send_digest_if_due()
             # Posts older than max_age are never answered, so old decisions can go.
             keep = max(PRUNE_AFTER, 2 * self.settings.replies.max_age)
             self.state.prune_posts(older_than=time.time() - keep)
@@ -158,21 +177,28 @@ class ReplyWatcher:
 
     # --- deciding --------------------------------------------------------------------------
 
-    def _skip_reason(self, post: Post) -> str | None:
-        """Why this post must not get a reply, or None."""
+    def _skip_reason(self, post: Post, *, summoned: bool = False) -> str | None:
+        """Why this post must not get a reply, or None.
+
+        A reply a moderator or helper summoned skips only the rules nobody can overrule
+        (deleted, own, closed, opted out): age, flair and moderators' posts are theirs to
+        judge.
+        """
         author = (post.author or "").lower()
         if not author:
             return "deleted"
         if author == self.gateway.username().lower():
             return "own post"
-        if time.time() - post.created_utc > self.settings.replies.max_age:
+        if not summoned and time.time() - post.created_utc > self.settings.replies.max_age:
             return "too old"
         if post.locked or post.archived or post.removed:
             return "locked, archived or removed"
-        if is_excluded_flair(post.flair, self.settings):
+        if not summoned and is_excluded_flair(post.flair, self.settings):
             return "excluded flair"
         if author in self.settings.replies.optout or author in self.state.optouts():
             return "opted out"
+        if summoned:
+            return None
         if post.distinguished == "admin":
             return "admin post"
         if post.distinguished == "moderator" or author in self._moderator_names():
@@ -180,6 +206,7 @@ class ReplyWatcher:
         return None
 
     def _moderator_names(self) -> set[str]:
+        """The subreddit's moderators, lower-cased (one call an hour; summons use it too)."""
         if self._moderators is None or time.time() - self._moderators_at > MODERATORS_TTL:
             self._moderators = {name.lower() for name in self.gateway.moderators()}
             self._moderators_at = time.time()
@@ -222,6 +249,12 @@ class ReplyWatcher:
                 self._remember(
                     post, PostStatus.IGNORED, reason=f"p={decision.score:.3f}", decision=decision
                 )
+            if self.reviewer.in_band(decision.score):
+                outcome = "would review" if dry_run else self.reviewer.review(post, decision.score)
+                if outcome in ("reported", "queued", "report to confirm", "would review"):
+                    report.reported.append(post.fullname)
+                elif outcome is not None:
+                    report.skip(outcome)
             return None
         entry = ReplyEntry(post.fullname, decision.audience, post.title[:80])
         if dry_run:
@@ -307,9 +340,13 @@ class ReplyWatcher:
                 return post, own.id
         return post, None
 
-    def _reply(self, post_id: str, report: ScanReport, entry: ReplyEntry) -> None:
+    def _reply(
+        self, post_id: str, report: ScanReport, entry: ReplyEntry, *, summoned: bool = False
+    ) -> None:
+        """Reply to a post whose intent is recorded, unless the bot's reply is already
+        there or the post became ineligible (summons use it too)."""
         post, existing = self._look(post_id)
-        if existing is None and (reason := self._skip_reason(post)) is not None:
+        if existing is None and (reason := self._skip_reason(post, summoned=summoned)) is not None:
             self.state.record_post(post_id=post_id, status=PostStatus.SKIPPED, reason=reason)
             report.skip(reason)
             return
@@ -351,8 +388,9 @@ class ReplyWatcher:
         for pending in self.state.pending_intents():
             log.info("replies: resolving unconfirmed reply to %s", pending.fullname)
             entry = ReplyEntry(pending.fullname, pending.audience or "index", pending.title[:80])
+            summoned = (pending.reason or "").startswith("summoned")
             try:
-                self._reply(pending.post_id, report, entry)
+                self._reply(pending.post_id, report, entry, summoned=summoned)
             except NotFound:
                 self.state.record_post(
                     post_id=pending.post_id, status=PostStatus.SKIPPED, reason="post gone"

@@ -119,6 +119,14 @@ class SandboxClient:
         result: str = self._call("POST", "comments", payload)["name"]
         return result
 
+    def comments(
+        self, *, parent: str, bodies: list[str], author: str = "curious_student"
+    ) -> list[str]:
+        """Many comments by one account at once (a flooded inbox); returns their fullnames."""
+        payload = {"parent": parent, "bodies": bodies, "author": author}
+        result: list[str] = self._call("POST", "comments", payload)["names"]
+        return result
+
     def set_comment(
         self, comment_id: str, *, score: int | None = None, removed_by: str | None = None
     ) -> None:

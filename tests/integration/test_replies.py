@@ -45,7 +45,9 @@ def test_getting_started_post_gets_exactly_one_reply(wikibot, quiet_sub: Sandbox
     second = wikibot("replies", "scan")
     assert second.code == 0 and "0 replied" in second.out
     assert len(bot_comments(quiet_sub, fullname)) == 1
-    assert len(api_calls(quiet_sub.log()[start:])) == 1  # one /new call when nothing is new
+    calls = [c["path"] for c in api_calls(quiet_sub.log()[start:])]
+    # nothing new: one call for new posts, one for new comments (summons)
+    assert calls == ["/r/learnmachinelearning/new", "/r/learnmachinelearning/comments"]
     listed = json.loads(wikibot("replies", "list", "--json").out)
     assert fullname[3:] in {row["post_id"] for row in listed}
 
@@ -166,7 +168,9 @@ def test_after_a_downtime_the_cap_goes_to_the_newest_posts_and_holds_the_rest(
     start = len(sub.log())
     idle = json.loads(scenario.run_cli("replies", "scan", "--json").out)
     assert idle["replied"] == [] and idle["held"] == {"hourly reply cap reached": 3}
-    assert len(api_calls(sub.log()[start:])) == 1  # held posts cost no call
+    polled = [call["path"] for call in api_calls(sub.log()[start:])]
+    assert polled == ["/r/learnmachinelearning/new", "/r/learnmachinelearning/comments"]
+    # held posts cost no call beyond the idle poll's (new posts, the comment stream)
 
     with sqlite3.connect(state_db) as db:  # an hour later
         db.execute("UPDATE posts SET replied_at = replied_at - 3600")

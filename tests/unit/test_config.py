@@ -29,6 +29,22 @@ def test_shipped_config_targets_the_sandbox() -> None:
         settings.target = "reddit"  # type: ignore[misc]
 
 
+def test_moderator_loop_settings_default_off_and_read_yaml_and_environment(
+    tmp_path: Path,
+) -> None:
+    defaults = load_settings(write(tmp_path, "{}\n"), environ={}).replies
+    assert (defaults.review, defaults.review_min_probability) == ("off", 0.35)
+    assert (defaults.review_max_per_day, defaults.helpers) == (10, ())
+    path = write(tmp_path, "replies:\n  review: off\n  helpers: [u/Helpful_Hannah]\n")
+    assert load_settings(path, environ={}).replies.review == "off"  # YAML's `off` is false
+    settings = load_settings(
+        path,
+        environ={"WIKIBOT_REPLIES_REVIEW": "digest", "WIKIBOT_REPLIES_REVIEW_MAX_PER_DAY": "3"},
+    )
+    assert (settings.replies.review, settings.replies.review_max_per_day) == ("digest", 3)
+    assert settings.replies.helpers == ("helpful_hannah",)
+
+
 def test_environment_overrides_yaml(tmp_path: Path) -> None:
     path = write(tmp_path, "sandbox:\n  port: 8000\n")
     settings = load_settings(
@@ -48,6 +64,13 @@ def test_environment_overrides_yaml(tmp_path: Path) -> None:
         ("target: mars\n", "target: expected 'sandbox' or 'reddit'"),
         ("sandbox:\n  host: 0.0.0.0\n", "host: expected a loopback address"),
         ("replies:\n  max_per_hour: many\n", "max_per_hour: expected a whole number"),
+        ("replies:\n  review: sometimes\n", "replies.review: expected off, report or digest"),
+        (
+            "replies:\n  review_min_probability: 1.5\n",
+            "replies.review_min_probability: expected a probability between 0 and 1",
+        ),
+        ("replies:\n  review_max_per_day: -1\n", "review_max_per_day: expected a whole number"),
+        ("replies:\n  helpers: alice\n", "replies.helpers: expected a list of user names"),
         ("- a\n- list\n", "expected a mapping"),
     ],
 )
