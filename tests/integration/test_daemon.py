@@ -91,7 +91,9 @@ def test_conflict_reaches_moderators_exactly_once(
 ) -> None:
     assert wikibot_process(config_path, "run", "--once").wait(timeout=60) == 0
     page = settings.wiki_pages_dir / "engineers.md"
-    page.write_text(page.read_text().replace("hard-won", "hard-earned"))
+    edited = page.read_text() + "\nA line added in the file.\n"
+    page.write_text(edited)
+    assert page.read_text() == edited  # the file changed too: a conflict, not drift
     client.edit_wiki(page="engineers", content="A human rewrote this page.\n", author="alice_mod")
     daemon = wikibot_process(config_path, "run")
     try:
@@ -101,8 +103,13 @@ def test_conflict_reaches_moderators_exactly_once(
     assert code == 0
     mail = client.state()["modmail"]
     assert len(mail) == 1, mail
-    assert "engineers" in mail[0]["subject"] and "alice_mod" in mail[0]["text"]
-    assert "wikibot push --force engineers" in mail[0]["text"]
+    assert mail[0]["subject"] == "wikibot: wiki page 'engineers' needs a human (conflict)"
+    assert "alice_mod" in mail[0]["text"]
+    assert (
+        "- the file and the wiki both changed: merge by hand, then run "
+        "`wikibot push --force engineers`"
+    ) in mail[0]["text"]
+    assert "wikibot pull engineers" not in mail[0]["text"]  # drift's advice
     assert (
         client.state()["wiki"]["engineers"]["revisions"][-1]["content"]
         == "A human rewrote this page.\n"
