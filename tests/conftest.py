@@ -7,11 +7,14 @@ Unit tests use no server: ``offline`` is a scenario without one.
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import shutil
+import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Mapping
+import threading
+from collections.abc import Callable, Generator, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +35,58 @@ from bot.wiki.sync import WikiSync
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
+
+
+class DeadlineExceeded(BaseException):
+    """A test ran past its deadline. A BaseException, so that neither the code under test
+    nor hypothesis (which would rerun the example to shrink it) takes it for a failure to
+    handle: it ends the test."""
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Raise DeadlineExceeded in the main thread once ``seconds`` have passed (SIGALRM;
+    Python's regex engine and sleeps let it through). Nests: an outer deadline resumes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals reach only the main thread; the watchdog below still guards it
+        return
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise DeadlineExceeded(f"the test ran past its {seconds:g} s deadline")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    outer, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer:
+            signal.setitimer(signal.ITIMER_REAL, outer)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "deadline(seconds): fail the test when it runs longer (a runaway regex, a hang) "
+        "instead of hanging CI",
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, object]:
+    """Tests marked ``deadline(seconds)`` fail past it; should the alarm not get through
+    (a C call that never returns), faulthandler dumps the stacks and ends the process."""
+    marker = item.get_closest_marker("deadline")
+    if marker is None:
+        return (yield)
+    seconds = float(marker.args[0])
+    faulthandler.dump_traceback_later(seconds + 30, exit=True)
+    try:
+        with deadline(seconds):
+            return (yield)
+    finally:
+        faulthandler.cancel_dump_traceback_later()
 
 
 @dataclass
