@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Generator, Iterator, Mapping
 from contextlib import contextmanager
@@ -20,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import hypothesis
+import hypothesis.configuration
 import praw
 import pytest
 import yaml
@@ -35,6 +38,12 @@ from bot.wiki.sync import WikiSync
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
+
+# Nothing is written into the working tree: no example database (a failure prints its
+# falsifying example) and hypothesis's caches in the temporary folder.
+hypothesis.settings.register_profile("wikibot", database=None)
+hypothesis.settings.load_profile("wikibot")
+hypothesis.configuration.set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "wikibot-hypothesis")
 
 
 class DeadlineExceeded(BaseException):
@@ -71,6 +80,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "deadline(seconds): fail the test when it runs longer (a runaway regex, a hang) "
         "instead of hanging CI",
     )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first, so that parallel workers do not wait on one at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -9,6 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from bot.errors import EXIT_BUSY
 from bot.sandbox.client import SandboxClient
 from conftest import wait_for, wikibot_process
@@ -64,6 +66,7 @@ def test_run_publishes_answers_and_stops_cleanly_on_sigterm(
     assert len(bot_replies(client)) == 3
 
 
+@pytest.mark.slow
 def test_daemon_survives_5xx_and_timeouts_with_backoff_then_catches_up(
     config_path: Path, client: SandboxClient
 ) -> None:
@@ -159,6 +162,7 @@ def test_bad_credentials_stop_only_the_affected_job(tmp_path: Path, sandbox) -> 
     assert "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_sigterm_during_a_hung_request_still_stops_within_10_seconds(
     tmp_path: Path,
     sandbox,

@@ -22,6 +22,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from bot.config import load_settings
 from bot.replies.classify import classify, load_rules
 from bot.sandbox.client import SandboxClient
@@ -97,6 +99,7 @@ def drive(
             client.add_fault(kind, path=path, delay=rng.uniform(0.5, 2.5))
 
 
+@pytest.mark.slow
 def test_crash_restart_soak(tmp_path: Path, sandbox: SandboxServer, client: SandboxClient) -> None:
     rng = random.Random(SEED)
     config = write_config(

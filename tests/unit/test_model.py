@@ -39,6 +39,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:  # t
     return folder, document
 
 
+@pytest.mark.slow
 def test_training_is_deterministic_byte_for_byte(offline: Scenario, tmp_path: Path) -> None:
     posts = write_fixture(tmp_path / "posts.jsonl")
     outs = [tmp_path / "a.json", tmp_path / "b.json"]
