@@ -38,6 +38,11 @@ from bot.wiki.sync import WikiSync
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
+# The tests' own guides and reply rules (frozen copies; tests/fixtures/README.md): tests never
+# depend on the wording of the shipped wiki_pages/ or on the tuning of config/.
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURE_PAGES = FIXTURES / "wiki_pages"
+FIXTURE_RULES = FIXTURES / "config" / "replies.yaml"
 
 # Nothing is written into the working tree: no example database (a failure prints its
 # falsifying example) and hypothesis's caches in the temporary folder.
@@ -148,10 +153,10 @@ def plain_praw(
 
 
 def write_config(tmp_path: Path, port: int, **overrides: object) -> Path:
-    """A bot.yaml in tmp_path: the repo's guides copied, state in tmp, given port."""
+    """A bot.yaml in tmp_path: the fixture guides copied, state in tmp, given port."""
     pages = tmp_path / "wiki_pages"
     if not pages.exists():
-        shutil.copytree(REPO / "wiki_pages", pages)
+        shutil.copytree(FIXTURE_PAGES, pages)
     config: dict[str, object] = {
         "target": "sandbox",
         "subreddit": "learnmachinelearning",
@@ -165,7 +170,7 @@ def write_config(tmp_path: Path, port: int, **overrides: object) -> Path:
         },
         "schedule": {"sync_interval": 1, "reply_interval": 1, "max_backoff": 4},
         "replies": {
-            "rules_file": str(REPO / "config" / "replies.yaml"),
+            "rules_file": str(FIXTURE_RULES),
             "excluded_flairs": ["Project"],
         },
     }
@@ -318,7 +323,7 @@ def scenario(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> Scenario:
-    """A sandbox with a config and the repository's guides in tmp_path (integration tests)."""
+    """A sandbox with a config and the fixture guides in tmp_path (integration tests)."""
     return Scenario(tmp_path, server=sandbox, client=client, capsys=capsys, monkeypatch=monkeypatch)
 
 

@@ -16,9 +16,9 @@ from bot.replies.classify import Decision, classify, load_rules
 from bot.wiki.pages import parse_page
 from bot.wiki.plan import Kind, LocalPage, RemotePage, SyncedPage, build_plan
 from bot.wiki.render import normalize
-from conftest import REPO, DeadlineExceeded, deadline
+from conftest import FIXTURE_RULES, DeadlineExceeded, deadline
 
-RULES = load_rules(REPO / "config" / "replies.yaml")
+RULES = load_rules(FIXTURE_RULES)
 # hypothesis's own deadline only reports a slow example after it returns; a runaway regex
 # never returns, so each fuzz test has a hard deadline (conftest), ~10x its usual time.
 pytestmark = pytest.mark.deadline(60)
@@ -148,7 +148,7 @@ def test_fuzz_tests_run_under_a_deadline() -> None:
 
 def test_a_runaway_regex_ends_at_the_deadline_instead_of_hanging(tmp_path: Path) -> None:
     """What the deadline is for: a catastrophic pattern in replies.yaml, fuzzed."""
-    data = yaml.safe_load((REPO / "config" / "replies.yaml").read_text())
+    data = yaml.safe_load(FIXTURE_RULES.read_text())
     data["hard_negatives"].append({"pattern": r"(a+)+\$", "reason": "runaway"})
     (tmp_path / "replies.yaml").write_text(yaml.safe_dump(data))
     runaway = load_rules(tmp_path / "replies.yaml")
