@@ -87,6 +87,13 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: two workers per CPU (at most 8). Most tests wait on a sandbox, a daemon
+    subprocess or a timeout, not on the CPU: on two cores, 4 workers took the suite from
+    4m37s (2 workers) to 2m41s."""
+    return min(8, 2 * (os.cpu_count() or 1))
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The slow tests first, so that parallel workers do not wait on one at the end."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
