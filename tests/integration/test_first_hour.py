@@ -397,37 +397,68 @@ def test_status_says_what_to_do(config_path: Path, wikibot, client: SandboxClien
     assert re.search(r"last successful sync run: \d{4}-\d\d-\d\d \d\d:\d\d \S+: ", text)
 
 
-@pytest.mark.parametrize("delay", [0.0, 0.03, 0.08, 0.2, 0.5])
-def test_ctrl_c_during_start_up_prints_no_traceback(config_path: Path, delay: float) -> None:
-    """SIGINT once the console script has imported its entry point, at several moments:
-    while bot.cli imports click and yaml, while praw loads, while the sandbox starts.
-    (Before that, CPython itself is still starting and prints its own error.)"""
-    starter = (
-        "import sys; from bot.entry import main; "  # what the console script does
-        f"sys.argv = ['wikibot', '--config', {str(config_path)!r}, 'plan']; "
-        "sys.stdout.write('up\\n'); sys.stdout.flush(); main()"
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-c", starter],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+# Delivers SIGINT to wikibot itself at one chosen moment of its start-up (an audit hook sees
+# the moment: a module's first import, the sandbox binding its port, the first request to
+# it), then runs the console script's entry point as `wikibot plan`.
+SIGINT_AT = """
+import os, signal, sys
+event, detail, config = sys.argv[1:]
+seen = []
+
+def deliver_sigint(name, args):
+    if "sent" in seen:
+        return
+    if name == "socket.bind":
+        seen.append("bound")
+    if name != event:
+        return
+    if event == "import" and args[0] != detail:
+        return
+    if event == "socket.connect" and "bound" not in seen:
+        return  # the probe for a running sandbox, before the embedded one starts
+    seen.append("sent")
+    sys.stderr.write(f"test: SIGINT at {name} {detail}\\n")
+    os.kill(os.getpid(), signal.SIGINT)
+
+sys.addaudithook(deliver_sigint)
+from bot.entry import main  # what the console script does
+sys.argv = ["wikibot", "--config", config, "plan"]
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("event", "detail"),
+    [
+        ("import", "click"),  # bot.cli imports click
+        ("import", "praw"),  # the gateway loads praw
+        ("socket.bind", "-"),  # the embedded sandbox starts
+        ("socket.connect", "-"),  # the first request to it
+    ],
+)
+def test_ctrl_c_during_start_up_exits_130_without_a_traceback(
+    tmp_path: Path, event: str, detail: str
+) -> None:
+    with socket.socket() as probe:  # a free port: plan starts the embedded sandbox there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = write_config(tmp_path, port)
+    process = subprocess.run(
+        [sys.executable, "-c", SIGINT_AT, event, detail, str(config)],
+        capture_output=True,
         text=True,
         cwd=REPO,
+        timeout=60,
+        check=False,
     )
-    assert process.stdout is not None and process.stdout.readline() == "up\n"
-    time.sleep(delay)
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=30)
-    # A signal that lands in this starter line, before main() is called, is Python's own
-    # traceback (as with the real console script): only a frame inside bot/ is a failure.
-    before_main = err.startswith("Traceback") and 'File "<string>"' in err and "bot/" not in err
-    assert "Traceback" not in err or before_main, err
-    if before_main:
-        return
-    finished = "Plan:" in out  # then SIGINT may land while Python shuts down: killed, quietly
-    assert process.returncode in (0, 130) or (finished and process.returncode == -2), err
-    if process.returncode == 130:
-        assert err.strip().splitlines()[-1] in ("interrupted", "wikibot: error: interrupted")
+    assert f"test: SIGINT at {event} {detail}" in process.stderr  # the moment came
+    assert process.returncode == 130, process.stderr
+    assert "Traceback" not in process.stderr
+    assert process.stderr.strip().splitlines()[-1] in (
+        "interrupted",
+        "wikibot: error: interrupted",
+    )
+    assert "Plan:" not in process.stdout  # interrupted, not finished
 
 
 def test_sandbox_serve_started_in_the_background_stops_on_sigint(tmp_path: Path) -> None:

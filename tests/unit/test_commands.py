@@ -10,9 +10,9 @@ from bot.errors import ConfigError
 from bot.replies.classify import load_rules
 from bot.replies.commands import Summon, author_command, summon_command
 from bot.replies.respond import render_reply, validate_templates
-from conftest import REPO
+from conftest import FIXTURE_RULES
 
-RULES = REPO / "config" / "replies.yaml"
+RULES = FIXTURE_RULES
 
 
 @pytest.mark.parametrize(

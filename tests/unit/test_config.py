@@ -9,7 +9,7 @@ import pytest
 
 from bot.config import load_settings
 from bot.errors import ConfigError
-from conftest import REPO, Scenario
+from conftest import Scenario
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -18,11 +18,12 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_shipped_config_targets_the_sandbox() -> None:
-    settings = load_settings(REPO / "config" / "bot.yaml", environ={})
+def test_defaults_and_durations(tmp_path: Path) -> None:
+    path = write(tmp_path, "schedule:\n  sync_interval: 5m\nreplies:\n  max_age: 24h\n")
+    settings = load_settings(path, environ={})
     assert settings.target == "sandbox"
     assert settings.subreddit == "learnmachinelearning"
-    assert settings.wiki_pages_dir == (REPO / "wiki_pages").resolve()
+    assert settings.wiki_pages_dir == (tmp_path.parent / "wiki_pages").resolve()
     assert settings.schedule.sync_interval == 300
     assert settings.replies.max_age == 86400
     with pytest.raises(FrozenInstanceError):
@@ -123,11 +124,11 @@ def test_cli_reports_broken_config_in_one_line_with_exit_2(
     assert "Traceback" not in result.err
 
 
-def test_the_default_state_is_one_file_per_target() -> None:
-    shipped = REPO / "config" / "bot.yaml"
-    sandbox = load_settings(shipped, environ={})
+def test_the_default_state_is_one_file_per_target(tmp_path: Path) -> None:
+    config = write(tmp_path, "subreddit: learnmachinelearning\n")
+    sandbox = load_settings(config, environ={})
     live = load_settings(
-        shipped,
+        config,
         environ={
             "WIKIBOT_TARGET": "reddit",
             "REDDIT_CLIENT_ID": "id",
@@ -136,8 +137,8 @@ def test_the_default_state_is_one_file_per_target() -> None:
             "REDDIT_PASSWORD": "password-value",
         },
     )
-    assert sandbox.state_db == (REPO / ".wikibot" / "state-sandbox.db").resolve()
-    assert live.state_db == (REPO / ".wikibot" / "state-reddit.db").resolve()
+    assert sandbox.state_db == (tmp_path.parent / ".wikibot" / "state-sandbox.db").resolve()
+    assert live.state_db == (tmp_path.parent / ".wikibot" / "state-reddit.db").resolve()
 
 
 def test_an_unknown_wikibot_variable_is_refused_naming_the_known_ones(

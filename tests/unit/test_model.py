@@ -25,7 +25,7 @@ from bot.replies.train import (
     write_model,
 )
 from bot.replies.vectors import post_vectors
-from conftest import REPO, Scenario
+from conftest import FIXTURE_RULES, Scenario
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +39,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:  # t
     return folder, document
 
 
+@pytest.mark.slow
 def test_training_is_deterministic_byte_for_byte(offline: Scenario, tmp_path: Path) -> None:
     posts = write_fixture(tmp_path / "posts.jsonl")
     outs = [tmp_path / "a.json", tmp_path / "b.json"]
@@ -97,7 +98,7 @@ def test_run_time_scores_equal_the_trained_logistic_regression(trained) -> None:
 
 def test_trained_model_separates_the_fixture_and_routes(trained) -> None:  # type: ignore[no-untyped-def]
     folder, _document = trained
-    rules = load_rules(REPO / "config" / "replies.yaml", model=load_model(folder / "model.json"))
+    rules = load_rules(FIXTURE_RULES, model=load_model(folder / "model.json"))
     asking = classify(
         title="How do I get into machine learning?",
         body="I'm 16 and in high school. Where should I start learning ML?",
@@ -111,7 +112,7 @@ def test_trained_model_separates_the_fixture_and_routes(trained) -> None:  # typ
 def test_shipped_model_loads_and_answers_clear_questions() -> None:
     model = load_model(DEFAULT_PATH)
     assert model.trained_on["clear"] > 1000
-    rules = load_rules(REPO / "config" / "replies.yaml")
+    rules = load_rules(FIXTURE_RULES)
     assert rules.model is not None and rules.reply_threshold == model.threshold
     assert not classify(
         title="Check out my GAN project [P]", body="", rules=rules
@@ -139,11 +140,11 @@ def test_corrupt_model_file_is_one_clear_line(tmp_path: Path, content: str, expe
 
 
 def test_missing_or_corrupt_model_exits_2_from_the_cli(offline: Scenario, tmp_path: Path) -> None:
-    rules = (REPO / "config" / "replies.yaml").read_text()
+    rules = FIXTURE_RULES.read_text()
     rules_file = tmp_path / "config" / "replies.yaml"
     rules_file.write_text("model_file: missing.json\n" + rules)
     config = tmp_path / "config" / "bot.yaml"
-    text = config.read_text().replace(str(REPO / "config" / "replies.yaml"), str(rules_file))
+    text = config.read_text().replace(str(FIXTURE_RULES), str(rules_file))
     config.write_text(text)
     result = offline.run_cli("replies", "test", "How do I get into ML?")
     assert result.code == 2

@@ -21,7 +21,7 @@ from conftest import REPO, Scenario
 )
 def test_ruff_lint_and_format_are_clean() -> None:
     ruff = shutil.which("ruff") or str(Path(sys.prefix) / "bin" / "ruff")
-    for args in (["check", "."], ["format", "--check", "."]):
+    for args in (["check", "--no-cache", "."], ["format", "--no-cache", "--check", "."]):
         result = subprocess.run(
             [ruff, *args], cwd=REPO, capture_output=True, text=True, check=False
         )
