@@ -617,6 +617,7 @@ class SandboxApp:
                 to=user,
                 author_id=(self.store.user(record["author"]) or {"id": "0"})["id"],
                 new=not self.store.is_read(f"t1_{record['id']}"),
+                num_comments=len(self.store.comments_of(record["link_id"][3:])),
             )
             for record in children
         ]

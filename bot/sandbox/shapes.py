@@ -346,8 +346,10 @@ def inbox_comment(
     to: str,
     author_id: str = "0",
     new: bool = True,
+    num_comments: int = 0,
 ) -> dict[str, Any]:
-    """A comment reply as ``/message/comments`` lists it (a ``t1`` with message fields)."""
+    """A comment reply as ``/message/comments`` lists it (a ``t1`` with message fields);
+    ``num_comments`` is its post's."""
     thing = comment(record, subreddit=subreddit)
     data = thing["data"]
     for key in ("banned_by", "removal_reason", "approved_by", "mod_reports", "user_reports"):
@@ -364,7 +366,7 @@ def inbox_comment(
             "new": new,
             "dest": to,
             "link_title": post["title"],
-            "num_comments": None,
+            "num_comments": num_comments,
             "subreddit_name_prefixed": f"r/{subreddit['name']}",
             "context": f"/r/{subreddit['name']}/comments/{post['id']}/{_slug(post['title'])}/"
             f"{record['id']}/?context=3",

@@ -41,7 +41,8 @@ FALSE_OR_NUMBER = {"edited"}
 # Keys that Reddit sends as null in some answers and set in others, by what the object
 # holds (flair, self text, a description, an edit reason), where a listing ends (after,
 # before, dist), or who asks (reports are null for a viewer who is not a moderator; modhash
-# is null or "" under OAuth). Anywhere else a null matches only a null.
+# is null or "" under OAuth; likes is the viewer's own vote, null when they have not voted).
+# Anywhere else a null matches only a null.
 NULLABLE = {
     "after",
     "before",
@@ -56,6 +57,7 @@ NULLABLE = {
     "reason",
     "num_reports",
     "report_reasons",
+    "likes",
 }
 # Endpoints the sandbox does not serve (not used by wikibot).
 NOT_SERVED = {
