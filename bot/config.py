@@ -5,11 +5,14 @@ environment variables (for example ``WIKIBOT_SANDBOX_PORT=9000``). Credentials n
 from YAML: only from ``REDDIT_CLIENT_ID``, ``REDDIT_CLIENT_SECRET``, ``REDDIT_USERNAME``,
 ``REDDIT_PASSWORD`` or a ``praw.ini`` site named by ``praw_site``.
 
-Relative paths in the YAML file resolve against the directory of that file.
+Relative paths in the YAML file resolve against the directory of that file; relative paths
+from the environment resolve against the current directory. An unknown ``WIKIBOT_*``
+variable (a typo would otherwise be ignored) is refused.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -34,6 +37,7 @@ class TargetKind(StrEnum):
 
 TARGETS = tuple(TargetKind)
 LOG_FORMATS = ("text", "json")
+REVIEW_MODES = ("off", "report", "digest")  # how uncertain posts reach the moderators
 _SUBREDDIT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]{1,20}$")
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 _DURATION_UNITS = {None: 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -113,6 +117,12 @@ class ReplySettings:
     max_per_day: int
     optout: tuple[str, ...]
     excluded_flairs: tuple[str, ...]
+    # Moderators in the loop: posts scoring in [review_min_probability, the reply threshold)
+    # are reported to the mod queue (review: report) or listed in a daily modmail (digest).
+    review: str = "off"
+    review_min_probability: float = 0.35
+    review_max_per_day: int = 10
+    helpers: tuple[str, ...] = ()  # besides moderators, these users may summon with !guide
 
 
 @dataclass(frozen=True)
@@ -255,6 +265,20 @@ def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
     return parse
 
 
+def _review_mode(value: Any) -> str:
+    if value is False:  # YAML reads a bare `off` as false
+        return "off"
+    if value not in REVIEW_MODES:
+        raise ValueError(value)
+    return str(value)
+
+
+def _probability(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+        raise ValueError(value)
+    return float(value)
+
+
 def _names(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -302,8 +326,13 @@ _REPLY_KEYS = {
     "max_per_day",
     "optout",
     "excluded_flairs",
+    "review",
+    "review_min_probability",
+    "review_max_per_day",
+    "helpers",
 }
 _SECTIONS = {"sandbox": _SANDBOX_KEYS, "schedule": _SCHEDULE_KEYS, "replies": _REPLY_KEYS}
+_TEST_ENV = ("WIKIBOT_SOAK_SEED", "WIKIBOT_SOAK_KILLS", "WIKIBOT_SOAK_SECONDS")  # test knobs
 _CREDENTIAL_ENV = ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "REDDIT_USERNAME", "REDDIT_PASSWORD")
 SANDBOX_CREDENTIALS = Credentials(  # the sandbox's public test account, not a secret
     client_id="sandbox",
@@ -318,6 +347,7 @@ def load_settings(
 ) -> Settings:
     """Read, merge and validate configuration; raise ``ConfigError`` with one line on error."""
     environ = os.environ if environ is None else environ
+    _reject_unknown_env(environ)
     config_file = Path(path or environ.get("WIKIBOT_CONFIG") or DEFAULT_CONFIG)
     raw = _read_yaml(config_file)
     _reject_unknown(raw, _TOP_KEYS, source=str(config_file), prefix="")
@@ -346,6 +376,28 @@ def _read_yaml(config_file: Path) -> dict[str, Any]:
     if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
         raise ConfigError(f"{config_file}: expected a mapping of settings at the top level")
     return data
+
+
+def known_env_names() -> list[str]:
+    """Every ``WIKIBOT_*`` variable wikibot reads: the config file and one per setting."""
+    names = {"WIKIBOT_CONFIG"}
+    names.update(f"WIKIBOT_{key.upper()}" for key in _TOP_KEYS - set(_SECTIONS))
+    for section, keys in _SECTIONS.items():
+        names.update(f"WIKIBOT_{section.upper()}_{key.upper()}" for key in keys)
+    return sorted(names)
+
+
+def _reject_unknown_env(environ: Mapping[str, str]) -> None:
+    """A misspelt ``WIKIBOT_*`` variable would be silently ignored: refuse it instead."""
+    known = set(known_env_names()) | set(_TEST_ENV)
+    for name in sorted(environ):
+        if name.startswith("WIKIBOT_") and name not in known:
+            close = difflib.get_close_matches(name, known_env_names(), n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            raise ConfigError(
+                f"environment variable {name}: unknown; {hint}unset it "
+                f"(known: {', '.join(known_env_names())})"
+            )
 
 
 def _apply_env_overrides(raw: dict[str, Any], environ: Mapping[str, str]) -> dict[str, str]:
@@ -389,11 +441,14 @@ def _build(
     top = _Reader(raw, source=str(config_file), base_dir=base_dir, from_env=from_env)
 
     def path(reader: _Reader, key: str, default: str) -> Path:
+        """A path from the file resolves against its folder, one from the environment
+        against the current directory (as a shell user expects)."""
         value = reader.get(key, default, _optional(_text()), "a path") or default
         if "\0" in value:
             raise reader.fail(key, "a path", value)
         resolved = Path(value).expanduser()
-        return resolved if resolved.is_absolute() else (base_dir / resolved).resolve()
+        base = Path.cwd() if reader.prefix + key in reader.from_env else base_dir
+        return resolved if resolved.is_absolute() else (base / resolved).resolve()
 
     target = TargetKind(top.get("target", "sandbox", _choice(TARGETS), "'sandbox' or 'reddit'"))
     sandbox = top.section("sandbox", _SANDBOX_KEYS)
@@ -427,6 +482,17 @@ def _build(
         optout=tuple(n.lower() for n in replies.get("optout", [], _names, "a list of user names")),
         excluded_flairs=tuple(
             f.lower() for f in replies.get("excluded_flairs", [], _names, "a list of flair texts")
+        ),
+        review=replies.get("review", "off", _review_mode, "off, report or digest"),
+        review_min_probability=replies.get(
+            "review_min_probability", 0.35, _probability, "a probability between 0 and 1"
+        ),
+        review_max_per_day=replies.get(
+            "review_max_per_day", 10, _integer(0, 1000), "a whole number 0-1000"
+        ),
+        helpers=tuple(
+            n.lower().removeprefix("u/")
+            for n in replies.get("helpers", [], _names, "a list of user names")
         ),
     )
     praw_site = top.get("praw_site", None, _optional(_text()), "a praw.ini site name")

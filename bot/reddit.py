@@ -44,17 +44,22 @@ from bot.errors import (
     Unavailable,
     WriteUncertain,
 )
-from bot.limits import LISTING_MAX
+from bot.limits import LISTING_MAX, REPORT_REASON_MAX
 from bot.models import (
-    POST_PREFIX,
+    SANDBOX_TARGET_PREFIX,
     Comment,
     CommentReply,
+    ListingCursor,
     OwnComment,
     PageSettings,
     Post,
+    StreamComment,
     Target,
     WikiPage,
     WikiRevision,
+    bare_id,
+    comment_fullname,
+    post_fullname,
 )
 
 log = logging.getLogger(__name__)
@@ -69,8 +74,11 @@ ENDPOINTS = {
     "user_comments": "user/{user}/comments",
     "inbox_comments": "message/comments",
     "moderators": "r/{subreddit}/about/moderators",
+    "subreddit_comments": "r/{subreddit}/comments",
+    "info": "api/info",
 }
 COMMENTS_PER_READ = 500  # the most Reddit returns for one thread read
+MAX_LISTING_PAGES = 10  # pages of 100 read back to a cursor (a flood of 1,000 items)
 T = TypeVar("T")
 # What prawcore would answer by sending the request again; for a POST that is a duplicate.
 RETRIED_STATUSES = frozenset(PrawcoreSession.RETRY_STATUSES)
@@ -237,10 +245,27 @@ class Gateway:
         return self._username
 
     def target(self) -> Target:
-        """Which Reddit this gateway talks to, as whom (from the configuration; no call)."""
+        """Which Reddit this gateway talks to, as whom (from the configuration; no call).
+
+        The sandbox is identified by its state file, not its URL: the same world served on
+        another port is the same target.
+        """
+        url = str(self.reddit.config.oauth_url).rstrip("/")
+        if self.settings.is_sandbox:
+            url = f"{SANDBOX_TARGET_PREFIX}{self.settings.sandbox.state_file.resolve()}"
+        return self._target_at(url)
+
+    def target_aliases(self) -> tuple[Target, ...]:
+        """Older names of this target: the sandbox's URL, which states recorded before the
+        sandbox was identified by its state file."""
+        if not self.settings.is_sandbox:
+            return ()
+        return (self._target_at(str(self.reddit.config.oauth_url).rstrip("/")),)
+
+    def _target_at(self, api_url: str) -> Target:
         account = self.reddit.config.username
         return Target(
-            api_url=str(self.reddit.config.oauth_url).rstrip("/"),
+            api_url=api_url,
             subreddit=self.settings.subreddit.lower(),
             account=str(account).lower() if account else None,
         )
@@ -412,7 +437,7 @@ class Gateway:
     def reply(self, fullname: str, *, body: str) -> str:
         """Comment on a post; returns the new comment's id."""
         comment = self._call(
-            lambda: self.reddit.submission(fullname.removeprefix(POST_PREFIX)).reply(body=body),
+            lambda: self.reddit.submission(bare_id(fullname)).reply(body=body),
             what=f"reply to {fullname}",
         )
         if comment is None:
@@ -422,27 +447,44 @@ class Gateway:
             )
         return str(comment.id)
 
-    def own_comments(self, *, limit: int = LISTING_MAX) -> list[OwnComment]:
-        """The bot account's newest comments with their scores (one call)."""
+    def own_comments(
+        self, *, limit: int = LISTING_MAX, after: str | None = None
+    ) -> list[OwnComment]:
+        """The bot account's newest comments with their scores (one call); ``after`` a
+        comment's fullname for the next page."""
+        params: dict[str, str | int] = {"limit": min(limit, LISTING_MAX), "sort": "new"}
+        if after:
+            params["after"] = after
         data = self._call(
             lambda: self.reddit.request(
                 method="GET",
                 path=self._path("user_comments", user=self.username()),
-                params={"limit": min(limit, LISTING_MAX), "sort": "new"},
+                params=params,
             ),
             what="list the bot's own comments",
         )
         return [_own_comment(child["data"]) for child in data["data"]["children"]]
 
-    def comment_replies(self, *, limit: int = LISTING_MAX) -> list[CommentReply]:
-        """Replies to the bot's comments from its inbox, newest first (one call)."""
-        data = self._call(
-            lambda: self.reddit.request(
-                method="GET",
-                path=self._path("inbox_comments"),
-                params={"limit": min(limit, LISTING_MAX)},
-            ),
-            what="read the inbox of comment replies",
+    def own_comments_since(self, since: float) -> list[OwnComment]:
+        """The bot account's comments made at or after ``since``, newest first (paged)."""
+        found: list[OwnComment] = []
+        after: str | None = None
+        while True:
+            page = self.own_comments(after=after)
+            found.extend(c for c in page if c.created_utc >= since)
+            if len(page) < LISTING_MAX or page[-1].created_utc < since:
+                return found
+            after = page[-1].fullname
+
+    def comment_replies(self, *, since: ListingCursor | None = None) -> list[CommentReply]:
+        """Replies to the bot's comments from its inbox, newest first.
+
+        One call reads the newest 100; with ``since`` (the newest reply read before), older
+        pages follow until one reaches back to it, so a flood of replies never hides a
+        command behind it.
+        """
+        items = self._listing_back_to(
+            self._path("inbox_comments"), since, what="read the inbox of comment replies"
         )
         return [
             CommentReply(
@@ -451,16 +493,107 @@ class Gateway:
                 body=item.get("body") or "",
                 parent_id=item.get("parent_id") or "",
                 post_id=_post_id(item.get("context") or item.get("link_id") or ""),
+                created_utc=float(item.get("created_utc") or 0),
             )
-            for item in (child["data"] for child in data["data"]["children"])
+            for item in items
             if child_kind_is_comment(item)
         ]
+
+    def subreddit_comments(self, *, since: ListingCursor | None = None) -> list[StreamComment]:
+        """The subreddit's newest comments, newest first: one call when nothing is new.
+
+        Read back to ``since`` like ``comment_replies``; without a cursor, the newest 100.
+        """
+        items = self._listing_back_to(
+            self._path("subreddit_comments"), since, what="list the subreddit's comments"
+        )
+        return [
+            StreamComment(
+                id=item["id"],
+                author=None if item.get("author") in (None, "[deleted]") else item["author"],
+                body=item.get("body") or "",
+                post_id=bare_id(item.get("link_id") or ""),
+                parent_id=item.get("parent_id") or "",
+                created_utc=float(item.get("created_utc") or 0),
+                distinguished=item.get("distinguished"),
+            )
+            for item in items
+        ]
+
+    def _listing_back_to(
+        self, path: str, since: ListingCursor | None, *, what: str
+    ) -> list[dict[str, Any]]:
+        """A newest-first listing's items, page by page (``after``), back to ``since``: its
+        item, or anything older than its time.
+
+        Not ``before=<item>``: Reddit answers nothing before an item that has vanished,
+        which would silence the cursor for good; a vanished item here costs one page more.
+        """
+        found: list[dict[str, Any]] = []
+        after: str | None = None
+        for _ in range(MAX_LISTING_PAGES):
+            params: dict[str, str | int] = {"limit": LISTING_MAX}
+            if after:
+                params["after"] = after
+            data = self._call(
+                functools.partial(self.reddit.request, method="GET", path=path, params=params),
+                what=what,
+            )
+            page = [child["data"] for child in data["data"]["children"]]
+            found.extend(page)
+            after = data["data"].get("after")
+            if since is None or not page or not after:
+                break
+            oldest = min(float(item.get("created_utc") or 0) for item in page)
+            if oldest < since.created_utc or any(
+                item.get("name") == since.fullname for item in page
+            ):
+                break
+        return found
+
+    def posts_by_id(self, post_ids: list[str]) -> dict[str, Post]:
+        """The posts that still exist among these, by bare id (``/api/info``, 100 a call).
+
+        Removed and deleted posts come back too (``removed``, author None); ids Reddit does
+        not know are simply absent.
+        """
+        things = self._info([post_fullname(i) for i in post_ids], what="read posts by id")
+        return {post.id: post for post in (_post(t["data"]) for t in things if t["kind"] == "t3")}
+
+    def comments_by_id(self, comment_ids: list[str]) -> dict[str, Comment]:
+        """The comments Reddit still knows among these, by bare id (``/api/info``)."""
+        things = self._info([comment_fullname(i) for i in comment_ids], what="read comments by id")
+        return {c.id: c for c in (_comment(t["data"]) for t in things if t["kind"] == "t1")}
+
+    def _info(self, fullnames: list[str], *, what: str) -> list[dict[str, Any]]:
+        things: list[dict[str, Any]] = []
+        unique = list(dict.fromkeys(fullnames))
+        for start in range(0, len(unique), LISTING_MAX):
+            batch = ",".join(unique[start : start + LISTING_MAX])
+            data = self._call(
+                functools.partial(
+                    self.reddit.request,
+                    method="GET",
+                    path=self._path("info"),
+                    params={"id": batch},
+                ),
+                what=what,
+            )
+            things.extend(data["data"]["children"])
+        return things
 
     def delete_comment(self, comment_id: str) -> None:
         """Delete one of the bot's own comments (repeating it is harmless)."""
         self._call(
-            lambda: self.reddit.comment(comment_id.removeprefix("t1_")).delete(),
-            what=f"delete comment t1_{comment_id.removeprefix('t1_')}",
+            lambda: self.reddit.comment(bare_id(comment_id)).delete(),
+            what=f"delete comment {comment_fullname(comment_id)}",
+        )
+
+    def report(self, fullname: str, *, reason: str) -> None:
+        """Report a post to the subreddit's mod queue (``POST /api/report``)."""
+        self._call(
+            lambda: self.reddit.submission(bare_id(fullname)).report(reason[:REPORT_REASON_MAX]),
+            what=f"report {fullname} to the moderators",
         )
 
     def message_moderators(self, *, subject: str, body: str) -> None:
@@ -613,6 +746,7 @@ def _own_comment(data: dict[str, Any]) -> OwnComment:
         score=int(data.get("score") or 0),
         removed=bool(data.get("removed") or data.get("banned_by")),
         created_utc=float(data.get("created_utc") or 0),
+        post_title=str(data.get("link_title") or ""),
     )
 
 
@@ -633,6 +767,7 @@ def _comment(data: dict[str, Any]) -> Comment:
         author=data.get("author"),
         body=data.get("body", ""),
         parent_id=data["parent_id"],
+        deleted=data.get("author") == "[deleted]" and data.get("body") == "[deleted]",
     )
 
 
@@ -649,4 +784,10 @@ def _post(data: dict[str, Any]) -> Post:
         removed=bool(data.get("banned_by") or data.get("removed_by_category")),
         distinguished=data.get("distinguished"),
         permalink=data.get("permalink") or "",
+        subreddit=data.get("subreddit") or "",
+        reports=tuple(
+            str(entry[0])
+            for entry in [*(data.get("mod_reports") or []), *(data.get("user_reports") or [])]
+            if entry
+        ),
     )

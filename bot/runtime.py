@@ -1,4 +1,4 @@
-"""Open what a command needs: the sandbox (an explicit step), the gateway, the state."""
+"""Open what a command needs: the gateway (starting the embedded sandbox first), the state."""
 
 from __future__ import annotations
 
@@ -13,7 +13,12 @@ from bot.state import State
 
 
 class Runtime:
-    """``with Runtime(settings) as rt: rt.start_sandbox(); rt.gateway, rt.state``."""
+    """``with Runtime(settings) as rt: rt.gateway, rt.state``.
+
+    Every command that talks to the target opens it through ``gateway``, which starts the
+    embedded sandbox first (target ``sandbox``, nothing listening on its port): no command
+    can reach the target without it, so none can forget to start it.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -23,10 +28,12 @@ class Runtime:
 
     @property
     def gateway(self) -> Gateway:
+        """The gateway to the target; with target ``sandbox``, the sandbox is up first."""
         if self._gateway is None:
+            self.start_sandbox()
             self._gateway = Gateway(self.settings)
             if self._state is not None:
-                self._state.claim_target(self._gateway.target())
+                self._claim()
         return self._gateway
 
     @property
@@ -39,13 +46,19 @@ class Runtime:
         if self._state is None:
             self._state = State(self.settings.state_db)
             if self._gateway is not None:
-                self._state.claim_target(self._gateway.target())
+                self._claim()
         return self._state
+
+    def _claim(self) -> None:
+        assert self._state is not None and self._gateway is not None
+        self._state.claim_target(self._gateway.target(), aliases=self._gateway.target_aliases())
 
     def start_sandbox(self) -> SandboxServer | None:
         """With target ``sandbox``, start it in this process unless one already listens.
 
-        Returns the server started here (stopped on exit), or None.
+        Returns the server started here (stopped on exit), or None. ``gateway`` calls it;
+        call it first only to learn whether a server was started (the daemon logs it), or
+        for the sandbox's control endpoints, which need no gateway.
         """
         if self.settings.is_sandbox and self.sandbox is None:
             self.sandbox = ensure_sandbox(self.settings)

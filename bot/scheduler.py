@@ -4,11 +4,13 @@ Each job runs one instance at a time, coalesces missed runs and has a misfire gr
 Errors never stop the daemon: network errors, timeouts and 5xx back off exponentially with
 jitter (per job); rate limits wait for the reset Reddit states; bad credentials and 403s
 stop only the affected job, with a log line saying what to fix. SIGTERM/SIGINT finish the
-current step, close the database and exit 0.
+current step, close the database and exit 0. A damaged state database stops the daemon with
+one line (exit 2). The state is backed up once a day (``bot/backup.py``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import signal
@@ -18,11 +20,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot import metrics
+from bot import backup, metrics
 from bot.config import Settings
 from bot.errors import (
     EXIT_FAILED,
@@ -38,16 +41,18 @@ from bot.errors import (
     WriteUncertain,
 )
 from bot.lockfile import DAEMON_COMMAND, WAIT_FOR_LOCK, CommandLock, lock_path
-from bot.replies.classify import load_rules
-from bot.replies.feedback import FeedbackCheck
-from bot.replies.respond import validate_templates
-from bot.replies.watch import ReplyWatcher
 from bot.runtime import Runtime
+from bot.state import StateCorrupt
 from bot.wiki import gitinfo
 from bot.wiki.plan import Kind
 from bot.wiki.sync import WRITTEN, Result, WikiSync, load_workspace
 
+if TYPE_CHECKING:  # the reply module is imported only when the replies job is on
+    from bot.replies.classify import Rules
+    from bot.replies.watch import ReplyWatcher
+
 log = logging.getLogger("bot.daemon")
+BACKUP_CHECK_EVERY = 3600.0  # seconds between looks at whether a daily backup is due
 
 
 @dataclass
@@ -100,9 +105,19 @@ class Job:
         self.disabled_reason: str | None = None
         self.last: JobResult | None = None
         self.once = False  # set by `run --once`: no backoff messages for a run that ends
+        self.fatal: StateCorrupt | None = None  # the state is damaged: the daemon must stop
 
     def run(self) -> JobResult | None:
-        """Run once unless backing off or disabled; never raises."""
+        """Run once unless backing off or disabled; never raises (a damaged state database
+        stops the job and is kept in ``fatal`` for the daemon to stop on)."""
+        try:
+            return self._run()
+        except StateCorrupt as exc:
+            self.fatal = exc
+            self.disabled_reason = str(exc)
+            return None
+
+    def _run(self) -> JobResult | None:
         if self.disabled_reason is not None:
             return None
         if time.time() < self.resume_at:
@@ -112,6 +127,8 @@ class Job:
         run_id = state.start_run(self.name)
         try:
             result = self.action()
+        except StateCorrupt:
+            raise
         except RateLimited as exc:
             self._pause(
                 exc.wait_seconds,
@@ -174,12 +191,11 @@ class Daemon:
     def __init__(self, settings: Settings, runtime: Runtime) -> None:
         self.settings = settings
         self.runtime = runtime
-        self.rules = load_rules(settings.replies.rules_file)
-        validate_templates(self.rules, subreddit=settings.subreddit)
-        if settings.schedule.replies and self.rules.model is not None:
-            self.rules.model.ready()  # a missing sentence encoder stops here, not mid-poll
         schedule = settings.schedule
+        # Wiki sync alone needs nothing of the reply module: no rules file, model or encoder.
+        self.rules = _reply_rules(settings) if schedule.replies else None
         self._published: dict[str, str] = {}
+        self._next_backup_check = 0.0
         self._watcher: ReplyWatcher | None = None
         wanted = (
             ("sync", schedule.sync, self.sync_once, schedule.sync_interval),
@@ -241,7 +257,10 @@ class Daemon:
         )
 
     def replies_once(self) -> JobResult:
+        from bot.replies.watch import ReplyWatcher  # noqa: PLC0415
+
         if self._watcher is None:  # kept across runs: it caches the moderator list
+            assert self.rules is not None  # loaded whenever the replies job is on
             self._watcher = ReplyWatcher(
                 self.settings, self.runtime.gateway, self.runtime.state, self.rules
             )
@@ -253,6 +272,8 @@ class Daemon:
 
     def feedback_once(self) -> JobResult:
         """Act on votes, removals and authors' answers to the bot's recent replies."""
+        from bot.replies.feedback import FeedbackCheck  # noqa: PLC0415
+
         report = FeedbackCheck(gateway=self.runtime.gateway, state=self.runtime.state).run()
         summary = report.summary()
         (log.info if report.deleted or report.labelled or report.opted_out else log.debug)(
@@ -266,7 +287,12 @@ class Daemon:
         """Each job once: 0 ok, 1 a job failed, 3 ok but a wiki page needs a human."""
         for job in self.jobs:
             job.once = True
-        results = [job.run() for job in self.jobs]
+        results = []
+        for job in self.jobs:
+            results.append(job.run())
+            if job.fatal is not None:
+                raise job.fatal
+        self._backup()
         if any(r is None or not r.ok for r in results):
             return EXIT_FAILED
         return EXIT_NEEDS_HUMAN if any(r.needs_human for r in results if r) else EXIT_OK
@@ -306,16 +332,31 @@ class Daemon:
         )
         try:
             while not stop.wait(1.0):
+                if fatal := next((j.fatal for j in self.jobs if j.fatal is not None), None):
+                    raise fatal  # the state is damaged: stop, saying what to do
                 self._record_next_runs(scheduler)
+                self._backup()
         finally:
             if self.runtime.has_gateway:
                 self.runtime.gateway.stop()  # cut retry chains short; nothing half-sent
             scheduler.shutdown(wait=True)
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            self.runtime.state.set_meta("daemon_stopped_at", str(time.time()))
+            with contextlib.suppress(StateCorrupt):
+                self.runtime.state.set_meta("daemon_stopped_at", str(time.time()))
             log.info("daemon stopped cleanly")
         return EXIT_OK
+
+    def _backup(self) -> None:
+        """A daily online backup of the state (checked hourly; ``bot/backup.py``)."""
+        now = time.time()
+        if now < self._next_backup_check:
+            return
+        self._next_backup_check = now + BACKUP_CHECK_EVERY
+        try:
+            backup.backup_if_due(self.runtime.state, now=now)
+        except OSError as exc:  # a full disk, say: the bot goes on, the log says why
+            log.error("state backup failed: %s", exc)
 
     def _record_next_runs(self, scheduler: BackgroundScheduler) -> None:
         """Publish when each job runs next (for `wikibot status`), writing only changes."""
@@ -330,6 +371,18 @@ class Daemon:
                 if self._published.get(job.id) != value:
                     state.set_meta(f"next_run:{job.id}", value)
                     self._published[job.id] = value
+
+
+def _reply_rules(settings: Settings) -> Rules:
+    """The reply rules and model, checked now: a missing encoder stops here, not mid-poll."""
+    from bot.replies.classify import load_rules  # noqa: PLC0415
+    from bot.replies.respond import validate_templates  # noqa: PLC0415
+
+    rules = load_rules(settings.replies.rules_file)
+    validate_templates(rules, subreddit=settings.subreddit)
+    if rules.model is not None:
+        rules.model.ready()
+    return rules
 
 
 def _now_datetime() -> datetime:

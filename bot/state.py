@@ -8,6 +8,7 @@ the reply watcher decided on, with reply intents and comment ids), ``optout``, `
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sqlite3
 import threading
@@ -37,7 +38,7 @@ CREATE TABLE IF NOT EXISTS pages (
 );
 CREATE TABLE IF NOT EXISTS posts (
     post_id TEXT PRIMARY KEY,
-    status TEXT NOT NULL,          -- a PostStatus: ignored | skipped | intent | replied
+    status TEXT NOT NULL,          -- a PostStatus: ignored | skipped | held | intent | replied
     reason TEXT,
     audience TEXT,
     score REAL,
@@ -45,7 +46,8 @@ CREATE TABLE IF NOT EXISTS posts (
     author TEXT,
     comment_id TEXT,
     seen_at REAL NOT NULL,
-    replied_at REAL
+    replied_at REAL,
+    created_utc REAL               -- when the post was made (for held posts' age and order)
 );
 CREATE INDEX IF NOT EXISTS posts_replied_at ON posts (replied_at);
 CREATE INDEX IF NOT EXISTS posts_seen_at ON posts (seen_at);
@@ -58,7 +60,7 @@ CREATE TABLE IF NOT EXISTS alerts (
     sent_at REAL NOT NULL,
     PRIMARY KEY (page, revision)
 );
-CREATE TABLE IF NOT EXISTS labels (
+CREATE TABLE IF NOT EXISTS labels (  -- wikibot 0.1's labels, read once by bot/labels.py
     key TEXT PRIMARY KEY,          -- the post's fullname, t3_...
     intent TEXT NOT NULL,          -- getting_started | other
     audience TEXT NOT NULL,        -- a guide, or none
@@ -70,7 +72,7 @@ CREATE TABLE IF NOT EXISTS labels (
 CREATE TABLE IF NOT EXISTS feedback (
     item TEXT PRIMARY KEY,         -- a comment fullname already acted on
     post_id TEXT,
-    action TEXT NOT NULL,          -- deleted | labelled | opted_out | seen
+    action TEXT NOT NULL,          -- deleted | labelled | opted_out | summoned | seen ...
     at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS runs (
@@ -93,6 +95,30 @@ class TargetMismatch(StateError):
     exit_code = EXIT_USAGE
 
 
+class StateCorrupt(StateError):
+    """The state database file is damaged (SQLite reports a corrupt page or no database)."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, path: Path, problem: object) -> None:
+        super().__init__(
+            f"{path}: the state database is damaged ({problem}); stop wikibot and run "
+            "'wikibot state restore', which keeps the damaged file and restores the newest "
+            "good backup"
+        )
+
+
+_SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26  # primary result codes (low byte)
+
+
+def is_corruption(exc: sqlite3.DatabaseError) -> bool:
+    """True when SQLite says the file is damaged, not busy or misused."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF in (_SQLITE_CORRUPT, _SQLITE_NOTADB)
+    return type(exc) is sqlite3.DatabaseError
+
+
 def content_hash(text: str) -> str:
     """Stable hash of page content."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -102,7 +128,8 @@ class PostStatus(StrEnum):
     """What the reply watcher decided about a post."""
 
     IGNORED = "ignored"  # not a getting-started question
-    SKIPPED = "skipped"  # a safety rule, a cap, or Reddit refused the reply
+    SKIPPED = "skipped"  # a safety rule, or Reddit refused the reply
+    HELD = "held"  # a getting-started post held back by a reply cap; reconsidered later
     INTENT = "intent"  # a reply is being sent; not confirmed yet
     REPLIED = "replied"  # the comment id is known
 
@@ -125,6 +152,7 @@ class PostRow:
     comment_id: str | None
     seen_at: float
     replied_at: float | None
+    created_utc: float | None = None
 
     @property
     def fullname(self) -> str:
@@ -184,10 +212,13 @@ class State:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
+            _add_missing_columns(self._db)
         except sqlite3.DatabaseError as exc:
+            if is_corruption(exc):
+                raise StateCorrupt(path, exc) from None
             raise StateError(
                 f"{path}: cannot open the state database: {exc}; restore it "
-                "from a backup or move it away to start fresh"
+                "with 'wikibot state restore' or move it away to start fresh"
             ) from None
         self._lock = threading.RLock()
 
@@ -198,18 +229,34 @@ class State:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One atomic step: everything inside commits together or not at all."""
-        with self._lock:
+        with self._lock, self._damage_reported():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
             except BaseException:
-                self._db.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.DatabaseError):
+                    self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
 
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        with self._lock:
+        with self._lock, self._damage_reported():
             return self._db.execute(sql, params).fetchall()
+
+    @contextmanager
+    def _damage_reported(self) -> Iterator[None]:
+        """A damaged file surfaces as ``StateCorrupt`` (one line), never a traceback."""
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            if is_corruption(exc):
+                raise StateCorrupt(self.path, exc) from None
+            raise
+
+    def vacuum_into(self, path: Path) -> None:
+        """Write a compact, consistent copy of the database to ``path`` (online backup)."""
+        with self._lock, self._damage_reported():
+            self._db.execute("VACUUM INTO ?", (str(path),))
 
     # --- meta ------------------------------------------------------------------------------
 
@@ -242,11 +289,15 @@ class State:
             return None
         return Target(api_url=api_url, subreddit=subreddit, account=account or None)
 
-    def claim_target(self, target: Target) -> None:
-        """Record ``target`` on first use; refuse a state made for another one."""
+    def claim_target(self, target: Target, *, aliases: tuple[Target, ...] = ()) -> None:
+        """Record ``target`` on first use; refuse a state made for another one.
+
+        A state recorded under one of ``aliases`` (an older name of the same target) is
+        re-recorded under ``target``.
+        """
         with self.transaction() as db:
             recorded = self.target()
-            if recorded is None:
+            if recorded is None or (recorded != target and recorded in aliases):
                 values = (target.api_url, target.subreddit, target.account or "")
                 for key, value in zip(_TARGET_KEYS, values, strict=True):
                     self.set_meta(key, value, db=db)
@@ -380,19 +431,30 @@ class State:
         title: str | None = None,
         author: str | None = None,
         comment_id: str | None = None,
+        created_utc: float | None = None,
+        replied_at: float | None = None,
     ) -> None:
-        """Insert or update a post's decision; one transaction."""
+        """Insert or update a post's decision; one transaction.
+
+        ``replied_at`` defaults to now for an answered post (a restore passes the time of
+        the reply it found).
+        """
         now = time.time()
-        replied_at = now if status in ANSWERED else None
+        if status not in ANSWERED:
+            replied_at = None
+        elif replied_at is None:
+            replied_at = now
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO posts (post_id, status, reason, audience, score, title, author, "
-                "comment_id, seen_at, replied_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "comment_id, seen_at, replied_at, created_utc) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(post_id) DO UPDATE SET status = excluded.status, "
                 "reason = excluded.reason, audience = COALESCE(excluded.audience, audience), "
                 "score = COALESCE(excluded.score, score), "
                 "comment_id = COALESCE(excluded.comment_id, comment_id), "
-                "replied_at = COALESCE(replied_at, excluded.replied_at)",
+                "replied_at = COALESCE(replied_at, excluded.replied_at), "
+                "created_utc = COALESCE(created_utc, excluded.created_utc)",
                 (
                     post_id,
                     status.value,
@@ -404,6 +466,7 @@ class State:
                     comment_id,
                     now,
                     replied_at,
+                    created_utc,
                 ),
             )
 
@@ -420,6 +483,14 @@ class State:
                 (older_than, *DECIDED),
             )
             return cursor.rowcount
+
+    def held_posts(self) -> list[PostRow]:
+        """Getting-started posts held back by a reply cap, newest first."""
+        rows = self._query(
+            "SELECT * FROM posts WHERE status = ? ORDER BY created_utc DESC, seen_at DESC",
+            (PostStatus.HELD,),
+        )
+        return [_post_row(r) for r in rows]
 
     def pending_intents(self) -> list[PostRow]:
         """Posts whose reply was started but not confirmed (a crash or an unknown outcome)."""
@@ -443,11 +514,11 @@ class State:
 
     # --- opt-out -----------------------------------------------------------------------------
 
-    def add_optout(self, user: str) -> bool:
+    def add_optout(self, user: str, *, added_at: float | None = None) -> bool:
         with self.transaction() as db:
             cursor = db.execute(
                 "INSERT OR IGNORE INTO optout (user, added_at) VALUES (?, ?)",
-                (user.lower(), time.time()),
+                (user.lower(), time.time() if added_at is None else added_at),
             )
             return cursor.rowcount == 1
 
@@ -480,6 +551,14 @@ class State:
         return [_run_row(r) for r in rows]
 
 
+def _add_missing_columns(db: sqlite3.Connection) -> None:
+    """Columns added since a table was first created (``CREATE TABLE IF NOT EXISTS`` keeps
+    an older table as it was)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(posts)")}
+    if "created_utc" not in columns:
+        db.execute("ALTER TABLE posts ADD COLUMN created_utc REAL")
+
+
 def _post_row(row: sqlite3.Row) -> PostRow:
     values = dict(row)
     return PostRow(
@@ -490,67 +569,6 @@ def _post_row(row: sqlite3.Row) -> PostRow:
 def _run_row(row: sqlite3.Row) -> RunRow:
     values = dict(row)
     return RunRow(**{**values, "ok": None if row["ok"] is None else bool(row["ok"])})
-
-
-@dataclass(frozen=True)
-class LabelRecord:
-    """A label recorded by a moderator or by the feedback loop, with the post's text."""
-
-    key: str
-    intent: str
-    audience: str
-    labelled_by: str
-    title: str
-    body: str
-    created_at: float
-
-
-class LabelStore:
-    """Moderators' and feedback labels, and which feedback items were acted on."""
-
-    def __init__(self, state: State) -> None:
-        self._state = state
-
-    def add(
-        self, *, key: str, intent: str, audience: str, labelled_by: str, title: str, body: str
-    ) -> None:
-        """Record (or replace) the label of one post."""
-        with self._state.transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO labels (key, intent, audience, labelled_by, title, body, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (key, intent, audience, labelled_by, title, body, time.time()),
-            )
-
-    def all(self) -> list[LabelRecord]:
-        rows = self._state._query("SELECT * FROM labels ORDER BY created_at, key")
-        return [LabelRecord(**dict(row)) for row in rows]
-
-    def handled(self, items: list[str]) -> set[str]:
-        """Which of these feedback items were already acted on."""
-        return {row["item"] for row in self._state._rows_where_in("feedback", "item", items)}
-
-    def mark(self, item: str, *, post_id: str | None, action: str) -> None:
-        with self._state.transaction() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO feedback (item, post_id, action, at) VALUES (?, ?, ?, ?)",
-                (item, post_id, action, time.time()),
-            )
-
-    def counts(self) -> dict[str, int]:
-        """Feedback actions and labels by kind, for ``status``."""
-        counts = {
-            f"feedback_{row['action']}": int(row["n"])
-            for row in self._state._query(
-                "SELECT action, COUNT(*) AS n FROM feedback GROUP BY action"
-            )
-        }
-        for row in self._state._query(
-            "SELECT substr(labelled_by, 1, instr(labelled_by || ':', ':') - 1) AS who, "
-            "COUNT(*) AS n FROM labels GROUP BY who"
-        ):
-            counts[f"labels_{row['who']}"] = int(row["n"])
-        return counts
 
 
 def _page_record(row: sqlite3.Row) -> PageRecord:

@@ -15,8 +15,10 @@ from typing import Any
 
 from bot.config import Settings
 from bot.errors import InputError
+from bot.journal import WriteJournal, WriteKind, WriteStatus
+from bot.labels import ACTED_ON, LabelBook
 from bot.lockfile import lock_holder, lock_path
-from bot.state import LabelStore, PostStatus, RunRow, State, content_hash
+from bot.state import PostStatus, RunRow, State, content_hash
 from bot.wiki.plan import Kind, three_way
 from bot.wiki.sync import is_special, load_workspace
 
@@ -101,6 +103,18 @@ class AlertStatus:
 
 
 @dataclass(frozen=True)
+class LoopStatus:
+    """Moderators in the loop: what the bot asked, answered and learned."""
+
+    reports_made: int  # uncertain posts reported to the mod queue or sent in a digest
+    reports_waiting: int  # queued for the next digest, or a report to confirm
+    summons_answered: int  # !guide and !noguide by moderators and helpers
+    feedback_acted_on: int  # removals, downvotes, askers' "wrong" and "stop"
+    labels_by_source: dict[str, int]  # the label in force of each post, by its source
+    label_events: int  # every label given, including those overruled
+
+
+@dataclass(frozen=True)
 class StatusReport:
     """Everything ``wikibot status`` shows; times are ISO 8601 in the local timezone."""
 
@@ -112,7 +126,7 @@ class StatusReport:
     pages: list[PageStatus]
     local_error: str | None  # why the page files could not be read
     alerts: list[AlertStatus]
-    feedback: dict[str, int]  # label counts from the feedback loop and moderators
+    moderation: LoopStatus
     replies_24h: list[ReplyStatus]
     errors: list[ErrorStatus]
     last_success: dict[str, RunStatus | None]
@@ -206,6 +220,20 @@ def _run(row: RunRow) -> RunStatus:
     )
 
 
+def _loop_status(state: State) -> LoopStatus:
+    labels, journal = LabelBook(state), WriteJournal(state)
+    actions = labels.actions()
+    reviewed = (WriteKind.REPORT, WriteKind.DIGEST)
+    return LoopStatus(
+        reports_made=journal.count(reviewed, status=WriteStatus.DONE),
+        reports_waiting=journal.count(reviewed) - journal.count(reviewed, status=WriteStatus.DONE),
+        summons_answered=actions.get("summoned", 0) + actions.get("noguide", 0),
+        feedback_acted_on=sum(actions.get(action, 0) for action in ACTED_ON),
+        labels_by_source=labels.by_source(),
+        label_events=len(labels.events()),
+    )
+
+
 def collect_status(settings: Settings, state: State) -> StatusReport:
     """Pages, pending drift/conflicts, recent replies, errors, last good runs, next runs."""
     pages, local_error = _pages(settings, state)
@@ -243,7 +271,7 @@ def collect_status(settings: Settings, state: State) -> StatusReport:
             AlertStatus(a.page, a.revision, a.kind, a.author, sent_at=iso(a.sent_at))
             for a in state.alerts()[:20]
         ],
-        feedback=LabelStore(state).counts(),
+        moderation=_loop_status(state),
         replies_24h=[
             ReplyStatus(
                 post_id=r.post_id,

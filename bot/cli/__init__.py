@@ -2,12 +2,13 @@
 
 Exit codes: 0 success; 1 failure (an API error, a check that found errors, a refused
 push); 2 bad usage or configuration (and, for ``plan --detailed-exitcode``, "changes
-pending"); 3 done, but a wiki page needs a human (drift or conflict); 4 busy (another
-command holds the state's lock); 130 interrupted.
+pending"; a damaged state database); 3 done, but a wiki page needs a human (drift or
+conflict); 4 busy (another command holds the state's lock); 130 interrupted.
 
 One module a command group: ``wiki`` (plan, push, pull, check, preview), ``replies``,
-``daemon`` (run, status) and ``sandbox``; ``common`` holds what they share. Each command
-imports the heavy modules it needs inside its function, to keep ``--help`` fast.
+``daemon`` (run, status), ``sandbox`` and ``state`` (check, restore); ``common`` holds what
+they share. Each command imports the heavy modules it needs inside its function, to keep
+``--help`` fast.
 """
 
 from __future__ import annotations
@@ -18,14 +19,40 @@ from pathlib import Path
 import click
 
 from bot import __version__
-from bot.cli import daemon, replies, sandbox, wiki
+from bot.cli import daemon, replies, sandbox, state, wiki
 from bot.cli.common import App
 from bot.errors import EXIT_FAILED, EXIT_INTERRUPTED, WikibotError
 
 __all__ = ["cli", "main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _RootGroup(click.Group):
+    """The root group: ``--help`` lists every command, those inside groups too."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows: list[tuple[str, click.Command]] = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is None or command.hidden:
+                continue
+            rows.append((name, command))
+            if isinstance(command, click.Group):
+                inner = click.Context(command, info_name=name, parent=ctx)
+                for sub in command.list_commands(inner):
+                    subcommand = command.get_command(inner, sub)
+                    if subcommand is not None and not subcommand.hidden:
+                        rows.append((f"{name} {sub}", subcommand))
+        if rows:
+            width = max(len(name) for name, _ in rows)
+            limit = max(formatter.width - 6 - width, 30)
+            with formatter.section("Commands"):
+                formatter.write_dl([(n, c.get_short_help_str(limit)) for n, c in rows])
+
+
+@click.group(
+    cls=_RootGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.option(
     "--config",
     "config",
@@ -56,11 +83,7 @@ def cli(
     """Keep r/learnmachinelearning's wiki guides in sync with Markdown files, and answer
     "how do I get into ML?" posts with the guide that fits.
 
-    \b
-    Wiki:     plan, push, pull, check, preview
-    Replies:  replies scan | test | eval | optout | list
-    Daemon:   run [--once], status
-    Sandbox:  sandbox serve | post | edit | log | fault
+    Every command below accepts --help.
     """
     ctx.obj = App(
         config=config, as_json=as_json, verbosity=-1 if quiet else verbose, log_format=log_format
@@ -68,7 +91,7 @@ def cli(
     ctx.obj.setup_logging()
 
 
-for _group in (wiki, replies, daemon, sandbox):
+for _group in (wiki, replies, daemon, sandbox, state):
     for _command in _group.COMMANDS:
         cli.add_command(_command)
 

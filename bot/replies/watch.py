@@ -15,11 +15,14 @@ from typing import Any
 
 from bot.config import Settings
 from bot.errors import Forbidden, NotFound, Refused, WriteUncertain
+from bot.labels import LabelBook
 from bot.limits import LISTING_MAX
 from bot.models import Post
 from bot.reddit import Gateway
 from bot.replies.classify import Decision, Rules, classify
 from bot.replies.respond import render_reply
+from bot.replies.review import Reviewer
+from bot.replies.summon import Summons
 from bot.state import PostStatus, State
 
 log = logging.getLogger(__name__)
@@ -43,6 +46,17 @@ class ReplyEntry:
     comment: str | None = None
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    """A getting-started post to answer: new (with the post and decision) or held."""
+
+    created_utc: float
+    post_id: str
+    entry: ReplyEntry
+    post: Post | None
+    decision: Decision | None
+
+
 @dataclass
 class ScanReport:
     """What one pass saw and did."""
@@ -52,6 +66,10 @@ class ScanReport:
     would_reply: list[ReplyEntry] = field(default_factory=list)
     recovered: list[str] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
+    held: dict[str, int] = field(default_factory=dict)  # by cap: answered later, if in time
+    summoned: list[ReplyEntry] = field(default_factory=list)  # replies asked for by !guide
+    unsummoned: list[str] = field(default_factory=list)  # replies removed by !noguide
+    reported: list[str] = field(default_factory=list)  # uncertain posts sent to moderators
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data (``replies scan --json``)."""
@@ -66,8 +84,18 @@ class ScanReport:
             parts.append(f"{len(self.would_reply)} would reply (dry run)")
         if self.recovered:
             parts.append(f"{len(self.recovered)} recovered")
+        if self.summoned or self.unsummoned:
+            parts.append(f"{len(self.summoned)} summoned, {len(self.unsummoned)} !noguide")
+        if self.reported:
+            parts.append(f"{len(self.reported)} sent to the moderators for review")
         parts.extend(f"{n} {reason}" for reason, n in sorted(self.skipped.items()))
+        parts.extend(f"{n} held ({reason})" for reason, n in sorted(self.held.items()))
         return ", ".join(parts)
+
+
+def is_excluded_flair(flair: str | None, settings: Settings) -> bool:
+    """A flair in ``replies.excluded_flairs`` (any case): such posts are never answered."""
+    return bool(flair) and (flair or "").strip().lower() in settings.replies.excluded_flairs
 
 
 class ReplyWatcher:
@@ -80,6 +108,11 @@ class ReplyWatcher:
         self.rules = rules
         self._moderators: set[str] | None = None
         self._moderators_at = 0.0
+        self.labels = LabelBook(state)
+        self.reviewer = Reviewer(
+            settings=settings, gateway=gateway, state=state, threshold=rules.reply_threshold
+        )
+        self.summons = Summons(self)
 
     def scan(self, *, dry_run: bool = False) -> ScanReport:
         """One pass. Raises ``RateLimited``/``Unavailable`` for the scheduler to back off."""
@@ -87,13 +120,20 @@ class ReplyWatcher:
         report = ScanReport()
         if not dry_run:
             self._resolve_intents(report)
+            self.reviewer.resolve()
         fetched = self._poll()
         known = self.state.known_posts([p.id for p in fetched])
         posts = [p for p in fetched if p.id not in known]
         report.fetched = len(posts)
-        for post in sorted(posts, key=lambda p: p.created_utc):
-            self._consider(post, report, dry_run=dry_run)
+        eligible: list[_Candidate] = []
+        for post in sorted(posts, key=lambda p: p.created_utc, reverse=True):
+            if (candidate := self._consider(post, report, dry_run=dry_run)) is not None:
+                eligible.append(candidate)
         if not dry_run:
+            self._answer_newest_first(eligible, report)
+        self.summons.check(report, dry_run=dry_run)
+        if not dry_run:
+            self.reviewer.send_digest_if_due()
             # Posts older than max_age are never answered, so old decisions can go.
             keep = max(PRUNE_AFTER, 2 * self.settings.replies.max_age)
             self.state.prune_posts(older_than=time.time() - keep)
@@ -137,26 +177,36 @@ class ReplyWatcher:
 
     # --- deciding --------------------------------------------------------------------------
 
-    def _skip_reason(self, post: Post) -> str | None:
-        """Why this post must not get a reply, or None."""
+    def _skip_reason(self, post: Post, *, summoned: bool = False) -> str | None:
+        """Why this post must not get a reply, or None.
+
+        A reply a moderator or helper summoned skips only the rules nobody can overrule
+        (deleted, own, closed, opted out): age, flair and moderators' posts are theirs to
+        judge.
+        """
         author = (post.author or "").lower()
         if not author:
             return "deleted"
         if author == self.gateway.username().lower():
             return "own post"
-        if time.time() - post.created_utc > self.settings.replies.max_age:
+        if not summoned and time.time() - post.created_utc > self.settings.replies.max_age:
             return "too old"
         if post.locked or post.archived or post.removed:
             return "locked, archived or removed"
-        if post.flair and post.flair.strip().lower() in self.settings.replies.excluded_flairs:
+        if not summoned and is_excluded_flair(post.flair, self.settings):
             return "excluded flair"
         if author in self.settings.replies.optout or author in self.state.optouts():
             return "opted out"
+        if summoned:
+            return None
+        if post.distinguished == "admin":
+            return "admin post"
         if post.distinguished == "moderator" or author in self._moderator_names():
             return "moderator post"
         return None
 
     def _moderator_names(self) -> set[str]:
+        """The subreddit's moderators, lower-cased (one call an hour; summons use it too)."""
         if self._moderators is None or time.time() - self._moderators_at > MODERATORS_TTL:
             self._moderators = {name.lower() for name in self.gateway.moderators()}
             self._moderators_at = time.time()
@@ -179,16 +229,17 @@ class ReplyWatcher:
             score=decision.score if decision else None,
             title=post.title,
             author=post.author,
+            created_utc=post.created_utc,
         )
 
-    def _consider(self, post: Post, report: ScanReport, *, dry_run: bool) -> None:
-        """Decide about one new post: skip it, ignore it, or reply to it."""
+    def _consider(self, post: Post, report: ScanReport, *, dry_run: bool) -> _Candidate | None:
+        """Decide about one new post: skip it, ignore it, or return it to be answered."""
         reason = self._skip_reason(post)
         if reason is not None:
             report.skip(reason)
             if not dry_run:
                 self._remember(post, PostStatus.SKIPPED, reason=reason)
-            return
+            return None
         decision = classify(
             title=post.title, body=post.body, flair=post.flair, rules=self.rules, explain=False
         )
@@ -198,7 +249,13 @@ class ReplyWatcher:
                 self._remember(
                     post, PostStatus.IGNORED, reason=f"p={decision.score:.3f}", decision=decision
                 )
-            return
+            if self.reviewer.in_band(decision.score):
+                outcome = "would review" if dry_run else self.reviewer.review(post, decision.score)
+                if outcome in ("reported", "queued", "report to confirm", "would review"):
+                    report.reported.append(post.fullname)
+                elif outcome is not None:
+                    report.skip(outcome)
+            return None
         entry = ReplyEntry(post.fullname, decision.routing.token(), post.title[:80])
         if dry_run:
             report.would_reply.append(entry)
@@ -208,13 +265,53 @@ class ReplyWatcher:
                 entry.audience,
                 decision.score,
             )
-            return
-        if cap := self._cap_reached():
-            report.skip(cap)
-            self._remember(post, PostStatus.SKIPPED, reason=cap, decision=decision)
-            return
-        self._remember(post, PostStatus.INTENT, decision=decision)
-        self._reply(post.id, report, entry)
+            return None
+        return _Candidate(post.created_utc, post.id, entry, post, decision)
+
+    def _answer_newest_first(self, eligible: list[_Candidate], report: ScanReport) -> None:
+        """Reply to the new eligible posts and those held back earlier, newest first.
+
+        After a downtime the caps go to the freshest questions. A post the caps hold back
+        is kept as ``held`` and reconsidered on later passes until it is older than
+        ``max_age`` (then it is skipped as too old, without an API call).
+        """
+        oldest_allowed = time.time() - self.settings.replies.max_age
+        queue = list(eligible)
+        for row in self.state.held_posts():
+            if row.created_utc is None or row.created_utc < oldest_allowed:
+                self.state.record_post(
+                    post_id=row.post_id, status=PostStatus.SKIPPED, reason="too old"
+                )
+                report.skip("too old")
+                continue
+            entry = ReplyEntry(row.fullname, row.audience or "index", row.title[:80])
+            queue.append(_Candidate(row.created_utc, row.post_id, entry, None, None))
+        queue.sort(key=lambda c: c.created_utc, reverse=True)
+        for candidate in queue:
+            if cap := self._cap_reached():
+                report.held[cap] = report.held.get(cap, 0) + 1
+                if candidate.post is not None:  # new: remember it; held ones stay held
+                    self._remember(
+                        candidate.post, PostStatus.HELD, reason=cap, decision=candidate.decision
+                    )
+                continue
+            if candidate.post is not None:
+                self._remember(candidate.post, PostStatus.INTENT, decision=candidate.decision)
+            else:
+                self.state.record_post(post_id=candidate.post_id, status=PostStatus.INTENT)
+            try:
+                self._reply(candidate.post_id, report, candidate.entry)
+            except NotFound:  # gone while it waited: nothing to answer
+                self.state.record_post(
+                    post_id=candidate.post_id, status=PostStatus.SKIPPED, reason="post gone"
+                )
+                report.skip("post gone")
+        if report.held:
+            log.info(
+                "replies: %d post(s) held back by the reply caps; answered later, newest "
+                "first, while younger than replies.max_age",
+                sum(report.held.values()),
+            )
 
     def _cap_reached(self) -> str | None:
         now = time.time()
@@ -243,9 +340,13 @@ class ReplyWatcher:
                 return post, own.id
         return post, None
 
-    def _reply(self, post_id: str, report: ScanReport, entry: ReplyEntry) -> None:
+    def _reply(
+        self, post_id: str, report: ScanReport, entry: ReplyEntry, *, summoned: bool = False
+    ) -> None:
+        """Reply to a post whose intent is recorded, unless the bot's reply is already
+        there or the post became ineligible (summons use it too)."""
         post, existing = self._look(post_id)
-        if existing is None and (reason := self._skip_reason(post)) is not None:
+        if existing is None and (reason := self._skip_reason(post, summoned=summoned)) is not None:
             self.state.record_post(post_id=post_id, status=PostStatus.SKIPPED, reason=reason)
             report.skip(reason)
             return
@@ -287,8 +388,9 @@ class ReplyWatcher:
         for pending in self.state.pending_intents():
             log.info("replies: resolving unconfirmed reply to %s", pending.fullname)
             entry = ReplyEntry(pending.fullname, pending.audience or "index", pending.title[:80])
+            summoned = (pending.reason or "").startswith("summoned")
             try:
-                self._reply(pending.post_id, report, entry)
+                self._reply(pending.post_id, report, entry, summoned=summoned)
             except NotFound:
                 self.state.record_post(
                     post_id=pending.post_id, status=PostStatus.SKIPPED, reason="post gone"

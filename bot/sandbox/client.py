@@ -93,15 +93,18 @@ class SandboxClient:
         author: str = "curious_student",
         flair: str | None = None,
         created_utc: float | None = None,
+        distinguished: str | None = None,
         **flags: bool,
     ) -> str:
-        """Simulate a user's new post; returns its fullname."""
+        """Simulate a user's new post; returns its fullname. ``distinguished="admin"``: a
+        Reddit admin's post."""
         payload = {
             "title": title,
             "body": body,
             "author": author,
             "flair": flair,
             "created_utc": created_utc,
+            "distinguished": distinguished,
             **flags,
         }
         result: str = self._call("POST", "posts", payload)["name"]
@@ -114,6 +117,14 @@ class SandboxClient:
         """Simulate a reader's comment (e.g. answering the bot); returns its fullname."""
         payload = {"parent": parent, "body": body, "author": author}
         result: str = self._call("POST", "comments", payload)["name"]
+        return result
+
+    def comments(
+        self, *, parent: str, bodies: list[str], author: str = "curious_student"
+    ) -> list[str]:
+        """Many comments by one account at once (a flooded inbox); returns their fullnames."""
+        payload = {"parent": parent, "bodies": bodies, "author": author}
+        result: list[str] = self._call("POST", "comments", payload)["names"]
         return result
 
     def set_comment(

@@ -1,7 +1,8 @@
 """Fault injection: make the next N matching requests misbehave.
 
 Kinds:
-  ``500``/``502``/``503``/``504``/``429``/``403``/``409``  answer that status, change nothing
+  ``500``/``502``/``503``/``504``/``429``/``403``/``409``/``413``
+                         answer that status, change nothing
   ``ratelimit``          answer 200 with Reddit's ``RATELIMIT`` error, change nothing
   ``timeout``            sleep ``delay`` seconds, then answer 504, change nothing
   ``apply_500``/``apply_503``  apply the write, then answer 500/503 anyway
@@ -10,7 +11,9 @@ Kinds:
   ``apply_html``         apply the write, then answer 200 with an HTML page, not JSON
   ``expire_token``       expire every token, answer 401 (clients must fetch a new one)
   ``edit_race``          on a wiki edit: a moderator first appends a line to the page, so
-                         the edit's ``previous`` is stale and Reddit merges it
+                         the edit's ``previous`` is stale and Reddit merges it; the next
+                         fault armed for the same request applies on top (``edit_race``
+                         then ``apply_503``: a merged edit whose answer is lost)
 
 Token requests (``/api/v1/access_token``) meet only faults whose ``path`` names them, so a
 fault armed for any path never breaks logging in by accident.
@@ -30,6 +33,7 @@ STATUS_KINDS = {
     "429": 429,
     "403": 403,
     "409": 409,
+    "413": 413,
 }
 APPLY_KINDS = {
     "apply_500": 500,

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from bot.limits import MAX_COMMENT_CHARS, MAX_PAGE_CHARS
+from bot.limits import MAX_COMMENT_CHARS, MAX_PAGE_CHARS, REPORT_REASON_MAX
 from bot.sandbox import shapes
 from bot.sandbox.faults import APPLY_KINDS, RACING_LINE, STATUS_KINDS, Fault, FaultPlan
 from bot.sandbox.merge import merge3
@@ -131,6 +131,10 @@ class SandboxApp:
             ("POST", re.compile(r"^/api/del$"), self.delete),
             ("GET", re.compile(r"^/user/(?P<name>[^/]+)/comments$"), self.user_comments),
             ("GET", re.compile(r"^/message/comments$"), self.inbox_comments),
+            ("GET", re.compile(r"^/message/unread$"), self.inbox_unread),
+            ("POST", re.compile(r"^/api/read_message$"), self.read_message),
+            ("GET", re.compile(r"^/r/(?P<sub>[^/]+)/comments$"), self.subreddit_comments),
+            ("POST", re.compile(r"^/api/report$"), self.report),
             ("POST", re.compile(r"^/api/lock$"), self.lock),
             ("GET", re.compile(r"^/api/info$"), self.info),
             ("GET", re.compile(r"^/api/v1/me$"), self.me),
@@ -192,11 +196,13 @@ class SandboxApp:
             reply.headers.update(limit_headers)
             return reply, user, None
         fault = self.faults.take(method, path)
+        then = self.faults.take(method, path) if fault and fault.kind == "edit_race" else None
         reply = self._with_fault(
-            fault, lambda: self.route(method, path, query, form, user), form=form
+            fault, lambda: self.route(method, path, query, form, user), form=form, then=then
         )
         reply.headers.update(limit_headers)
-        return reply, user, fault.kind if fault else None
+        kinds = "+".join(f.kind for f in (fault, then) if f is not None)
+        return reply, user, kinds or None
 
     def _with_fault(
         self,
@@ -204,8 +210,13 @@ class SandboxApp:
         answer: Callable[[], Reply],
         *,
         form: dict[str, str] | None = None,
+        then: Fault | None = None,
     ) -> Reply:
-        """``answer()`` (the real handler), changed by ``fault`` if one is armed."""
+        """``answer()`` (the real handler), changed by ``fault`` if one is armed.
+
+        ``then``: a second fault on the same request after an ``edit_race`` (the merged
+        edit's answer lost, say).
+        """
         if fault is None:
             return answer()
         if fault.kind in STATUS_KINDS:
@@ -232,7 +243,7 @@ class SandboxApp:
             return _unauthorized()
         if fault.kind == "edit_race":
             self._racing_edit((form or {}).get("page", "").lower())
-            return answer()
+            return self._with_fault(then, answer, form=form)
         reply = answer()
         if fault.kind == "apply_timeout":
             time.sleep(fault.delay)
@@ -461,7 +472,7 @@ class SandboxApp:
     def new_posts(self, *, query: dict[str, str], user: str | None, **_: Any) -> Reply:
         posts = self.store.posts_newest_first(include_removed=self.store.is_moderator(user))
         children, after = _paginate(posts, query, key=lambda p: f"t3_{p['id']}")
-        items = [self._link(p) for p in children]
+        items = [self._link(p, viewer=user) for p in children]
         before = f"t3_{children[0]['id']}" if children and query.get("before") else None
         return Reply(200, shapes.listing(items, after=after, before=before))
 
@@ -481,14 +492,19 @@ class SandboxApp:
             )
         return Reply(200, {"kind": "UserList", "data": {"children": children}})
 
-    def _link(self, post: dict[str, Any]) -> dict[str, Any]:
+    def _link(self, post: dict[str, Any], *, viewer: str | None = None) -> dict[str, Any]:
+        """A post as ``viewer`` sees it: moderators see its reports."""
+        moderator = self.store.is_moderator(viewer)
         return shapes.link(
             post,
             subreddit=self.store.subreddit,
             num_comments=len(self.store.comments_of(post["id"])),
+            reports=self.store.reports_on(f"t3_{post['id']}") if moderator else None,
         )
 
-    def comments(self, *, id: str, query: dict[str, str], **_: Any) -> Reply:
+    def comments(
+        self, *, id: str, query: dict[str, str], user: str | None = None, **_: Any
+    ) -> Reply:
         """A post and its comment tree, newest top-level comments first.
 
         Like Reddit, at most ``limit`` top-level comments are sent; the rest are named in a
@@ -519,7 +535,7 @@ class SandboxApp:
         shown, hidden = top[:limit], top[limit:]
         if hidden:
             shown.append(shapes.more([c["data"]["id"] for c in hidden], parent=f"t3_{id}"))
-        return Reply(200, [shapes.listing([self._link(post)]), shapes.listing(shown)])
+        return Reply(200, [shapes.listing([self._link(post, viewer=user)]), shapes.listing(shown)])
 
     def post_comment(self, *, form: dict[str, str], user: str | None, **_: Any) -> Reply:
         if user is None:
@@ -575,15 +591,8 @@ class SandboxApp:
         moderator = self.store.is_moderator(user)
         items = []
         for record in children:
-            thing = shapes.comment(record, subreddit=self.store.subreddit)
             post = self.store.post(record["link_id"][3:]) or {}
-            thing["data"].update(
-                {
-                    "link_title": post.get("title", ""),
-                    "link_author": post.get("author", "[deleted]"),
-                    "link_permalink": post.get("permalink", ""),
-                }
-            )
+            thing = shapes.listed_comment(record, subreddit=self.store.subreddit, post=post)
             if moderator:  # only moderators see removals
                 thing["data"]["removed"] = bool(record.get("removed_by"))
             else:
@@ -591,10 +600,14 @@ class SandboxApp:
             items.append(thing)
         return Reply(200, shapes.listing(items, after=after))
 
-    def inbox_comments(self, *, query: dict[str, str], user: str | None, **_: Any) -> Reply:
+    def inbox_comments(
+        self, *, query: dict[str, str], user: str | None, unread: bool = False, **_: Any
+    ) -> Reply:
         if user is None:
             return Reply(403, shapes.http_error(403, "Forbidden"))
         records = self.store.replies_to(user)
+        if unread:
+            records = [r for r in records if not self.store.is_read(f"t1_{r['id']}")]
         children, after = _paginate(records, query, key=lambda c: f"t1_{c['id']}")
         items = [
             shapes.inbox_comment(
@@ -602,10 +615,60 @@ class SandboxApp:
                 subreddit=self.store.subreddit,
                 post=self.store.post(record["link_id"][3:]) or {"id": "", "title": ""},
                 to=user,
+                author_id=(self.store.user(record["author"]) or {"id": "0"})["id"],
+                new=not self.store.is_read(f"t1_{record['id']}"),
+                num_comments=len(self.store.comments_of(record["link_id"][3:])),
             )
             for record in children
         ]
-        return Reply(200, shapes.listing(items, after=after))
+        listing = shapes.listing(items, after=after)
+        listing["data"]["geo_filter"] = ""
+        return Reply(200, listing)
+
+    def inbox_unread(self, **params: Any) -> Reply:
+        """``/message/unread``: the inbox items not marked read (comment replies here)."""
+        return self.inbox_comments(unread=True, **params)
+
+    def read_message(self, *, form: dict[str, str], user: str | None, **_: Any) -> Reply:
+        if user is None:
+            return Reply(403, shapes.http_error(403, "Forbidden"))
+        self.store.mark_read([name for name in form.get("id", "").split(",") if name])
+        return Reply(200, {})
+
+    def subreddit_comments(self, *, query: dict[str, str], **_: Any) -> Reply:
+        """``/r/{sub}/comments``: the subreddit's newest comments, each with its post's title."""
+        records = self.store.comments_newest_first()
+        children, after = _paginate(records, query, key=lambda c: f"t1_{c['id']}")
+        items = [
+            shapes.listed_comment(
+                record,
+                subreddit=self.store.subreddit,
+                post=self.store.post(record["link_id"][3:]) or {},
+            )
+            for record in children
+        ]
+        before = f"t1_{children[0]['id']}" if children and query.get("before") else None
+        return Reply(200, shapes.listing(items, after=after, before=before))
+
+    def report(self, *, form: dict[str, str], user: str | None, **_: Any) -> Reply:
+        """``/api/report``: a post or comment into the mod queue (shown in the state)."""
+        if user is None:
+            return Reply(403, shapes.http_error(403, "Forbidden"))
+        thing, reason = form.get("id", ""), form.get("reason", "")
+        if len(reason) > REPORT_REASON_MAX:
+            return Reply(
+                200,
+                shapes.api_errors(
+                    ("TOO_LONG", f"this is too long (max: {REPORT_REASON_MAX})", "reason")
+                ),
+            )
+        exists = (thing.startswith("t3_") and self.store.post(thing[3:])) or (
+            thing.startswith("t1_") and self.store.comment(thing[3:])
+        )
+        if not exists:
+            return Reply(200, shapes.api_errors(("NO_THING_ID", "that item does not exist", "id")))
+        self.store.add_report(thing=thing, reason=reason, by=user)
+        return Reply(200, {"json": {"errors": []}})
 
     def compose(self, *, form: dict[str, str], user: str | None, **_: Any) -> Reply:
         if user is None:
@@ -627,12 +690,12 @@ class SandboxApp:
         self.store.set_post_flags(form.get("id", "").removeprefix("t3_"), locked=True)
         return Reply(200, {})
 
-    def info(self, *, query: dict[str, str], **_: Any) -> Reply:
+    def info(self, *, query: dict[str, str], user: str | None = None, **_: Any) -> Reply:
         children = []
-        for fullname in filter(None, query.get("id", "").split(",")):
+        for fullname in filter(None, query.get("id", "").split(",")[:100]):
             kind, _sep, ident = fullname.partition("_")
             if kind == "t3" and (post := self.store.post(ident)):
-                children.append(self._link(post))
+                children.append(self._link(post, viewer=user))
             elif kind == "t1" and (record := self.store.comment(ident)):
                 children.append(shapes.comment(record, subreddit=self.store.subreddit))
             elif fullname == self.store.subreddit["fullname"]:
@@ -700,8 +763,18 @@ class SandboxApp:
         return Reply(200 if post else 404, {"found": post is not None})
 
     def _control_comment(self, _query: dict[str, str], payload: dict[str, Any]) -> Reply:
-        """A comment by any account (a reader answering the bot, say)."""
+        """A comment by any account (a reader answering the bot, say); with ``bodies``,
+        many at once (a flooded inbox)."""
+        parent = str(payload.get("parent", ""))
+        find = self.store.post if parent.startswith("t3_") else self.store.comment
+        if not parent.startswith(("t1_", "t3_")) or find(parent[3:]) is None:
+            return Reply(404, {"error": f"no post or comment {parent}"})
         self.store.ensure_user(payload["author"])
+        if "bodies" in payload:
+            records = self.store.add_comments(
+                parent=payload["parent"], author=payload["author"], bodies=payload["bodies"]
+            )
+            return Reply(200, {"names": [f"t1_{r['id']}" for r in records]})
         record = self.store.add_comment(
             parent=payload["parent"], author=payload["author"], body=payload["body"]
         )
@@ -733,6 +806,8 @@ _REASONS = {
     504: "Gateway Timeout",
     429: "Too Many Requests",
     403: "Forbidden",
+    409: "Conflict",
+    413: "Request Entity Too Large",
 }
 
 
@@ -824,6 +899,9 @@ class _Handler(BaseHTTPRequestHandler):
         """Silence http.server's stderr lines; the request log has them."""
 
 
+SHUTDOWN_POLL = 0.05  # seconds between the serving loop's checks for stop()
+
+
 class SandboxServer:
     """A running sandbox: ``with SandboxServer(...) as server: server.url``."""
 
@@ -865,12 +943,14 @@ class SandboxServer:
         return int(self.httpd.server_address[1])
 
     def start(self) -> SandboxServer:
-        self.thread = threading.Thread(target=self.httpd.serve_forever, name="sandbox", daemon=True)
+        self.thread = threading.Thread(target=self.serve_forever, name="sandbox", daemon=True)
         self.thread.start()
         return self
 
     def serve_forever(self) -> None:
-        self.httpd.serve_forever()
+        # stop() waits for the serving loop to notice it, up to one poll: the default 0.5 s
+        # made each stop cost ~0.45 s (over a minute of the test suite).
+        self.httpd.serve_forever(poll_interval=SHUTDOWN_POLL)
 
     def stop(self) -> None:
         self.httpd.shutdown()

@@ -122,8 +122,14 @@ def more(children: list[str], *, parent: str) -> dict[str, Any]:
     }
 
 
-def link(post: dict[str, Any], *, subreddit: dict[str, Any], num_comments: int) -> dict[str, Any]:
-    """A ``t3`` thing (a post)."""
+def link(
+    post: dict[str, Any],
+    *,
+    subreddit: dict[str, Any],
+    num_comments: int,
+    reports: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """A ``t3`` thing (a post); ``reports`` only for a moderator viewer (as on Reddit)."""
     removed = bool(post.get("removed"))
     deleted = bool(post.get("deleted"))
     permalink = f"/r/{subreddit['name']}/comments/{post['id']}/{_slug(post['title'])}/"
@@ -139,7 +145,7 @@ def link(post: dict[str, Any], *, subreddit: dict[str, Any], num_comments: int) 
             "selftext": selftext,
             "likes": None,
             "suggested_sort": None,
-            "user_reports": [],
+            "user_reports": _user_reports(reports),
             "secure_media": None,
             "link_flair_text": post.get("flair"),
             "id": post["id"],
@@ -180,15 +186,29 @@ def link(post: dict[str, Any], *, subreddit: dict[str, Any], num_comments: int) 
             "title": post["title"],
             "created_utc": float(post["created_utc"]),
             "distinguished": post.get("distinguished"),
-            "mod_reports": [],
+            "mod_reports": _mod_reports(reports),
             "visited": False,
-            "num_reports": None,
+            "num_reports": None if reports is None else len(reports),
             "ups": 1,
             "upvote_ratio": 1.0,
             "contest_mode": False,
             "spoiler": False,
         },
     }
+
+
+def _mod_reports(reports: list[dict[str, Any]] | None) -> list[list[str]]:
+    """``[[reason, moderator], ...]``: reports made by moderators."""
+    return [[r["reason"], r["by"]] for r in reports or [] if r.get("by_moderator")]
+
+
+def _user_reports(reports: list[dict[str, Any]] | None) -> list[list[Any]]:
+    """``[[reason, count, snoozed, can_snooze], ...]``: other users' reports, by reason."""
+    counts: dict[str, int] = {}
+    for report in reports or []:
+        if not report.get("by_moderator"):
+            counts[report["reason"]] = counts.get(report["reason"], 0) + 1
+    return [[reason, n, False, False] for reason, n in counts.items()]
 
 
 def subreddit_thing(subreddit: dict[str, Any]) -> dict[str, Any]:
@@ -296,25 +316,57 @@ def comment(
     }
 
 
-def inbox_comment(
-    record: dict[str, Any], *, subreddit: dict[str, Any], post: dict[str, Any], to: str
+def listed_comment(
+    record: dict[str, Any], *, subreddit: dict[str, Any], post: dict[str, Any]
 ) -> dict[str, Any]:
-    """A comment reply as ``/message/comments`` lists it (a ``t1`` with message fields)."""
+    """A ``t1`` as comment listings (a user's, a subreddit's) show it: with its post's
+    title, author and link."""
+    thing = comment(record, subreddit=subreddit)
+    permalink = post.get("permalink") or (
+        f"/r/{subreddit['name']}/comments/{post.get('id', '')}/{_slug(post.get('title', ''))}/"
+    )
+    thing["data"].update(
+        {
+            "link_title": post.get("title", ""),
+            "link_author": post.get("author", "[deleted]"),
+            "link_permalink": f"https://www.reddit.com{permalink}",
+            "link_url": f"https://www.reddit.com{permalink}",
+            "over_18": False,
+            "quarantine": False,
+        }
+    )
+    return thing
+
+
+def inbox_comment(
+    record: dict[str, Any],
+    *,
+    subreddit: dict[str, Any],
+    post: dict[str, Any],
+    to: str,
+    author_id: str = "0",
+    new: bool = True,
+    num_comments: int = 0,
+) -> dict[str, Any]:
+    """A comment reply as ``/message/comments`` lists it (a ``t1`` with message fields);
+    ``num_comments`` is its post's."""
     thing = comment(record, subreddit=subreddit)
     data = thing["data"]
     for key in ("banned_by", "removal_reason", "approved_by", "mod_reports", "user_reports"):
         data.pop(key, None)
     data.update(
         {
+            "author_fullname": f"t2_{author_id}",
+            "associated_awarding_id": None,
             "first_message": None,
             "first_message_name": None,
             "subject": "comment reply",
             "was_comment": True,
             "type": "comment_reply",
-            "new": True,
+            "new": new,
             "dest": to,
             "link_title": post["title"],
-            "num_comments": None,
+            "num_comments": num_comments,
             "subreddit_name_prefixed": f"r/{subreddit['name']}",
             "context": f"/r/{subreddit['name']}/comments/{post['id']}/{_slug(post['title'])}/"
             f"{record['id']}/?context=3",

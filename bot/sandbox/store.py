@@ -225,8 +225,13 @@ class SandboxStore:
         body: str = "",
         flair: str | None = None,
         created_utc: float | None = None,
+        distinguished: str | bool | None = None,
         **flags: bool,
     ) -> dict[str, Any]:
+        """A user's new post. ``distinguished``: ``"admin"`` (a Reddit admin's post), or
+        true for a moderator's distinguished post (only a moderator's)."""
+        if distinguished is True:
+            distinguished = "moderator" if self.is_moderator(author) else None
         with self.lock:
             self.ensure_user(author)
             post = {
@@ -236,9 +241,7 @@ class SandboxStore:
                 "selftext": body,
                 "flair": flair,
                 "created_utc": created_utc if created_utc is not None else _now(),
-                "distinguished": "moderator"
-                if self.is_moderator(author) and flags.get("distinguished")
-                else None,
+                "distinguished": distinguished if distinguished in ("moderator", "admin") else None,
                 **{k: bool(v) for k, v in flags.items() if k in _POST_FLAGS},
             }
             self.data["posts"].append(post)
@@ -286,6 +289,11 @@ class SandboxStore:
             self.save()
             return record
 
+    def comments_newest_first(self) -> list[dict[str, Any]]:
+        """The subreddit's comments, newest first (deleted ones are gone from the listing)."""
+        found = [c for c in self.data["comments"] if not c.get("deleted")]
+        return sorted(found, key=lambda c: (c["created_utc"], c["id"]), reverse=True)
+
     def comments_by(self, author: str) -> list[dict[str, Any]]:
         """An account's comments, newest first (deleted ones are gone from its profile)."""
         mine = [
@@ -305,6 +313,33 @@ class SandboxStore:
         ]
         return sorted(found, key=lambda c: (c["created_utc"], c["id"]), reverse=True)
 
+    def mark_read(self, fullnames: list[str]) -> None:
+        """Inbox items read (``/api/read_message``): no longer in ``/message/unread``."""
+        with self.lock:
+            read = self.data.setdefault("read", [])
+            read.extend(name for name in fullnames if name not in read)
+            self.save()
+
+    def is_read(self, fullname: str) -> bool:
+        return fullname in self.data.get("read", [])
+
+    def add_report(self, *, thing: str, reason: str, by: str) -> dict[str, Any]:
+        """A report to the mod queue, kept in the state's ``reports`` (newest last)."""
+        with self.lock:
+            report = {
+                "thing": thing,
+                "reason": reason,
+                "by": by,
+                "by_moderator": self.is_moderator(by),
+                "created_utc": _now(),
+            }
+            self.data.setdefault("reports", []).append(report)
+            self.save()
+            return report
+
+    def reports_on(self, thing: str) -> list[dict[str, Any]]:
+        return [r for r in self.data.get("reports", []) if r["thing"] == thing]
+
     def set_comment(self, comment_id: str, **changes: Any) -> dict[str, Any] | None:
         """Change a comment's ``score``, ``removed_by`` or ``deleted``."""
         with self.lock:
@@ -314,21 +349,24 @@ class SandboxStore:
                 self.save()
             return record
 
-    def add_comments(self, *, parent: str, author: str, bodies: list[str]) -> None:
-        """Many comments by one author at once (one save): a busy thread for tests."""
+    def add_comments(self, *, parent: str, author: str, bodies: list[str]) -> list[dict[str, Any]]:
+        """Many comments by one author at once (one save): a busy thread, a flooded inbox."""
         with self.lock:
+            link_id = parent if parent.startswith("t3_") else self.comment(parent[3:])["link_id"]  # type: ignore[index]
+            records = []
             for body in bodies:
-                self.data["comments"].append(
-                    {
-                        "id": self._next_id("comment"),
-                        "link_id": parent,
-                        "parent_id": parent,
-                        "author": author,
-                        "body": body,
-                        "created_utc": _now(),
-                    }
-                )
+                record = {
+                    "id": self._next_id("comment"),
+                    "link_id": link_id,
+                    "parent_id": parent,
+                    "author": author,
+                    "body": body,
+                    "created_utc": _now(),
+                }
+                self.data["comments"].append(record)
+                records.append(record)
             self.save()
+            return records
 
     def add_modmail(self, *, author: str, subject: str, text: str) -> dict[str, Any]:
         with self.lock:
@@ -344,7 +382,7 @@ class SandboxStore:
 
 
 # "purged": gone from every listing, as Reddit does with spam it deletes outright.
-_POST_FLAGS = {"locked", "archived", "removed", "deleted", "stickied", "distinguished", "purged"}
+_POST_FLAGS = {"locked", "archived", "removed", "deleted", "stickied", "purged"}
 
 
 def _digest(secret: str) -> str:
@@ -389,6 +427,8 @@ def _seed(subreddit: str) -> dict[str, Any]:
         "posts": [],
         "comments": [],
         "modmail": [],
+        "reports": [],
+        "read": [],
         "counters": {"post": 36**5, "comment": 36**6},
     }
     now = time.time()

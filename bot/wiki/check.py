@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.limits import MAX_PAGE_CHARS
+from bot.limits import page_too_large
 from bot.links import wiki_prefixes
 from bot.wiki.pages import PageSource, load_pages_collecting, pasted_front_matter
 from bot.wiki.render import link_targets, render
@@ -48,15 +48,8 @@ def check_pages(root: Path, *, subreddit: str) -> list[Problem]:
     targets = link_targets(pages, root)
     for page in pages:
         rendered = render(page, root=root, targets=targets, subreddit=subreddit)
-        if len(rendered) > MAX_PAGE_CHARS:
-            problems.append(
-                Problem(
-                    page.path,
-                    1,
-                    f"page is {len(rendered):,} characters; Reddit "
-                    f"stores at most {MAX_PAGE_CHARS:,}: split it into pages",
-                )
-            )
+        if too_large := page_too_large(rendered):
+            problems.append(Problem(page.path, 1, too_large))
         problems.extend(
             _check_body(page, root=root, names=names, targets=targets, subreddit=subreddit)
         )

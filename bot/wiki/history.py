@@ -11,24 +11,36 @@ The trailers make it incremental and idempotent: revisions already in the branch
 history are skipped, and each page's revisions listing stops at the newest one
 imported. Cost: one listing call per page per 100 revisions, plus one read per new
 revision (prawcore paces the calls on Reddit's rate-limit headers).
+
+It never writes over work the wiki does not have. With the three-way rule of ``pull``, a
+page file is *held* when the wiki has new revisions and the file at HEAD is none of: the
+text last synced (state), the text the last import wrote (git), the wiki's newest text.
+Then nothing at all is imported or written (``pull`` would call it a conflict, or the file
+has committed changes not pushed yet): the moderator pushes or merges first.
+
+An import killed between writing a file and committing it leaves the bot's own
+uncommitted file (and maybe git's ``index.lock``); a marker in the git directory names it,
+so the next run says so and how to discard it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.errors import InputError, NotFound
-from bot.models import WikiRevision
+from bot.models import WikiPage, WikiRevision
 from bot.reddit import Gateway
-from bot.wiki.pages import PageSource, new_page_file, write_page_body
+from bot.wiki.pages import PageSource, new_page_file, parse_page, write_page_body
 from bot.wiki.render import normalize
 
 PAGE_TRAILER = "Wiki-Page"
 REVISION_TRAILER = "Wiki-Revision"
+MARKER = "wikibot-history-import"  # in the git directory while a file is written, uncommitted
 
 
 @dataclass(frozen=True)
@@ -39,6 +51,30 @@ class Imported:
     revision: str
     author: str
     commit: str
+
+
+@dataclass(frozen=True)
+class Held:
+    """A page whose file holds work the wiki does not have: importing would overwrite it."""
+
+    page: str
+    message: str
+
+
+@dataclass
+class HistoryImport:
+    """The commits made, or (nothing imported) the pages that need a person first."""
+
+    commits: list[Imported] = field(default_factory=list)
+    held: list[Held] = field(default_factory=list)
+
+
+@dataclass
+class Imports:
+    """What HEAD's history already holds: revision ids per page, the newest import's commit."""
+
+    revisions: dict[str, set[str]] = field(default_factory=dict)
+    last_commit: dict[str, str] = field(default_factory=dict)
 
 
 def git(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
@@ -71,24 +107,26 @@ def checkout_root(pages_dir: Path) -> Path:
         ) from None
 
 
-def imported_revisions(root: Path) -> dict[str, set[str]]:
+def imported_revisions(root: Path) -> Imports:
     """Revision ids already committed, per page, read from the trailers of HEAD's history."""
+    found = Imports()
     try:
         git(root, "rev-parse", "--verify", "-q", "HEAD")
     except InputError:
-        return {}  # no commit yet
+        return found  # no commit yet
     out = git(
         root,
         "log",
         f"--grep=^{REVISION_TRAILER}: ",
-        f"--format=%(trailers:key={PAGE_TRAILER},valueonly,separator=%x1f)%x1f"
+        f"--format=%H%x1f%(trailers:key={PAGE_TRAILER},valueonly,separator=%x1f)%x1f"
         f"%(trailers:key={REVISION_TRAILER},valueonly,separator=%x1f)%x1e",
     )
-    found: dict[str, set[str]] = {}
-    for record in out.split("\x1e"):
+    for record in out.split("\x1e"):  # newest first
         fields = [f.strip() for f in record.strip().split("\x1f") if f.strip()]
-        if len(fields) == 2:
-            found.setdefault(fields[0], set()).add(fields[1])
+        if len(fields) == 3:
+            commit, page, revision = fields
+            found.revisions.setdefault(page, set()).add(revision)
+            found.last_commit.setdefault(page, commit)
     return found
 
 
@@ -103,7 +141,7 @@ def new_revisions(
         except NotFound:
             continue  # a page file not published yet: no history
         for order, revision in enumerate(revisions):  # newest first from the listing
-            if revision.id not in known.get(page, set()):
+            if revision.page == page and revision.id not in known.get(page, set()):
                 found.append((revision.timestamp, -order, revision))
     return [revision for _t, _o, revision in sorted(found, key=lambda x: (x[0], x[1]))]
 
@@ -120,30 +158,62 @@ def import_history(
     pages_dir: Path,
     sources: dict[str, PageSource],
     pages: Iterable[str],
+    local: Mapping[str, str],
+    synced: Mapping[str, str],
     on_total: Callable[[int], None] | None = None,
     on_commit: Callable[[Imported], None] | None = None,
-) -> list[Imported]:
-    """Commit every wiki revision of ``pages`` not yet in git, oldest first."""
+    on_synced: Callable[[WikiRevision, str], None] | None = None,
+) -> HistoryImport:
+    """Commit every wiki revision of ``pages`` not yet in git, oldest first.
+
+    ``local`` is each page file's rendered text, ``synced`` the text last synced (state).
+    When a file holds work the wiki does not have, nothing is imported (see the module).
+    ``on_synced(revision, text)``: a page's file now holds its newest wiki revision, as
+    ``pull`` would leave it (the caller records it as synced).
+    """
     root = checkout_root(pages_dir)
     pages = sorted(set(pages))
     paths = {p: (sources[p].path if p in sources else pages_dir / f"{p}.md") for p in pages}
-    dirty = git(root, "status", "--porcelain", "--", *(str(p) for p in paths.values()))
-    if dirty.strip():
-        first = dirty.strip().splitlines()[0][3:]
-        raise InputError(
-            f"{first}: has uncommitted changes; commit or stash them before "
-            "`pull --history` writes the wiki's revisions over it"
+    _refuse_unclean(root, paths.values())
+    known = imported_revisions(root)
+    revisions = new_revisions(gateway, pages, known.revisions)
+    texts: dict[str, WikiPage | None] = {}  # revisions read before deciding, reused below
+    held = [
+        hold
+        for page in sorted({r.page for r in revisions})
+        if (
+            hold := _held(
+                root=root,
+                page=page,
+                path=paths[page],
+                revisions=revisions,
+                local=local,
+                synced=synced,
+                known=known,
+                texts=texts,
+                gateway=gateway,
+            )
         )
-    revisions = new_revisions(gateway, pages, imported_revisions(root))
+    ]
+    if held:
+        return HistoryImport(held=held)
     if on_total is not None:
         on_total(len(revisions))
     done: list[Imported] = []
+    marker = _git_path(root, MARKER)
+    newest = {revision.page: revision.id for revision in revisions}  # oldest first
     for revision in revisions:
-        page = gateway.read_page(revision.page, revision=revision.id)
+        page = texts.pop(revision.id, None) or gateway.read_page(
+            revision.page, revision=revision.id
+        )
         if page is None:
             continue  # hidden or deleted revision
         path = paths[revision.page]
-        _write(path, revision.page, normalize(page.content), sources, pages_dir)
+        marker.write_text(
+            json.dumps({"path": str(path), "page": revision.page, "revision": revision.id})
+        )
+        text = normalize(page.content)
+        _write(path, revision.page, text, sources, pages_dir)
         author = revision.author or "[deleted]"
         when = f"{int(revision.timestamp)} +0000"
         identity = {
@@ -167,12 +237,124 @@ def import_history(
             str(path),
             env=identity,
         )
+        marker.unlink()
+        if on_synced is not None and newest[revision.page] == revision.id:
+            on_synced(revision, text)
         commit = git(root, "rev-parse", "HEAD").strip()
         item = Imported(revision.page, revision.id, author, commit)
         done.append(item)
         if on_commit is not None:
             on_commit(item)
-    return done
+    return HistoryImport(commits=done)
+
+
+def _git_path(root: Path, name: str) -> Path:
+    """A file in the git directory (``.git/<name>``, also in a linked work tree)."""
+    return root / git(root, "rev-parse", "--git-path", name).strip()
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _refuse_unclean(root: Path, paths: Iterable[Path]) -> None:
+    """Stop on uncommitted page files (naming a killed import's own) or git's index lock."""
+    lock = _git_path(root, "index.lock")
+    marker = _git_path(root, MARKER)
+    interrupted: dict[str, str] = json.loads(marker.read_text()) if marker.exists() else {}
+    entries = git(root, "status", "--porcelain", "-z", "--", *(str(p) for p in paths))
+    first = entries.split("\0", 1)[0]
+    if first:
+        code, path = first[:2], root / first[3:]
+        shown = _display(path)
+        if interrupted and Path(interrupted["path"]).resolve() == path.resolve():
+            discard = (
+                f"rm {shown}"
+                if code == "??"
+                else f"git rm -qf {shown}"
+                if code[0] == "A"
+                else f"git checkout HEAD -- {shown}"
+            )
+            unlock = (
+                f"delete {_display(lock)} (left by the killed git, if no git command runs), then "
+                if lock.exists()
+                else ""
+            )
+            raise InputError(
+                f"{shown}: written by an interrupted `wikibot pull --history` (wiki revision "
+                f"{interrupted['revision'][:8]} of {interrupted['page']}), not committed; it "
+                f"is wikibot's own: {unlock}discard it with `{discard}` and run "
+                "`wikibot pull --history` again"
+            )
+        raise InputError(
+            f"{shown}: has uncommitted changes; commit or stash them before "
+            "`pull --history` writes the wiki's revisions over it"
+        )
+    if lock.exists():
+        raise InputError(
+            f"{_display(lock)} exists: a git command is running in {root}, or one was killed; "
+            "if none is running, delete it and run `wikibot pull --history` again"
+        )
+    marker.unlink(missing_ok=True)  # killed before writing or after committing: nothing left
+
+
+def _held(
+    *,
+    root: Path,
+    page: str,
+    path: Path,
+    revisions: list[WikiRevision],
+    local: Mapping[str, str],
+    synced: Mapping[str, str],
+    known: Imports,
+    texts: dict[str, WikiPage | None],
+    gateway: Gateway,
+) -> Held | None:
+    """Whether importing ``page``'s new revisions would overwrite work the wiki lacks.
+
+    Safe when the file does not exist, or holds the text last synced, the text the last
+    import wrote, or the wiki's newest text (``pull``'s three-way rule).
+    """
+    mine = local.get(page)
+    if not path.exists():
+        return None
+    if mine is None:
+        return Held(page, f"{_display(path)} exists but publishes another page name")
+    if synced.get(page) is not None and normalize(synced[page]) == mine:
+        return None
+    last = known.last_commit.get(page)
+    written = _imported_body(root, last, path) if last else None
+    if written is not None and written == _imported_body(root, "HEAD", path):
+        return None
+    new = [r for r in revisions if r.page == page]  # oldest first
+    newest = new[-1]
+    texts[newest.id] = gateway.read_page(page, revision=newest.id)
+    wiki = texts[newest.id]
+    if wiki is not None and normalize(wiki.content) == mine:
+        return None
+    return Held(
+        page,
+        f"{_display(path)} has changes the wiki does not have (committed, not pushed), and "
+        f"the wiki has {len(new)} revision(s) not in git (the newest by "
+        f"{newest.author or 'someone'}); importing them would overwrite the file: see "
+        f"`wikibot plan {page}`, push or merge first, then run `wikibot pull --history` again",
+    )
+
+
+def _imported_body(root: Path, commit: str, path: Path) -> str | None:
+    """The page file's Markdown body at ``commit`` (None if the file was not there)."""
+    relative = path.resolve().relative_to(root.resolve()).as_posix()
+    try:
+        text = git(root, "show", f"{commit}:{relative}")
+    except InputError:
+        return None
+    try:
+        return normalize(parse_page(path, text, root=path.parent).body)
+    except InputError:
+        return None
 
 
 def _write(

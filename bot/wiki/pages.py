@@ -17,7 +17,7 @@ import yaml
 
 from bot.errors import InputError
 from bot.fileio import atomic_write_text
-from bot.limits import MAX_REASON_CHARS
+from bot.limits import MAX_REASON_CHARS, page_name_problem
 
 PAGE_NAME_RE = re.compile(r"^[a-z0-9_\-]+(/[a-z0-9_\-]+)*$")
 FRONT_MATTER_KEYS = {"page", "title", "reason", "listed", "permlevel"}
@@ -189,6 +189,8 @@ def _body_on_disk(path: Path) -> str:
 
 def new_page_file(root: Path, *, name: str, body: str, listed: bool, permlevel: int) -> Path:
     """Create ``<root>/<name>.md`` for a page that exists only on the wiki."""
+    if problem := page_name_problem(name):  # never a path outside root
+        raise InputError(f"wiki page {name!r} not written: {problem}", path=root)
     path = root / f"{name}.md"
     front = yaml.safe_dump(
         {"page": name, "title": name, "listed": listed, "permlevel": permlevel}, sort_keys=False

@@ -5,16 +5,23 @@ spaces), leading blank lines and the final newline. ``render`` also rewrites rel
 links between page files (``[x](engineers.md#jobs)``) into wiki paths
 (``/r/<sub>/wiki/engineers#jobs``). Rendering rendered text again changes nothing, so a
 plan right after a push shows no change.
+
+``to_html`` previews a page as Reddit's wiki shows it: raw HTML in the Markdown is text,
+not markup, and only links to the URL schemes Reddit makes live (snudown's safe list) are
+links, so a preview never runs a ``<script>``, an ``onerror=`` or a ``javascript:`` link.
 """
 
 from __future__ import annotations
 
+import html
 import posixpath
 import re
+import xml.etree.ElementTree as etree  # noqa: N813 - Python-Markdown's element tree
 from collections.abc import Mapping
 from pathlib import Path
 
 import markdown
+from markdown.treeprocessors import Treeprocessor
 
 from bot.links import wiki_path
 from bot.wiki.pages import PageSource
@@ -23,6 +30,22 @@ _TRAILING = re.compile(r"[ \t]+$")
 _ANY_TRAILING = re.compile(r"[ \t]$", re.MULTILINE)
 _RELATIVE_MD_LINK = re.compile(
     r"\]\((?![a-z][a-z0-9+.-]*:|/|#)([^)\s#]+\.md)(#[^)\s]*)?\)", re.IGNORECASE
+)
+# The URL beginnings Reddit's Markdown renderer (snudown) makes into live links.
+SAFE_URL_PREFIXES = (
+    "/",
+    "#",
+    "http://",
+    "https://",
+    "ftp://",
+    "mailto:",
+    "steam://",
+    "irc://",
+    "ircs://",
+    "news://",
+    "mumble://",
+    "ssh://",
+    "git://",
 )
 
 
@@ -76,8 +99,12 @@ def render(page: PageSource, *, root: Path, targets: Mapping[str, str], subreddi
 
 
 def to_html(text: str, *, title: str) -> str:
-    """A standalone HTML preview of wiki Markdown."""
-    body = markdown.markdown(text, extensions=["tables", "sane_lists"], output_format="html")
+    """A standalone HTML preview of wiki Markdown, as safe as Reddit shows it."""
+    converter = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
+    converter.preprocessors.deregister("html_block")  # raw HTML stays text, escaped
+    converter.inlinePatterns.deregister("html")
+    converter.treeprocessors.register(_OnlySafeLinks(converter), "only_safe_links", 1)
+    body = converter.convert(text)
     return (
         '<!doctype html>\n<html><head><meta charset="utf-8">'
         f"<title>{_escape(title)}</title>"
@@ -85,6 +112,27 @@ def to_html(text: str, *, title: str) -> str:
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em}</style>"
         f"</head><body>\n{body}\n</body></html>\n"
     )
+
+
+def is_safe_url(url: str) -> bool:
+    """Whether Reddit would make ``url`` a live link (``javascript:`` never is).
+
+    Judged as a browser reads it: entities decoded, whitespace and control characters
+    (which browsers drop) removed, case ignored.
+    """
+    seen = "".join(c for c in html.unescape(url) if c > " " and c != "\x7f").lower()
+    return seen.startswith(SAFE_URL_PREFIXES)
+
+
+class _OnlySafeLinks(Treeprocessor):  # type: ignore[misc]  # markdown ships no type hints
+    """Links and images to any other URL lose it: their text shows, nothing is live."""
+
+    def run(self, root: etree.Element) -> None:
+        for element in root.iter():
+            for attribute in ("href", "src"):
+                url = element.get(attribute)
+                if url is not None and not is_safe_url(url):
+                    del element.attrib[attribute]
 
 
 def _escape(text: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
@@ -26,7 +26,7 @@ from bot.errors import (
     Unavailable,
     WriteUncertain,
 )
-from bot.limits import MAX_REASON_CHARS
+from bot.limits import MAX_REASON_CHARS, page_name_problem, page_too_large
 from bot.links import wiki_path
 from bot.models import WikiPage, WikiRevision
 from bot.reddit import Gateway
@@ -148,6 +148,21 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+def valid_page_names(names: Iterable[str]) -> list[str]:
+    """The ``names`` read from Reddit that are valid wiki page names.
+
+    Each other one (``../x``, an absolute path, a backslash, NUL...) is reported and
+    skipped here, where names enter: it never becomes a file path nor enters the state.
+    """
+    valid = []
+    for name in names:
+        if (problem := page_name_problem(name)) is None:
+            valid.append(name)
+        else:
+            log.warning("wiki: skipped the page %r that Reddit listed: %s", name, problem)
+    return valid
+
+
 def is_special(page: str) -> bool:
     """Reddit's own configuration pages, never managed as guides."""
     return page.startswith(SPECIAL_PAGE_PREFIXES)
@@ -183,7 +198,7 @@ class WikiSync:
         else:
             log.info("wiki: full refresh (%s)", "first sync" if not cursor else "cursor lost")
             top, _ = self.gateway.revisions(limit=1)
-            existing = set(self.gateway.list_pages()) if top else set()  # no revision: empty
+            existing = set(valid_page_names(self.gateway.list_pages())) if top else set()
             with self.state.transaction() as db:
                 self.state.record_existing(db, existing)
                 self.state.set_meta(CURSOR_KEY, top[0].id if top else None, db=db)
@@ -210,25 +225,36 @@ class WikiSync:
                 page = self.gateway.read_page(name)
                 if page is None:
                     continue
+                author = page.revision_by
+                if page.revision_id == record.seen_revision and record.seen_author:
+                    author = record.seen_author  # as attributed (a merge: the human)
                 with self.state.transaction() as db:
-                    self.state.record_seen(
-                        db, name, revision=page.revision_id, author=page.revision_by
-                    )
-                remote[name] = RemotePage(name, page.revision_id, page.revision_by, page.content)
+                    self.state.record_seen(db, name, revision=page.revision_id, author=author)
+                remote[name] = RemotePage(name, page.revision_id, author, page.content)
             else:
                 remote[name] = RemotePage(name, record.seen_revision or None, record.seen_author)
         return remote
 
-    def _record_listing(self, revisions: list[WikiRevision]) -> None:
-        """Remember the newest revision of each page in a listing, and advance the cursor."""
+    def _record_listing(
+        self, revisions: list[WikiRevision], *, authors: Mapping[str, str] | None = None
+    ) -> None:
+        """Remember the newest revision of each page in a listing, and advance the cursor.
+
+        ``authors`` names who a revision is attributed to instead of its author (a merge
+        Reddit made of the bot's edit is the human's change).
+        """
+        authors = authors or {}
         if not revisions:
             return
         newest: dict[str, WikiRevision] = {}
+        valid = set(valid_page_names(sorted({revision.page for revision in revisions})))
         for revision in revisions:
-            newest.setdefault(revision.page, revision)
+            if revision.page in valid:
+                newest.setdefault(revision.page, revision)
         with self.state.transaction() as db:
             for name, revision in newest.items():
-                self.state.record_seen(db, name, revision=revision.id, author=revision.author)
+                author = authors.get(revision.id, revision.author)
+                self.state.record_seen(db, name, revision=revision.id, author=author)
             self.state.set_meta(CURSOR_KEY, revisions[0].id, db=db)
 
     # --- planning ------------------------------------------------------------------------
@@ -338,6 +364,9 @@ class WikiSync:
                 result = Result.DRIFT if action.kind == Kind.DRIFT else Result.CONFLICT
                 report.add(action.page, result, f"{action.note}; {hint}")
                 continue
+            if too_large := page_too_large(action.content or ""):  # Reddit would answer 413
+                report.add(action.page, Result.ERROR, f"{action.path}: {too_large}; not uploaded")
+                continue
             if dry_run:
                 would = Result.WOULD_CREATE if action.kind == Kind.CREATE else Result.WOULD_UPDATE
                 report.add(action.page, would)
@@ -384,6 +413,11 @@ class WikiSync:
             return False
         except WriteUncertain as exc:
             log.warning("wiki: %s; checking the page before deciding", exc)
+            since = self._revisions_since_plan(action)
+            if any(self._by_me(revision) for revision in since):
+                # Applied; _confirm_written learns its revision and whether Reddit merged it.
+                report.add(action.page, self._verb(action), "applied despite the error")
+                return True
             page = self.gateway.read_page(action.page)
             if page is not None and normalize(page.content) == content:
                 with self.state.transaction() as db:
@@ -396,7 +430,13 @@ class WikiSync:
                     )
                 report.add(action.page, self._verb(action), "applied despite the error")
             else:
-                report.add(action.page, Result.ERROR, f"{exc}; not applied, will retry")
+                others = sorted({r.author or "someone" for r in since})
+                edited = f" (edited on the wiki since the plan by {', '.join(others)})"
+                report.add(
+                    action.page,
+                    Result.ERROR,
+                    f"{exc}; not applied{edited if others else ''}, will retry",
+                )
             return False
         except Forbidden:
             raise  # the account may not edit the wiki: no other page would go through
@@ -405,6 +445,19 @@ class WikiSync:
             return False
         report.add(action.page, self._verb(action))
         return True
+
+    def _revisions_since_plan(self, action: PageAction) -> list[WikiRevision]:
+        """The page's revisions newer than the one the plan saw (all, for a create)."""
+        try:
+            revisions, _ = self.gateway.revisions(
+                page=action.page, stop_at={action.previous} if action.previous else None
+            )
+        except NotFound:  # a create that did not happen
+            return []
+        return revisions
+
+    def _by_me(self, revision: WikiRevision) -> bool:
+        return (revision.author or "").lower() == self.gateway.username().lower()
 
     @staticmethod
     def _verb(action: PageAction) -> Result:
@@ -419,10 +472,7 @@ class WikiSync:
         it: that page is read back and, unless it holds exactly our text, reported as drift.
         """
         cursor = self.state.get_meta(CURSOR_KEY)
-        me = self.gateway.username().lower()
-
-        def by_me(revision: WikiRevision) -> bool:
-            return (revision.author or "").lower() == me
+        by_me = self._by_me
 
         def all_found(revisions: list[WikiRevision]) -> bool:
             return set(written) <= {r.page for r in revisions if by_me(r)}
@@ -440,6 +490,7 @@ class WikiSync:
                 ours.setdefault(revision.page, revision)
             elif revision.page in ours:  # older than our edit, newer than the plan
                 merged_with.setdefault(revision.page, revision.author or "someone")
+        merges: dict[str, str] = {}  # a merge's revision id -> the human merged with
         with self.state.transaction() as db:
             for name, action in written.items():
                 content = action.content or ""
@@ -451,6 +502,8 @@ class WikiSync:
                         continue
                     if normalize(page.content) != content:
                         self._record_merge(db, action, page, merged_with.get(name), report)
+                        if found is not None:  # the merge Reddit made of our edit
+                            merges[found.id] = merged_with.get(name) or "someone"
                         continue
                     found = WikiRevision(
                         page.revision_id, name, page.revision_date, page.revision_by, None
@@ -458,7 +511,7 @@ class WikiSync:
                 self.state.record_synced(
                     db, name, revision=found.id, content=content, author=found.author
                 )
-        self._record_listing(revisions)  # a human edit right after ours stays visible
+        self._record_listing(revisions, authors=merges)  # a later human edit stays visible
 
     def _record_merge(
         self,

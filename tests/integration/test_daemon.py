@@ -9,9 +9,11 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from bot.errors import EXIT_BUSY
 from bot.sandbox.client import SandboxClient
-from conftest import wait_for, wikibot_process
+from conftest import Scenario, wait_for, wikibot_process
 
 GUIDES = {"index", "highschool", "engineers", "researchers", "hackers"}
 
@@ -62,8 +64,10 @@ def test_run_publishes_answers_and_stops_cleanly_on_sigterm(
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert db.execute("SELECT COUNT(*) FROM posts WHERE status = 'intent'").fetchone() == (0,)
     assert len(bot_replies(client)) == 3
+    assert len(list((settings.state_db.parent / "backups").glob("*.db"))) == 1  # daily backup
 
 
+@pytest.mark.slow
 def test_daemon_survives_5xx_and_timeouts_with_backoff_then_catches_up(
     config_path: Path, client: SandboxClient
 ) -> None:
@@ -91,7 +95,9 @@ def test_conflict_reaches_moderators_exactly_once(
 ) -> None:
     assert wikibot_process(config_path, "run", "--once").wait(timeout=60) == 0
     page = settings.wiki_pages_dir / "engineers.md"
-    page.write_text(page.read_text().replace("hard-won", "hard-earned"))
+    edited = page.read_text() + "\nA line added in the file.\n"
+    page.write_text(edited)
+    assert page.read_text() == edited  # the file changed too: a conflict, not drift
     client.edit_wiki(page="engineers", content="A human rewrote this page.\n", author="alice_mod")
     daemon = wikibot_process(config_path, "run")
     try:
@@ -101,8 +107,13 @@ def test_conflict_reaches_moderators_exactly_once(
     assert code == 0
     mail = client.state()["modmail"]
     assert len(mail) == 1, mail
-    assert "engineers" in mail[0]["subject"] and "alice_mod" in mail[0]["text"]
-    assert "wikibot push --force engineers" in mail[0]["text"]
+    assert mail[0]["subject"] == "wikibot: wiki page 'engineers' needs a human (conflict)"
+    assert "alice_mod" in mail[0]["text"]
+    assert (
+        "- the file and the wiki both changed: merge by hand, then run "
+        "`wikibot push --force engineers`"
+    ) in mail[0]["text"]
+    assert "wikibot pull engineers" not in mail[0]["text"]  # drift's advice
     assert (
         client.state()["wiki"]["engineers"]["revisions"][-1]["content"]
         == "A human rewrote this page.\n"
@@ -152,6 +163,7 @@ def test_bad_credentials_stop_only_the_affected_job(tmp_path: Path, sandbox) -> 
     assert "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_sigterm_during_a_hung_request_still_stops_within_10_seconds(
     tmp_path: Path,
     sandbox,
@@ -171,3 +183,14 @@ def test_sigterm_during_a_hung_request_still_stops_within_10_seconds(
         code, err = stop(daemon, timeout=10)
     assert code == 0, err
     assert "daemon stopped cleanly" in err
+
+
+def test_wiki_sync_alone_needs_nothing_of_the_reply_module(scenario: Scenario) -> None:
+    scenario.configure(
+        schedule={"replies": False}, replies={"rules_file": str(scenario.root / "missing.yaml")}
+    )
+    result = scenario.run_cli("run", "--once")
+    assert result.code == 0, result.err
+    assert published(scenario.sandbox) == GUIDES
+    assert "5 created" in result.err and "replies" not in result.err
+    assert bot_replies(scenario.sandbox) == []

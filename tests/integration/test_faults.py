@@ -200,7 +200,19 @@ def test_a_page_reddit_refuses_does_not_stop_the_others(scenario: Scenario) -> N
     big = scenario.pages_dir / "engineers.md"
     big.write_text(big.read_text() + "x" * 530_000 + "\n")  # over Reddit's page limit
     scenario.edit_page("index", "## The guides", "## The four guides")
+    start = len(scenario.sandbox.log())
     result = scenario.run_cli("push")
     assert result.code == 1
-    assert "engineers" in result.out and "HTTP 413" in result.out
+    assert f"  error        engineers  {big}: page is 5" in result.out  # refused by wikibot
+    assert "characters; Reddit stores at most 524,288: split it into pages; not uploaded" in (
+        result.out
+    )
+    edits = [e for e in scenario.sandbox.log()[start:] if e["path"].endswith("/api/wiki/edit")]
+    assert [e["status"] for e in edits] == [200]  # index only: nothing of engineers uploaded
     assert "## The four guides" in scenario.wiki_text("index")
+    assert "x" * 100 not in scenario.wiki_text("engineers")
+    scenario.seed_pages({name: f"---\ntitle: {name}\n---\nNew.\n" for name in ("new1", "new2")})
+    scenario.sandbox.add_fault("413", path="/api/wiki/edit", method="POST")  # Reddit says no
+    refused = scenario.run_cli("push", "new1", "new2")
+    assert refused.code == 1 and "  error        new1  " in refused.out and "413" in refused.out
+    assert "  created      new2" in refused.out

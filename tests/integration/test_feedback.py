@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.labels import LabelBook, LabelEvent
 from bot.sandbox.client import SandboxClient
-from bot.state import LabelStore, State
-from conftest import api_calls
+from bot.state import State
+from conftest import Scenario, api_calls, wait_for
 
 ASKER = "curious_student"
 QUESTION = ("How do I get into machine learning?", "I'm 16. Where should I start? Any roadmap?")
@@ -33,10 +34,19 @@ def answered(wikibot, client: SandboxClient) -> tuple[str, dict]:  # type: ignor
     return post, bot_reply(client, post)
 
 
-def labels(settings_path: Path) -> list:  # type: ignore[type-arg]
-    state = State(settings_path)
+def labels(state_db: Path) -> list[LabelEvent]:
+    """The label in force of every labelled post."""
+    state = State(state_db)
     try:
-        return LabelStore(state).all()
+        return LabelBook(state).all()
+    finally:
+        state.close()
+
+
+def label_events(state_db: Path) -> list[LabelEvent]:
+    state = State(state_db)
+    try:
+        return LabelBook(state).events()
     finally:
         state.close()
 
@@ -45,11 +55,14 @@ def deletes(entries: list[dict]) -> list[dict]:  # type: ignore[type-arg]
     return [e for e in entries if e["path"] == "/api/del"]
 
 
+NOTHING = {"deleted": [], "labelled": [], "opted_out": [], "unconfirmed": []}
+
+
 def test_idle_check_costs_two_calls(wikibot, client: SandboxClient, answered) -> None:  # type: ignore[no-untyped-def]
     start = len(client.log())
     result = wikibot("replies", "feedback", "--json")
     assert result.code == 0, result.err
-    assert json.loads(result.out) == {"deleted": [], "labelled": [], "opted_out": []}
+    assert json.loads(result.out) == NOTHING
     calls = api_calls(client.log()[start:])
     assert [c["path"] for c in calls] == ["/user/wikibot/comments", "/message/comments"]
 
@@ -68,11 +81,11 @@ def test_downvoted_reply_is_deleted_once_and_labelled(  # type: ignore[no-untype
     assert len(deletes(client.log()[start:])) == 1
     start = len(client.log())
     second = json.loads(wikibot("replies", "feedback", "--json").out)
-    assert second == {"deleted": [], "labelled": [], "opted_out": []}
+    assert second == NOTHING
     assert deletes(client.log()[start:]) == []
     (label,) = labels(settings.state_db)
     assert (label.key, label.intent, label.audience) == (post, "other", "none")
-    assert label.labelled_by == "feedback:downvoted" and label.title == QUESTION[0]
+    assert label.source == "votes" and label.title == QUESTION[0]
 
 
 def test_author_saying_delete_removes_the_reply(
@@ -83,10 +96,10 @@ def test_author_saying_delete_removes_the_reply(
     result = json.loads(wikibot("replies", "feedback", "--json").out)
     assert result["deleted"] == [post[3:]]
     assert bot_reply(client, post)["deleted"] is True
-    assert [x.labelled_by for x in labels(settings.state_db)] == ["feedback:author-said-wrong"]
-    status = json.loads(wikibot("status", "--json").out)
-    assert status["feedback"]["feedback_deleted"] == 1
-    assert status["feedback"]["labels_feedback"] == 1
+    assert [(x.source, x.who) for x in labels(settings.state_db)] == [("author", ASKER)]
+    loop = json.loads(wikibot("status", "--json").out)["moderation"]
+    assert loop["feedback_acted_on"] == 1
+    assert loop["labels_by_source"] == {"author": 1}
 
 
 def test_someone_else_saying_wrong_changes_nothing(
@@ -100,7 +113,7 @@ def test_someone_else_saying_wrong_changes_nothing(
     )
     client.comment(parent=f"t1_{reply['id']}", body=long_answer, author=ASKER)
     result = json.loads(wikibot("replies", "feedback", "--json").out)
-    assert result == {"deleted": [], "labelled": [], "opted_out": []}
+    assert result == NOTHING
     assert not bot_reply(client, post).get("deleted")
     assert labels(settings.state_db) == []
 
@@ -125,26 +138,121 @@ def test_moderator_removal_is_labelled_not_deleted(
     result = json.loads(wikibot("replies", "feedback", "--json").out)
     assert result["labelled"] == [post[3:]] and result["deleted"] == []
     assert deletes(client.log()[start:]) == []
-    assert [x.labelled_by for x in labels(settings.state_db)] == ["feedback:removed"]
+    assert [x.source for x in labels(settings.state_db)] == ["removal"]
 
 
-def test_moderator_label_is_recorded_and_trained_on(
-    wikibot, client: SandboxClient, settings, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
-    post = client.post(title="Is a PhD needed for ML research?", body="Where to begin?")
-    result = wikibot("replies", "label", post, "getting_started", "researchers")
-    assert result.code == 0, result.err
-    (label,) = labels(settings.state_db)
-    assert (label.key, label.audience, label.labelled_by) == (post, "researchers", "moderator")
-    from labelled_fixture import write_fixture
+def test_thanks_and_negations_never_act_and_a_moderators_label_outranks_the_asker(  # type: ignore[no-untyped-def]
+    wikibot, client: SandboxClient, settings, answered
+) -> None:
+    post, reply = answered
+    for words in ("Nothing wrong with this, thanks!", "Don't stop, this is exactly what I needed"):
+        client.comment(parent=f"t1_{reply['id']}", body=words, author=ASKER)
+    assert json.loads(wikibot("replies", "feedback", "--json").out) == NOTHING
+    assert not bot_reply(client, post).get("deleted")
+    again = client.post(title="Where do I start with deep learning?", body="Roadmap?", author=ASKER)
+    assert wikibot("replies", "scan").code == 0
+    assert len(bot_reply(client, again)) > 0  # not opted out: answered again
+    labelled = wikibot("replies", "label", post, "getting_started", "highschool")
+    assert labelled.code == 0, labelled.err
+    client.comment(parent=f"t1_{reply['id']}", body="Wrong!", author=ASKER)
+    result = json.loads(wikibot("replies", "feedback", "--json").out)
+    assert result["deleted"] == [post[3:]]  # the asker's thread: the reply goes
+    (label,) = [x for x in labels(settings.state_db) if x.key == post]
+    assert (label.source, label.intent, label.audience) == (
+        "moderator",
+        "getting_started",
+        "highschool",
+    )
+    sources = [e.source for e in label_events(settings.state_db) if e.key == post]
+    assert sources == ["moderator", "author"]  # every event kept; the higher one in force
+    status = wikibot("status")
+    assert "labels by source: moderator 1 (2 label event(s))" in status.out
 
-    fixture = write_fixture(tmp_path / "posts.jsonl")
-    out = tmp_path / "model.json"
-    trained = wikibot(
-        "replies", "train", "--posts", str(fixture), "--labels", "", "--out", str(out), "--json"
-    )  # fmt: skip
+
+def test_a_delete_whose_answer_is_lost_is_labelled_by_the_next_check(  # type: ignore[no-untyped-def]
+    scenario: Scenario, client: SandboxClient, answered
+) -> None:
+    post, reply = answered
+    scenario.configure(request_timeout=1)
+    client.comment(parent=f"t1_{reply['id']}", body="delete please", author=ASKER)
+    client.add_fault("apply_timeout", path="^/api/del$", delay=1.3)
+    start = len(client.log())
+    first = scenario.run_cli("replies", "feedback", "--json")
+    assert first.code == 0, first.err
+    assert json.loads(first.out)["unconfirmed"] == [post[3:]]
+    assert bot_reply(client, post)["deleted"] is True  # applied, the answer lost
+    assert labels(scenario.settings.state_db) == []
+    assert wait_for(lambda: deletes(client.log()[start:]))  # logged once its answer is sent
+    second = json.loads(scenario.run_cli("replies", "feedback", "--json").out)
+    assert second["deleted"] == [post[3:]] and second["labelled"] == [post[3:]]
+    assert [x.source for x in labels(scenario.settings.state_db)] == ["author"]
+    assert len(deletes(client.log()[start:])) == 1  # read back, not deleted again
+    assert json.loads(scenario.run_cli("replies", "feedback", "--json").out) == NOTHING
+
+
+def test_a_command_under_a_flood_of_replies_and_newer_bot_comments_is_acted_on(  # type: ignore[no-untyped-def]
+    wikibot, client: SandboxClient, settings, answered
+) -> None:
+    post, reply = answered
+    client.comment(parent=f"t1_{reply['id']}", body="stop, thanks", author=ASKER)
+    client.comment(parent=f"t1_{reply['id']}", body="wrong", author=ASKER)
+    busy = client.post(title="Weekly thread", body="Chat here.", author="alice_mod")
+    newer = client.comments(parent=busy, bodies=["A guide."] * 101, author="wikibot")
+    client.comments(parent=newer[0], bodies=["me too"] * 150, author="backend_ben")
+    start = len(client.log())
+    result = json.loads(wikibot("replies", "feedback", "--json").out)
+    assert result["deleted"] == [post[3:]] and result["opted_out"] == [ASKER]
+    assert [x.source for x in labels(settings.state_db)] == ["author"]
+    inbox = [c for c in api_calls(client.log()[start:]) if c["path"] == "/message/comments"]
+    assert len(inbox) == 2  # two pages back to where the last check stopped
+    start = len(client.log())
+    assert json.loads(wikibot("replies", "feedback", "--json").out) == NOTHING
+    assert len(api_calls(client.log()[start:])) == 2  # idle again: two calls
+
+
+def test_a_fresh_clone_trains_on_labels_of_sandbox_posts_by_fetching_their_text(  # type: ignore[no-untyped-def]
+    scenario: Scenario, client: SandboxClient
+) -> None:
+    """No ../shared, no --texts: the labels are post ids, their text read from the target."""
+    from labelled_fixture import fixture_rows
+
+    rows = fixture_rows()
+    chosen = [r for r in rows if r["intent"] == "getting_started"][:6]
+    chosen += [r for r in rows if r["intent"] == "other" and r["confidence"] == "clear"][:6]
+    keys = []
+    for n, row in enumerate(chosen):
+        keys.append(client.post(title=f"{row['title']} ({n})", body=row["body"]))
+    gone = [
+        client.post(title="Removed post", body="spam", removed=True),
+        client.post(title="Deleted post", body="oops", deleted=True),
+    ]
+    labels_file = scenario.root / "data" / "labels.jsonl"
+    labels_file.parent.mkdir()
+    lines = [
+        {"key": key, "intent": row["intent"], "audience": row["audience"]}
+        for key, row in zip(
+            keys + gone + ["t3_zzzzz1", "t3_zzzzz2"], chosen + chosen[6:10], strict=True
+        )
+    ]
+    labels_file.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    phd = client.post(title="Is a PhD needed for ML research?", body="Where to begin?")
+    assert scenario.run_cli("replies", "label", phd, "getting_started", "researchers").code == 0
+    out = scenario.root / "model.json"
+    without = scenario.run_cli("replies", "train", "--out", str(out))
+    assert without.code == 2 and not out.exists()
+    assert f"{labels_file}: 16 label(s) need their posts' text: pass --fetch-texts" in without.err
+    start = len(client.log())
+    trained = scenario.run_cli("replies", "train", "--fetch-texts", "--out", str(out), "--json")
     assert trained.code == 0, trained.err
-    assert json.loads(trained.out)["trained_on"]["sources"]["moderator"] == 1
+    assert "12 of 16 labelled post(s)" in trained.err
+    assert "skipped 2 removed or deleted and 2 not found" in trained.err
+    document = json.loads(trained.out)
+    assert document["trained_on"]["sources"] == {"labels.jsonl": 12, "moderator": 1}
+    assert json.loads(out.read_text())["trained_on"]["clear_getting_started"] == 7
+    info = [c for c in client.log()[start:] if c["path"] == "/api/info"]
+    assert len(info) == 1  # 16 ids, one call
+    cache = list((scenario.settings.state_db.parent / "cache").glob("post-texts-*.jsonl"))
+    assert len(cache) == 1 and len(cache[0].read_text().splitlines()) == 16
 
 
 @pytest.mark.parametrize(

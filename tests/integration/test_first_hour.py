@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,35 +18,181 @@ import pytest
 from bot.config import load_settings
 from bot.errors import ConfigError
 from bot.lockfile import lock_path
-from bot.sandbox.client import SandboxClient
+from bot.sandbox.client import SandboxClient, is_listening
 from bot.sandbox.server import SandboxServer
 from bot.wiki.plan import Kind, LocalPage, RemotePage, SyncedPage, build_plan, unified_diff
-from conftest import REPO, api_calls, wikibot_process, write_config
+from conftest import REPO, Scenario, api_calls, free_port, wikibot_process, write_config
 
 README = (REPO / "README.md").read_text()
 VENV_BIN = Path(sys.executable).parent
 
 
-def test_readme_by_hand_sequence_runs_as_written(sandbox: SandboxServer, tmp_path: Path) -> None:
-    block = README.split("To try things by hand", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
-    assert "--file - <<'EOF'" in block
-    config = write_config(tmp_path, sandbox.port)
+def readme_block(after: str) -> str:
+    """The first ``sh`` code block after the text ``after`` in README.md."""
+    return README.split(after, 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+
+
+def tour_steps(block: str) -> list[tuple[str, str]]:
+    """(command, the README's comment on it) per command of a shell block; a command's
+    here-document belongs to it."""
+    steps: list[tuple[str, str]] = []
+    lines = iter(block.splitlines())
+    for line in lines:
+        command, _, promise = line.partition("  # ")
+        if "<<'EOF'" in command:
+            command += "\n" + "\n".join(iter(lines.__next__, "EOF")) + "\nEOF"
+        steps.append((command.strip(), promise.strip()))
+    return steps
+
+
+def test_readme_by_hand_tour_runs_as_written_and_keeps_its_promises(tmp_path: Path) -> None:
+    """The Quickstart's `wikibot run --once`, then the by-hand block, command by command as
+    README.md shows them, with nothing listening beforehand: each command starts the
+    embedded sandbox itself. Each README comment is a promise checked on its output."""
+    quickstart = readme_block("## Quickstart").strip().rsplit(" && ", 1)[1]
+    assert quickstart == ".venv/bin/wikibot run --once"
+    steps = [(quickstart.removeprefix(".venv/bin/"), "")]
+    steps += tour_steps(readme_block("To try things by hand"))
+    port = free_port()
+    config = write_config(tmp_path, port)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WIKIBOT_", "REDDIT_"))}
     env.update(WIKIBOT_CONFIG=str(config), PATH=f"{VENV_BIN}{os.pathsep}{env['PATH']}")
-    assert subprocess.run(["wikibot", "push"], env=env, check=False).returncode == 0
-    script = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", block],
-        env=env,
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        check=False,
-        timeout=120,
-    )
-    assert script.returncode == 0, script.stdout + script.stderr
-    assert "drift" in script.stdout and "pulled" in script.stdout
-    engineers = (tmp_path / "wiki_pages" / "engineers.md").read_text()
-    assert engineers.endswith("Rewritten on the wiki by a moderator.\n")
+    sandbox_state = tmp_path / "sandbox" / "state.json"
+    posted: list[str] = []
+
+    def bot_replies() -> list[dict[str, object]]:
+        comments = json.loads(sandbox_state.read_text())["comments"]
+        return [c for c in comments if c["link_id"] in posted and c["author"] == "wikibot"]
+
+    def one_reply_to_the_high_school_guide(out: str) -> None:
+        assert [line.split()[:3] for line in out.splitlines() if line.startswith("replied")] == [
+            ["replied", posted[0], "->"]
+        ], out
+        assert f"{posted[0]} -> highschool:" in out
+        (reply,) = bot_replies()
+        assert "/r/learnmachinelearning/wiki/highschool" in str(reply["body"])
+
+    def nothing_exactly_once(out: str) -> None:
+        assert "replied  " not in out and ", 0 replied" in out, out
+        assert len(bot_replies()) == 1
+
+    def drift_on_engineers_with_the_diff(out: str) -> None:
+        assert re.search(r"^  drift +engineers ", out, re.MULTILINE), out
+        assert "\n+Rewritten on the wiki by a moderator.\n" in out
+
+    def adopted(out: str) -> None:
+        assert re.search(r"^  pulled +engineers ", out, re.MULTILINE), out
+        engineers = (tmp_path / "wiki_pages" / "engineers.md").read_text()
+        assert engineers.endswith("Rewritten on the wiki by a moderator.\n")
+
+    promises = {
+        "what push would change (exit 0)": lambda out: "No changes" in out,
+        "one reply, linking the high school guide": one_reply_to_the_high_school_guide,
+        "nothing: exactly once": nothing_exactly_once,
+        "drift on engineers, with the diff": drift_on_engineers_with_the_diff,
+        "adopt the human edit into wiki_pages/": adopted,
+        "": lambda _out: True,
+    }
+    for command, promise in steps:
+        assert not is_listening("127.0.0.1", port), f"a sandbox still listens before {command}"
+        step = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", command],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            check=False,
+            timeout=120,
+        )
+        assert step.returncode == 0, f"{command}: {step.stdout}{step.stderr}"
+        if command.startswith("wikibot sandbox post"):
+            posted.append(step.stdout.strip())
+        assert promises[promise](step.stdout) is not False, f"{command}: {step.stdout}"
+    assert not is_listening("127.0.0.1", port)
+
+
+GROUPS = ("replies", "sandbox", "state")
+OFFLINE_COMMANDS = {  # README commands that never talk to the target
+    "check",
+    "preview",
+    "status",
+    "replies test",
+    "replies train",
+    "replies eval",
+    "replies optout",
+    "replies list",
+    "replies labels",
+    "state check",
+    "sandbox serve",  # is the sandbox
+    "sandbox log",  # reads the request log file
+    "sandbox fault",  # arms a running sandbox; with none it says to start one
+}
+
+
+def command_name(words: list[str]) -> str:
+    """``replies scan`` from ``replies scan --dry-run``, ``pull`` from ``pull engineers``."""
+    return " ".join(words[:2]) if words[0] in GROUPS else words[0]
+
+
+def readme_commands() -> set[str]:
+    """The commands of README.md's command table, plus `pull --history` (its own path)."""
+    table = README.split("\n## Commands\n", 1)[1].split("\n## ", 1)[0]
+    names = {
+        command_name(usage.split())
+        for row in table.splitlines()
+        if row.startswith("| `")
+        for usage in re.findall(r"`([a-z][^`]*)`", row.split(" | ", 1)[0])
+    }
+    assert "`wikibot pull --history [PAGE...]`" in README
+    return names | {"pull --history"}
+
+
+def _seed_wiki_revision(scenario: Scenario) -> None:
+    scenario.git_checkout()
+    text = scenario.root / "faq.txt"
+    text.write_text("# FAQ\n\nWritten on the wiki.\n")
+    assert scenario.run_cli("sandbox", "edit", "faq", "--file", str(text)).code == 0
+
+
+def _backed_up(scenario: Scenario) -> None:
+    """A state with the daily backup that `run --once` takes (it stops its sandbox again)."""
+    assert scenario.run_cli("run", "--once").code == 0
+
+
+# The README's network commands the tour above does not run: each as the README writes it,
+# after a set-up, and what it must print.
+UNTOURED: dict[str, tuple[tuple[str, ...], Callable[[Scenario], None] | None, str]] = {
+    "push": (("push",), None, "  created      index"),
+    "pull --history": (("pull", "--history"), _seed_wiki_revision, "1 commit(s) for 1 page(s)."),
+    "replies feedback": (("replies", "feedback"), None, ""),
+    "replies label": (("replies", "label", "t3_100001", "other"), None, "labelled t3_100001"),
+    "state restore": (("state", "restore", "--force"), _backed_up, "restored "),
+}
+
+
+def test_every_network_command_of_the_readme_runs_with_nothing_listening() -> None:
+    """Each README command is offline, or run above (tour) or below with no server."""
+    toured = {
+        command_name(c.split()[1:]) for c, _ in tour_steps(readme_block("To try things by hand"))
+    }
+    toured.add(command_name(readme_block("## Quickstart").rsplit("wikibot ", 1)[1].split()))
+    network = readme_commands() - OFFLINE_COMMANDS
+    missing = network - toured - set(UNTOURED)
+    assert not missing, f"add these README commands to UNTOURED (or OFFLINE_COMMANDS): {missing}"
+    assert set(UNTOURED) <= network, "UNTOURED names a command the README does not have"
+
+
+@pytest.mark.parametrize("name", sorted(UNTOURED))
+def test_readme_network_command_starts_the_embedded_sandbox(unstarted: Scenario, name: str) -> None:
+    args, set_up, expected = UNTOURED[name]
+    host, port = unstarted.settings.sandbox.host, unstarted.settings.sandbox.port
+    if set_up is not None:
+        set_up(unstarted)
+    assert not is_listening(host, port)
+    result = unstarted.run_cli(*args)
+    assert result.code == 0, result.out + result.err
+    assert expected in result.out
+    assert not is_listening(host, port), "the embedded sandbox was left running"
 
 
 def test_config_errors_name_the_environment_variable_and_the_section(tmp_path: Path) -> None:
@@ -250,37 +397,68 @@ def test_status_says_what_to_do(config_path: Path, wikibot, client: SandboxClien
     assert re.search(r"last successful sync run: \d{4}-\d\d-\d\d \d\d:\d\d \S+: ", text)
 
 
-@pytest.mark.parametrize("delay", [0.0, 0.03, 0.08, 0.2, 0.5])
-def test_ctrl_c_during_start_up_prints_no_traceback(config_path: Path, delay: float) -> None:
-    """SIGINT once the console script has imported its entry point, at several moments:
-    while bot.cli imports click and yaml, while praw loads, while the sandbox starts.
-    (Before that, CPython itself is still starting and prints its own error.)"""
-    starter = (
-        "import sys; from bot.entry import main; "  # what the console script does
-        f"sys.argv = ['wikibot', '--config', {str(config_path)!r}, 'plan']; "
-        "sys.stdout.write('up\\n'); sys.stdout.flush(); main()"
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-c", starter],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+# Delivers SIGINT to wikibot itself at one chosen moment of its start-up (an audit hook sees
+# the moment: a module's first import, the sandbox binding its port, the first request to
+# it), then runs the console script's entry point as `wikibot plan`.
+SIGINT_AT = """
+import os, signal, sys
+event, detail, config = sys.argv[1:]
+seen = []
+
+def deliver_sigint(name, args):
+    if "sent" in seen:
+        return
+    if name == "socket.bind":
+        seen.append("bound")
+    if name != event:
+        return
+    if event == "import" and args[0] != detail:
+        return
+    if event == "socket.connect" and "bound" not in seen:
+        return  # the probe for a running sandbox, before the embedded one starts
+    seen.append("sent")
+    sys.stderr.write(f"test: SIGINT at {name} {detail}\\n")
+    os.kill(os.getpid(), signal.SIGINT)
+
+sys.addaudithook(deliver_sigint)
+from bot.entry import main  # what the console script does
+sys.argv = ["wikibot", "--config", config, "plan"]
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("event", "detail"),
+    [
+        ("import", "click"),  # bot.cli imports click
+        ("import", "praw"),  # the gateway loads praw
+        ("socket.bind", "-"),  # the embedded sandbox starts
+        ("socket.connect", "-"),  # the first request to it
+    ],
+)
+def test_ctrl_c_during_start_up_exits_130_without_a_traceback(
+    tmp_path: Path, event: str, detail: str
+) -> None:
+    with socket.socket() as probe:  # a free port: plan starts the embedded sandbox there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = write_config(tmp_path, port)
+    process = subprocess.run(
+        [sys.executable, "-c", SIGINT_AT, event, detail, str(config)],
+        capture_output=True,
         text=True,
         cwd=REPO,
+        timeout=60,
+        check=False,
     )
-    assert process.stdout is not None and process.stdout.readline() == "up\n"
-    time.sleep(delay)
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=30)
-    # A signal that lands in this starter line, before main() is called, is Python's own
-    # traceback (as with the real console script): only a frame inside bot/ is a failure.
-    before_main = err.startswith("Traceback") and 'File "<string>"' in err and "bot/" not in err
-    assert "Traceback" not in err or before_main, err
-    if before_main:
-        return
-    finished = "Plan:" in out  # then SIGINT may land while Python shuts down: killed, quietly
-    assert process.returncode in (0, 130) or (finished and process.returncode == -2), err
-    if process.returncode == 130:
-        assert err.strip().splitlines()[-1] in ("interrupted", "wikibot: error: interrupted")
+    assert f"test: SIGINT at {event} {detail}" in process.stderr  # the moment came
+    assert process.returncode == 130, process.stderr
+    assert "Traceback" not in process.stderr
+    assert process.stderr.strip().splitlines()[-1] in (
+        "interrupted",
+        "wikibot: error: interrupted",
+    )
+    assert "Plan:" not in process.stdout  # interrupted, not finished
 
 
 def test_sandbox_serve_started_in_the_background_stops_on_sigint(tmp_path: Path) -> None:

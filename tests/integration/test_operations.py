@@ -14,7 +14,7 @@ import pytest
 
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import SandboxServer
-from conftest import REPO, plain_praw, wait_for, wikibot_process, write_config
+from conftest import FIXTURE_PAGES, plain_praw, wait_for, wikibot_process, write_config
 
 
 def free_port() -> int:
@@ -31,7 +31,7 @@ def test_plain_praw_against_wikibot_sandbox_serve(tmp_path: Path) -> None:
             "-m",
             "bot",
             "--config",
-            str(REPO / "config" / "bot.yaml"),
+            str(write_config(tmp_path, port)),
             "sandbox",
             "serve",
             "--port",
@@ -86,7 +86,7 @@ def test_publish_by_merge_with_git_pull(
 ) -> None:
     origin = tmp_path / "origin"
     (origin / "wiki_pages").mkdir(parents=True)
-    for page in (REPO / "wiki_pages").glob("*.md"):
+    for page in FIXTURE_PAGES.glob("*.md"):
         (origin / "wiki_pages" / page.name).write_text(page.read_text())
     git("init", "-q", "-b", "main", cwd=origin)
     git("add", ".", cwd=origin)

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
@@ -15,7 +12,7 @@ import yaml
 from bot.config import Settings
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import SandboxServer
-from conftest import REPO, api_calls, body_of, edit_local, plain_praw
+from conftest import api_calls, body_of, edit_local, plain_praw
 
 DETAILS = re.compile(
     r"<details><summary><code>(?P<page>[^<]+)</code>: (?P<kind>[a-z-]+) "
@@ -90,32 +87,6 @@ def test_a_200_kb_diff_is_cut_to_fit_one_github_comment(wikibot, settings: Setti
     added, removed = pages["index"]["added"], pages["index"]["removed"]
     assert added > 5000
     assert f"| `index` | update | +{added} -{removed} |" in comment  # the whole diff's counts
-
-
-def test_workflow_passes_actionlint() -> None:
-    workflow = REPO / "deploy" / "github" / "wiki-sync.yml"
-    data = yaml.safe_load(workflow.read_text())
-    assert {"pull_request", "push", "schedule"} <= set(data[True])  # YAML reads `on:` as True
-    text = workflow.read_text()
-    assert "wikibot check" in text and "--format markdown" in text
-    assert 'wikibot push --reason "$REASON"' in text and "wikibot run --once" in text
-    assert "secrets.REDDIT_CLIENT_SECRET" in text
-    actionlint = shutil.which("actionlint", path=str(Path(__import__("sys").executable).parent))
-    assert actionlint, "actionlint is installed by the test extra"
-    result = subprocess.run(
-        [actionlint, "-no-color", str(workflow)], capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    broken = workflow.with_name("broken.yml")
-    try:  # and actionlint does find mistakes: an unknown context and a bad expression
-        broken.write_text(text.replace("github.event.pull_request.number", "github.event.nope"))
-        broken.write_text(broken.read_text().replace("runs-on: ubuntu-latest", "runs-on: 42", 1))
-        bad = subprocess.run(
-            [actionlint, "-no-color", str(broken)], capture_output=True, text=True, check=False
-        )
-        assert bad.returncode == 1, bad.stdout
-    finally:
-        broken.unlink()
 
 
 @pytest.fixture

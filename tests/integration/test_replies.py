@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import signal
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
 
 from bot.sandbox.client import SandboxClient
-from conftest import api_calls, wait_for, wikibot_process, write_config
+from conftest import Scenario, api_calls, wait_for, wikibot_process
 
 GETTING_STARTED = (
     "I'm 16, how do I get into machine learning?",
@@ -44,7 +45,9 @@ def test_getting_started_post_gets_exactly_one_reply(wikibot, quiet_sub: Sandbox
     second = wikibot("replies", "scan")
     assert second.code == 0 and "0 replied" in second.out
     assert len(bot_comments(quiet_sub, fullname)) == 1
-    assert len(api_calls(quiet_sub.log()[start:])) == 1  # one /new call when nothing is new
+    calls = [c["path"] for c in api_calls(quiet_sub.log()[start:])]
+    # nothing new: one call for new posts, one for new comments (summons)
+    assert calls == ["/r/learnmachinelearning/new", "/r/learnmachinelearning/comments"]
     listed = json.loads(wikibot("replies", "list", "--json").out)
     assert fullname[3:] in {row["post_id"] for row in listed}
 
@@ -128,11 +131,54 @@ def test_dry_run_posts_nothing_and_remembers_nothing(wikibot, client: SandboxCli
     assert "2 replied" in real.out
 
 
-def test_hourly_cap(tmp_path: Path, sandbox, wikibot) -> None:  # type: ignore[no-untyped-def]
-    config = write_config(tmp_path, sandbox.port, replies={"max_per_hour": 1})
-    result = json.loads(wikibot("replies", "scan", "--json", config=config).out)
-    assert len(result["replied"]) == 1
-    assert result["skipped"]["hourly reply cap reached"] == 1
+def test_after_a_downtime_the_cap_goes_to_the_newest_posts_and_holds_the_rest(
+    scenario: Scenario,
+) -> None:
+    sub, now = scenario.sandbox, time.time()
+    ages = {"twenty_hours": 20 * 3600, "ten_hours": 10 * 3600, "five_hours": 5 * 3600}
+    posts = {
+        who: sub.post(
+            title=GETTING_STARTED[0], body=GETTING_STARTED[1], author=who, created_utc=now - age
+        )
+        for who, age in {**ages, "one_minute": 60}.items()
+    }
+    admin = sub.post(
+        title=GETTING_STARTED[0],
+        body=GETTING_STARTED[1],
+        author="reddit_admin",
+        created_utc=now - 30,
+        distinguished="admin",
+    )
+    # Waiting too: the two seeded getting-started posts, 40 and 50 minutes old.
+    scenario.configure(replies={"max_per_hour": 3})
+    state_db = scenario.settings.state_db
+    state_db.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(state_db) as db:  # a state from before posts were held
+        db.execute(
+            "CREATE TABLE posts (post_id TEXT PRIMARY KEY, status TEXT NOT NULL, reason TEXT, "
+            "audience TEXT, score REAL, title TEXT, author TEXT, comment_id TEXT, "
+            "seen_at REAL NOT NULL, replied_at REAL)"
+        )
+    first = json.loads(scenario.run_cli("replies", "scan", "--json").out)
+    newest = [posts["one_minute"], "t3_100002", "t3_100001"]
+    assert [entry["post"] for entry in first["replied"]] == newest
+    assert first["held"] == {"hourly reply cap reached": 3}
+    assert first["skipped"]["admin post"] == 1 and bot_comments(sub, admin) == []
+
+    start = len(sub.log())
+    idle = json.loads(scenario.run_cli("replies", "scan", "--json").out)
+    assert idle["replied"] == [] and idle["held"] == {"hourly reply cap reached": 3}
+    polled = [call["path"] for call in api_calls(sub.log()[start:])]
+    assert polled == ["/r/learnmachinelearning/new", "/r/learnmachinelearning/comments"]
+    # held posts cost no call beyond the idle poll's (new posts, the comment stream)
+
+    with sqlite3.connect(state_db) as db:  # an hour later
+        db.execute("UPDATE posts SET replied_at = replied_at - 3600")
+    scenario.configure(replies={"max_per_hour": 3, "max_age": "8h"})
+    later = json.loads(scenario.run_cli("replies", "scan", "--json").out)
+    assert [entry["post"] for entry in later["replied"]] == [posts["five_hours"]]
+    assert later["skipped"] == {"too old": 2} and later["held"] == {}
+    assert [len(bot_comments(sub, posts[who])) for who in ages] == [0, 0, 1]
 
 
 def test_reply_that_failed_with_503_but_was_applied_is_not_repeated(
@@ -202,6 +248,15 @@ def test_replies_test_command_explains(wikibot) -> None:  # type: ignore[no-unty
     assert "guide: highschool" in result.out and "wiki/highschool" in result.out
     other = json.loads(wikibot("replies", "test", "My CUDA error on epoch 3", "--json").out)
     assert other["is_getting_started"] is False and other["reply"] is None
+    # An excluded flair gets no reply, as the watcher skips it (the config excludes Project).
+    flaired = wikibot("replies", "test", *GETTING_STARTED, "--flair", "project")
+    assert flaired.code == 0 and flaired.out.startswith("no reply: the flair 'project'")
+    assert "replies.excluded_flairs" in flaired.out and "wiki/highschool" not in flaired.out
+    data = json.loads(
+        wikibot("replies", "test", *GETTING_STARTED, "--flair", "Project", "--json").out
+    )
+    assert data["is_getting_started"] is False and data["excluded_flair"] is True
+    assert data["reply"] is None
 
 
 def test_eval_rejects_a_bad_file(wikibot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import SandboxServer
-from conftest import wikibot_process, write_config
+from conftest import Scenario, wikibot_process, write_config
 
 CLIENT_ID = "wbq-client-7Hk2"
 CLIENT_SECRET = "wbq-secret-Zr81LmQ0"
@@ -108,3 +109,34 @@ def test_pull_rewrites_page_files_atomically(tmp_path: Path) -> None:
     write_page_body(page, "new text\n")
     assert path.read_text() == "---\npage: index\n---\nnew text\n"
     assert [p.name for p in tmp_path.iterdir()] == ["index.md"]
+
+
+def test_wiki_page_names_from_reddit_never_become_paths_outside_the_pages(
+    scenario: Scenario,
+) -> None:
+    """Names Reddit would never store, listed by the server anyway: each is reported and
+    skipped by `pull --all`, `pull --history` and `plan`; nothing is written for it."""
+    outside = scenario.root / "outside"
+    hostile = ["../escape", f"{outside}", "sub\\evil", "nul\x00x", "Upper", "edit/x", "a/b/c/d/e"]
+    store = scenario.server.app.store  # type: ignore[union-attr]  # past the sandbox validation
+    for name in [*hostile, "fine"]:
+        store.edit_page(page=name, content=f"# {name!r}\n", author="mallory", reason=None)
+
+    imported = scenario.run_cli("pull", "--all")
+    assert imported.code == 0, imported.out + imported.err
+    for name in hostile:
+        assert f"skipped the page {name!r} that Reddit listed" in imported.err
+    assert "created" in imported.out and (scenario.pages_dir / "fine.md").exists()
+    plan = scenario.run_cli("plan", "--json")
+    planned = {page["page"] for page in json.loads(plan.out)["pages"]}
+    assert planned == {path.stem for path in scenario.pages_dir.glob("*.md")}  # "fine" among them
+
+    repo = scenario.git_checkout()
+    history = scenario.run_cli("pull", "--history")
+    assert history.code == 0, history.out + history.err
+    assert "1 commit(s) for 1 page(s)." in history.out
+    assert sorted(p.name for p in (repo / "wiki_pages").iterdir()) == ["fine.md"]
+    typed = scenario.run_cli("pull", "--history", "../escape")
+    assert typed.code == 2 and "'../escape': a page name is lowercase letters" in typed.err
+    written = {p for p in scenario.root.rglob("*") if p.is_file()}
+    assert not [p for p in written if "escape" in p.name or "outside" in p.name or "\\" in p.name]

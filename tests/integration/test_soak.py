@@ -22,6 +22,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from bot.config import load_settings
 from bot.replies.classify import classify, load_rules
 from bot.sandbox.client import SandboxClient
@@ -29,7 +31,7 @@ from bot.sandbox.server import SandboxServer
 from bot.state import State
 from bot.status import collect_status
 from bot.wiki.sync import load_workspace
-from conftest import REPO, wikibot_process, write_config
+from conftest import FIXTURE_RULES, wikibot_process, write_config
 
 SEED = int(os.environ.get("WIKIBOT_SOAK_SEED", "20261127"))
 KILLS = int(os.environ.get("WIKIBOT_SOAK_KILLS", "30"))
@@ -97,6 +99,7 @@ def drive(
             client.add_fault(kind, path=path, delay=rng.uniform(0.5, 2.5))
 
 
+@pytest.mark.slow
 def test_crash_restart_soak(tmp_path: Path, sandbox: SandboxServer, client: SandboxClient) -> None:
     rng = random.Random(SEED)
     config = write_config(
@@ -140,7 +143,7 @@ def test_crash_restart_soak(tmp_path: Path, sandbox: SandboxServer, client: Sand
 
 
 def check_replies(client: SandboxClient, posts: list[tuple[str, str, str]]) -> None:
-    rules = load_rules(REPO / "config" / "replies.yaml")
+    rules = load_rules(FIXTURE_RULES)
     comments = client.state()["comments"]
     for fullname, title, body in posts:
         mine = [c for c in comments if c["link_id"] == fullname and c["author"] == "wikibot"]

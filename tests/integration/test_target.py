@@ -6,6 +6,8 @@ whole path to "live" runs here, through real PRAW.
 
 from __future__ import annotations
 
+import socket
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import yaml
 
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import SandboxServer
-from conftest import wikibot_process, write_config
+from conftest import Scenario, wikibot_process, write_config
 
 
 @pytest.fixture
@@ -43,6 +45,13 @@ def live_config(tmp_path: Path, port: int, **overrides: object) -> Path:
     live = path.with_name("live.yaml")
     path.rename(live)
     return live
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def run(config: Path, *args: str, env: dict[str, str]) -> tuple[int, str]:
@@ -111,3 +120,43 @@ def test_a_broken_praw_site_is_one_line(tmp_path: Path) -> None:
         code, err = run(config, "plan", env=env)
         assert code == 2 and "Traceback" not in err, err
         assert len(err.strip().splitlines()) == 1 and expected in err
+
+
+def test_the_sandbox_is_identified_by_its_world_not_its_port(scenario: Scenario) -> None:
+    assert scenario.run_cli("push").code == 0
+    world = scenario.settings.sandbox.state_file
+    # The same world, served by the embedded sandbox on another port: the same target.
+    scenario.configure(sandbox={"port": free_port()})
+    same = scenario.run_cli("plan")
+    assert same.code == 0 and "No changes" in same.out, same.err
+
+    # A state recorded by an older wikibot under the sandbox's URL is the same target too,
+    # and so is a state made before targets were recorded: both are adopted.
+    state_db = scenario.settings.state_db
+    for recorded in (scenario.settings.sandbox_url, None):
+        with sqlite3.connect(state_db) as db:
+            db.execute("DELETE FROM meta WHERE key LIKE 'target_%'")
+            if recorded is not None:
+                db.executemany(
+                    "INSERT INTO meta (key, value) VALUES (?, ?)",
+                    [
+                        ("target_api_url", recorded),
+                        ("target_subreddit", "learnmachinelearning"),
+                        ("target_account", "wikibot"),
+                    ],
+                )
+        adopted = scenario.run_cli("plan")
+        assert adopted.code == 0 and "No changes" in adopted.out, adopted.err
+        with sqlite3.connect(state_db) as db:
+            (api_url,) = db.execute(
+                "SELECT value FROM meta WHERE key = 'target_api_url'"
+            ).fetchone()
+        assert api_url == f"sandbox:{world.resolve()}"
+
+    # Another world (another sandbox state file) is another target, whatever the port.
+    scenario.configure(sandbox={"state_file": str(world.with_name("other.json"))})
+    other = scenario.run_cli("plan")
+    assert other.code == 2 and "Traceback" not in other.err
+    lines = other.err.strip().splitlines()
+    assert len(lines) == 1 and "this state belongs to" in lines[0], other.err
+    assert str(world.resolve()) in lines[0] and "other.json" in lines[0]

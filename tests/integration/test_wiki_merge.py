@@ -115,3 +115,42 @@ def test_daemon_reports_a_racing_edit_merged_by_reddit_and_alerts_once(
             assert again is not None and again.needs_human  # drift until a person decides
         alerts = [m for m in client.state()["modmail"] if "'index'" in m["subject"]]
         assert len(alerts) == 1 and "drift" in alerts[0]["subject"]
+
+
+def test_a_merge_whose_answer_is_lost_is_reported_as_the_humans_edit(scenario: Scenario) -> None:
+    """Reddit merges the bot's stale edit with a moderator's and the answer is lost (503,
+    timeout, cut body): the bot reads the page's revisions and reports the merge with the
+    moderator's name; an edit not applied names them too. Nothing is blamed on wikibot."""
+    scenario.configure(request_timeout=1)
+    wikibot, client = scenario.run_cli, scenario.sandbox
+    pages = {name: f"---\ntitle: {name}\n---\n# {name}\n\n{BASE}" for name in "abcd"}
+    scenario.seed_pages(pages)
+    scenario.publish()
+    for name in "abcd":
+        scenario.edit_page(name, "one\n", "ONE\n")
+    for lost in ("apply_503", "apply_timeout", "apply_cut", "503"):  # pages a, b, c, d
+        client.add_fault("edit_race", path="/api/wiki/edit", method="POST")
+        client.add_fault(lost, path="/api/wiki/edit", method="POST", delay=1.5)
+
+    pushed = wikibot("push")
+    assert pushed.code == 1, pushed.out + pushed.err
+    lines = {line.split()[1]: line for line in pushed.out.splitlines()}
+    for name in "abc":
+        assert lines[name].startswith("  drift "), pushed.out
+        assert "Reddit merged this edit with one by alice_mod" in lines[name]
+        merged = scenario.wiki_text(name)
+        assert "ONE\n" in merged and RACING_LINE in merged
+    assert lines["d"].startswith("  error "), pushed.out
+    assert "not applied (edited on the wiki since the plan by alice_mod), will retry" in lines["d"]
+    assert "ONE\n" not in scenario.wiki_text("d")
+
+    again = wikibot("push")
+    assert again.code == 3, again.out + again.err
+    assert "wikibot" not in again.out.replace("`wikibot ", "`"), again.out
+    plan = {p["page"]: p for p in json.loads(wikibot("plan", "--json").out)["pages"]}
+    assert {n: (plan[n]["action"], plan[n]["wiki_author"]) for n in "abcd"} == {
+        "a": ("drift", "alice_mod"),
+        "b": ("drift", "alice_mod"),
+        "c": ("drift", "alice_mod"),
+        "d": ("conflict", "alice_mod"),
+    }

@@ -7,9 +7,9 @@ import pytest
 from bot.errors import ConfigError
 from bot.replies.classify import classify, load_rules, rules_from_dict
 from bot.replies.respond import MAX_REPLY_CHARS, render_reply
-from conftest import REPO
+from conftest import FIXTURE_RULES
 
-RULES = load_rules(REPO / "config" / "replies.yaml")
+RULES = load_rules(FIXTURE_RULES)
 
 
 @pytest.mark.parametrize(
@@ -122,7 +122,7 @@ def test_reply_never_contains_the_post_text() -> None:
 def base_rules() -> dict:  # type: ignore[type-arg]
     import yaml
 
-    return yaml.safe_load((REPO / "config" / "replies.yaml").read_text())
+    return yaml.safe_load(FIXTURE_RULES.read_text())
 
 
 @pytest.mark.parametrize(

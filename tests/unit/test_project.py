@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import configparser
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 
-from conftest import REPO
+from conftest import REPO, Scenario
 
 
 @pytest.mark.skipif(
@@ -19,7 +21,7 @@ from conftest import REPO
 )
 def test_ruff_lint_and_format_are_clean() -> None:
     ruff = shutil.which("ruff") or str(Path(sys.prefix) / "bin" / "ruff")
-    for args in (["check", "."], ["format", "--check", "."]):
+    for args in (["check", "--no-cache", "."], ["format", "--no-cache", "--check", "."]):
         result = subprocess.run(
             [ruff, *args], cwd=REPO, capture_output=True, text=True, check=False
         )
@@ -34,6 +36,30 @@ def test_systemd_unit_parses_and_runs_the_daemon() -> None:
     assert exec_start.endswith("wikibot --config /opt/wikibot/config/bot.yaml run")
     assert unit["Service"]["KillSignal"] == "SIGTERM"
     assert unit["Install"]["WantedBy"] == "multi-user.target"
+
+
+def test_readme_systemd_recipe_creates_what_the_unit_assumes() -> None:
+    unit = configparser.ConfigParser(strict=True, interpolation=None)
+    unit.optionxform = str  # type: ignore[assignment,method-assign]
+    unit.read(REPO / "deploy" / "wikibot.service")
+    service = unit["Service"]
+    readme = (REPO / "README.md").read_text()
+    section = readme[readme.index("**systemd**") :]
+    recipe = section[section.index("```sh") : section.index("```", section.index("```sh") + 5)]
+    user, home = service["User"], service["WorkingDirectory"]
+    venv = service["ExecStart"].split()[0].removesuffix("/bin/wikibot")
+    assert re.search(rf"^sudo useradd --system .*\b{user}$", recipe, flags=re.MULTILINE)
+    assert f"sudo git clone <this repository's URL> {home}\n" in recipe
+    assert f"sudo python3 -m venv {venv}\n" in recipe
+    assert f"sudo {venv}/bin/pip install -q -e {home}\n" in recipe
+    for folder in service["ReadWritePaths"].split():  # created or handed to the user
+        assert f"-o {user} -g {user} -m 750 {folder}\n" in recipe or (
+            f"chown -R {user}:{user} {folder}\n" in recipe
+        ), folder
+    env_file = service["EnvironmentFile"]
+    assert f"sudo install -d -m 750 {Path(env_file).parent}\n" in recipe
+    assert f"sudo install -m 600 /dev/null {env_file}" in recipe
+    assert f"sudo cp {home}/deploy/wikibot.service /etc/systemd/system/\n" in recipe
 
 
 def test_containerfile_installs_the_project_and_runs_the_daemon() -> None:
@@ -66,3 +92,29 @@ def test_only_the_gateway_imports_praw() -> None:
         if path.name != "reddit.py" and ("import praw" in text or "import prawcore" in text):
             offenders.append(str(path))
     assert offenders == []
+
+
+def test_help_lists_every_command_with_a_one_line_summary(offline: Scenario) -> None:
+    from bot.cli import cli
+
+    def walk(group: click.Group, prefix: str) -> list[tuple[str, click.Command]]:
+        found = []
+        for name, command in sorted(group.commands.items()):
+            found.append((f"{prefix}{name}", command))
+            if isinstance(command, click.Group):
+                found.extend(walk(command, f"{prefix}{name} "))
+        return found
+
+    top = offline.run_cli("--help")
+    assert top.code == 0
+    commands = walk(cli, "")
+    assert {"replies train", "replies label", "replies feedback", "sandbox fault"} <= {
+        path for path, _ in commands
+    }
+    for path, command in commands:
+        summary = command.get_short_help_str(limit=200)
+        assert summary and "\n" not in summary, f"{path} has no one-line summary"
+        line = re.search(rf"^  {re.escape(path)} {{2,}}(\S.*)$", top.out, flags=re.MULTILINE)
+        assert line is not None, f"wikibot --help does not list {path!r}"
+        assert summary.startswith(line.group(1).removesuffix("...")), path
+        assert offline.run_cli(*path.split(), "--help").code == 0, path

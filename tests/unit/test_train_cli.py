@@ -10,7 +10,7 @@ from pathlib import Path
 from labelled_fixture import fixture_rows
 
 from bot.replies.model import DEFAULT_PATH, load_model
-from conftest import REPO, Scenario
+from conftest import FIXTURE_RULES, Scenario
 
 CANDIDATE = Path("state") / "reply-model.candidate.json"
 
@@ -27,7 +27,7 @@ def _own_model(scenario: Scenario) -> Path:
     folder = scenario.root / "config"
     shutil.copy(DEFAULT_PATH, folder / "reply-model.json")
     rules = folder / "replies.yaml"
-    text = (REPO / "config" / "replies.yaml").read_text()
+    text = FIXTURE_RULES.read_text()
     rules.write_text("model_file: reply-model.json\n" + text)
     scenario.configure(replies={"rules_file": str(rules), "excluded_flairs": ["Project"]})
     return folder / "reply-model.json"
@@ -40,7 +40,9 @@ def _train(scenario: Scenario, posts: Path, *flags: str) -> tuple[int, str, str]
     return result.code, result.out, result.err
 
 
-def test_too_few_labelled_posts_are_refused_unless_forced(offline: Scenario, tmp_path: Path) -> None:
+def test_too_few_labelled_posts_are_refused_unless_forced(
+    offline: Scenario, tmp_path: Path
+) -> None:
     small = _posts(tmp_path / "small.jsonl", askers=10, others=20)
     shipped = DEFAULT_PATH.read_bytes()
     code, _out, err = _train(offline, small, "--no-compare")
@@ -54,7 +56,9 @@ def test_too_few_labelled_posts_are_refused_unless_forced(offline: Scenario, tmp
     assert DEFAULT_PATH.read_bytes() == shipped  # the shipped model is never written
 
 
-def test_a_candidate_replaces_the_model_only_with_replace(offline: Scenario, tmp_path: Path) -> None:
+def test_a_candidate_replaces_the_model_only_with_replace(
+    offline: Scenario, tmp_path: Path
+) -> None:
     current = _own_model(offline)
     before = current.read_bytes()
     posts = _posts(tmp_path / "posts.jsonl")

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
 from bot.errors import InputError
-from bot.wiki.pages import load_pages, parse_page
+from bot.wiki.pages import load_pages, new_page_file, parse_page
 from bot.wiki.plan import Kind, LocalPage, RemotePage, SyncedPage, build_plan
 from bot.wiki.render import link_targets, normalize, render
+from conftest import Scenario
 
 
 def page_text(front: str, body: str = "Body\n") -> str:
@@ -159,3 +161,56 @@ def test_settings_changes_are_planned() -> None:
     )
     assert plan.actions[0].kind == Kind.UNCHANGED and plan.actions[0].settings == (True, 2)
     assert plan.has_changes
+
+
+@pytest.mark.parametrize("name", ["../x", "/etc/x", "a\\b", "a\x00b", "A", "a//b", "edit/x", ""])
+def test_a_file_is_never_made_for_a_name_reddit_would_refuse(tmp_path: Path, name: str) -> None:
+    (tmp_path / "pages").mkdir()
+    with pytest.raises(InputError, match="not written"):
+        new_page_file(tmp_path / "pages", name=name, body="x\n", listed=True, permlevel=0)
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+class _Markup(HTMLParser):
+    """The tags, attributes and text an HTML page holds, as a browser would see them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text += data
+
+
+def test_preview_shows_raw_html_as_text_and_makes_only_safe_links_live(offline: Scenario) -> None:
+    """Reddit's wiki escapes raw HTML in Markdown and never links a javascript: URL."""
+    body = (
+        "# Hostile\n\n<script>alert(1)</script>\n\n"
+        'An image <img src=x onerror=alert(2)> and <a href="javascript:alert(3)">a link</a>.\n\n'
+        '<div onclick="alert(4)">block</div>\n\n'
+        "[one](javascript:alert(5)) [two](JaVaScRiPt:alert(6)) [three](&#106;avascript:alert(7))"
+        " [four](java&#x09;script:alert(8)) [five](data:text/html,x)"
+        " ![six](javascript:alert(9))\n\n"
+        "[ok](https://example.com/) [wiki](/r/learnmachinelearning/wiki/index) `<b>code</b>`\n"
+    )
+    offline.seed_pages({"hostile": f"---\ntitle: Hostile\n---\n{body}"})
+    result = offline.run_cli("preview", "hostile")
+    assert result.code == 0, result.err
+    markup = _Markup()
+    markup.feed(result.out)
+    tags = [tag for tag, _ in markup.tags]
+    assert "script" not in tags and "div" not in tags
+    assert [a for t, a in markup.tags if t == "img"] == [{"alt": "six"}]  # the Markdown image
+    assert not [(t, a) for t, a in markup.tags if any(name.startswith("on") for name in a)]
+    links = [a.get("href") or a.get("src") for t, a in markup.tags if t in ("a", "img")]
+    assert [link for link in links if link] == [
+        "https://example.com/",
+        "/r/learnmachinelearning/wiki/index",
+    ]
+    assert "<script>alert(1)</script>" in markup.text  # shown, as text
+    assert '<a href="javascript:alert(3)">a link</a>' in markup.text
+    assert "<b>code</b>" in markup.text

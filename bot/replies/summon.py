@@ -1,0 +1,195 @@
+"""Answer when summoned: moderators (and ``replies.helpers``) call the bot with a comment.
+
+The reply poll reads the subreddit's newest comments with a cursor (one call when nothing
+is new) and looks at first lines only:
+
+- ``!guide`` or ``!guide <audience>`` by a moderator or a helper: the bot replies to that
+  post with the named guide (or its own routing), exactly once, through the watcher's
+  reply path (intent, look, reply, confirm), and records the label
+  ``getting_started/<audience>`` by that person (source ``moderator`` or ``summon``);
+- ``!noguide`` by a moderator: the bot deletes its reply on that post (exactly once,
+  ``deletes.py``) and records ``other`` by that moderator.
+
+Anyone else's command changes nothing. Each command is acted on once.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from bot.journal import WriteKind
+from bot.models import ListingCursor, Post, StreamComment, bare_id
+from bot.replies.classify import classify
+from bot.replies.commands import Summon, summon_command
+from bot.replies.deletes import PlannedLabel, ReplyDeleter, record_label
+from bot.state import PostStatus
+
+if TYPE_CHECKING:
+    from bot.replies.watch import ReplyWatcher, ScanReport
+
+log = logging.getLogger(__name__)
+STREAM_CURSOR_KEY = "comments_cursor"  # the newest comment read: "created_utc t1_..."
+
+
+class Summons:
+    """Reads the comment stream for ``!guide``/``!noguide`` and acts on each once."""
+
+    def __init__(self, watcher: ReplyWatcher) -> None:
+        self.watcher = watcher
+        self.gateway = watcher.gateway
+        self.state = watcher.state
+        self.labels = watcher.labels
+        self.deleter = ReplyDeleter(gateway=self.gateway, state=self.state, labels=self.labels)
+
+    def check(self, report: ScanReport, *, dry_run: bool) -> None:
+        cursor = ListingCursor.from_text(self.state.get_meta(STREAM_CURSOR_KEY))
+        comments = self.gateway.subreddit_comments(since=cursor)
+        me = self.gateway.username().lower()
+        since = cursor.created_utc if cursor is not None else 0.0
+        commands = [
+            (comment, summon)
+            for comment in comments
+            if comment.created_utc >= since  # the newest page comes back every time
+            and comment.body.lstrip().startswith("!")
+            and (comment.author or me).lower() != me
+            and (summon := summon_command(comment.body)) is not None
+        ]
+        handled = self.labels.handled([c.fullname for c, _ in commands])
+        for comment, summon in sorted(commands, key=lambda item: item[0].created_utc):
+            if comment.fullname not in handled:
+                self._act(comment, summon, report, dry_run=dry_run)
+        newest = ListingCursor.newest([(c.created_utc, c.fullname) for c in comments])
+        if newest is not None and not dry_run:
+            self.state.set_meta(STREAM_CURSOR_KEY, newest.to_text())
+
+    def _source(self, comment: StreamComment) -> str | None:
+        """``moderator``, ``summon`` (a helper) or None: who may summon the bot."""
+        author = (comment.author or "").lower()
+        if comment.distinguished == "moderator" or author in self.watcher._moderator_names():
+            return "moderator"
+        if author in self.watcher.settings.replies.helpers:
+            return "summon"
+        return None
+
+    def _act(
+        self, comment: StreamComment, summon: Summon, report: ScanReport, *, dry_run: bool
+    ) -> None:
+        source = self._source(comment)
+        who = comment.author or ""
+        if source is None or (not summon.guide and source != "moderator"):
+            log.info(
+                "summons: ignored %s by u/%s (not a moderator or helper)", comment.fullname, who
+            )
+            report.skip("summons by others")
+            if not dry_run:
+                self.labels.mark(comment.fullname, post_id=comment.post_id, action="ignored")
+            return
+        post = self.gateway.posts_by_id([comment.post_id]).get(comment.post_id)
+        if post is None or post.author is None or post.removed:
+            report.skip("summons on a removed or deleted post")
+            if not dry_run:
+                self.labels.mark(comment.fullname, post_id=comment.post_id, action="ignored")
+            return
+        if summon.guide:
+            self._guide(comment, summon, post, source, report, dry_run=dry_run)
+        else:
+            self._noguide(comment, post, report, dry_run=dry_run)
+
+    def _guide(
+        self,
+        comment: StreamComment,
+        summon: Summon,
+        post: Post,
+        source: str,
+        report: ScanReport,
+        *,
+        dry_run: bool,
+    ) -> None:
+        from bot.replies.watch import ReplyEntry  # noqa: PLC0415 - watch imports this module
+
+        rules = self.watcher.rules
+        audience = (
+            summon.audience
+            or classify(
+                title=post.title, body=post.body, flair=post.flair, rules=rules, explain=True
+            ).audience
+        )
+        who = comment.author or ""
+        entry = ReplyEntry(post.fullname, audience, post.title[:80])
+        if dry_run:
+            report.would_reply.append(entry)
+            log.info(
+                "summons: would reply to %s with the %s guide (u/%s)", post.fullname, audience, who
+            )
+            return
+        self.labels.record(
+            key=post.fullname,
+            intent="getting_started",
+            audience=audience,
+            source=source,
+            who=who,
+            title=post.title,
+            body=post.body,
+        )
+        self.labels.mark(comment.fullname, post_id=post.id, action="summoned")
+        row = self.state.post(post.id)
+        if row is not None and row.status == PostStatus.INTENT:
+            return  # an unconfirmed reply: the next pass resolves it
+        if (
+            row is not None
+            and row.status == PostStatus.REPLIED
+            and not self._was_deleted(row.comment_id)
+        ):
+            log.info("summons: %s already has the bot's reply (u/%s)", post.fullname, who)
+            report.skip("summons on an answered post")
+            return
+        self.state.record_post(
+            post_id=post.id,
+            status=PostStatus.INTENT,
+            reason=f"summoned by u/{who}",
+            audience=audience,
+            title=post.title,
+            author=post.author,
+        )
+        log.info("summons: u/%s asks for the %s guide on %s", who, audience, post.fullname)
+        replied = len(report.replied)
+        self.watcher._reply(post.id, report, entry, summoned=True)  # the exactly-once path
+        if len(report.replied) > replied:
+            report.summoned.append(report.replied[-1])
+
+    def _was_deleted(self, comment_id: str | None) -> bool:
+        row = self.deleter.journal.get(WriteKind.DELETE, comment_id) if comment_id else None
+        return row is not None
+
+    def _noguide(
+        self, comment: StreamComment, post: Post, report: ScanReport, *, dry_run: bool
+    ) -> None:
+        who = comment.author or ""
+        parent = bare_id(comment.parent_id) if comment.parent_id.startswith("t1_") else None
+        row = self.state.posts_by_comment([parent]).get(parent) if parent else None
+        if row is None:  # not under a reply: the bot's reply on the post, if any
+            row = self.state.post(post.id)
+        target = row.comment_id if row is not None and row.status == PostStatus.REPLIED else None
+        if dry_run:
+            log.info("summons: would remove the reply on %s (u/%s)", post.fullname, who)
+            return
+        self.labels.mark(comment.fullname, post_id=post.id, action="noguide")
+        label = PlannedLabel(
+            "other", "none", "moderator", who, why="!noguide", title=post.title, body=post.body
+        )
+        outcome = (
+            self.deleter.delete(comment_id=target, post_id=post.id, label=label)
+            if target is not None
+            else False
+        )
+        if outcome is False:  # no reply (left) to delete: the label alone
+            record_label(
+                gateway=self.gateway,
+                state=self.state,
+                labels=self.labels,
+                post_id=post.id,
+                label=label,
+            )
+        else:
+            report.unsummoned.append(post.fullname)
