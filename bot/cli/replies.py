@@ -372,7 +372,12 @@ def replies_train(
     target = out or app.settings.state_db.parent / CANDIDATE_FILE
     write_model(document, target)
     candidate = load_model(target)
-    comparison = _compare(app, examples, vectors, rules, folds=folds) if compare else None
+    comparison, not_compared = None, ""
+    if compare:
+        try:
+            comparison = _compare(app, examples, vectors, rules, folds=folds)
+        except (BadArgument, ConfigError) as exc:  # too few posts to cross-validate (--force)
+            not_compared = str(exc)
     replaced = None
     if replace:
         assert rules.model_file is not None
@@ -389,6 +394,7 @@ def replies_train(
                 "features": len(candidate.features),
                 "audience_head": bool(candidate.audience_classes),
                 "comparison": comparison.to_dict() if comparison else None,
+                "not_compared": not_compared or None,
             }
         )
         return
@@ -399,6 +405,8 @@ def replies_train(
     )
     if comparison:
         _print_comparison(comparison)
+    elif not_compared:
+        click.echo(f"not compared with the current model: {not_compared}")
     if replaced:
         click.echo(f"replaced {replaced}: the bot uses the candidate from its next start")
     else:
