@@ -365,12 +365,33 @@ def _audience_head(
     return head
 
 
-def _audience_model(matrix: csr_matrix, labels: np.ndarray, *, options: TrainOptions) -> Any:
+@dataclass(frozen=True)
+class AudienceModel:
+    """A multinomial logistic regression's weights over all of a vectoriser's columns."""
+
+    coef_: np.ndarray  # (classes, columns)
+    intercept_: np.ndarray
+
+    def decision_function(self, matrix: csr_matrix) -> np.ndarray:
+        scores: np.ndarray = matrix @ self.coef_.T + self.intercept_
+        return scores
+
+
+def _audience_model(
+    matrix: csr_matrix, labels: np.ndarray, *, options: TrainOptions
+) -> AudienceModel:
+    """Fit on the columns the getting-started posts use: a column no training post uses
+    gets weight 0 under L2 anyway, and leaving the rest of the vocabulary out makes the
+    optimiser's steps a few times cheaper."""
+    import numpy as np  # noqa: PLC0415
     from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
 
-    return LogisticRegression(C=options.audience_c, solver="lbfgs", max_iter=3000).fit(
-        matrix, labels
-    )
+    used = np.unique(matrix.indices)
+    model = LogisticRegression(C=options.audience_c, solver="lbfgs", max_iter=3000)
+    model.fit(matrix[:, used], labels)
+    coef = np.zeros((model.coef_.shape[0], matrix.shape[1]))
+    coef[:, used] = model.coef_
+    return AudienceModel(coef, model.intercept_)
 
 
 def _temperature(
