@@ -478,6 +478,14 @@ def _print_comparison(comparison: Comparison) -> None:
 @data_options
 @click.option("--folds", type=click.IntRange(2, 20), default=5, show_default=True)
 @click.option("--errors", "show_errors", is_flag=True, help="List each miss and false reply.")
+@click.option(
+    "--guard-rails",
+    "show_guard_rails",
+    is_flag=True,
+    help="Show what each topic rule, hard negative, boost and flair weight of replies.yaml "
+    "changed in the out-of-fold decisions, and flag a rule that blocks more askers than "
+    "false replies it prevents.",
+)
 @json_option
 @pass_app
 def replies_eval(
@@ -490,6 +498,7 @@ def replies_eval(
     state_labels: bool,
     folds: int,
     show_errors: bool,
+    show_guard_rails: bool,
 ) -> None:
     from bot.replies.evaluate import cross_validate  # noqa: PLC0415
     from bot.replies.train import TrainOptions  # noqa: PLC0415
@@ -532,6 +541,8 @@ def replies_eval(
             f"recall {figures.recall:.3f} ({figures.tp} true / {figures.fp} false replies)"
         )
     _print_routing(report)
+    if show_guard_rails:
+        _print_guard_rails(report)
     if report.stream_posts:
         click.echo(
             f"wrong replies on the r/LearnMachineLearning stream sample: "
@@ -543,6 +554,24 @@ def replies_eval(
             click.echo(
                 f"  {error['error']}: {error['key']} p={error['probability']} {error['title']}"
             )
+
+
+def _print_guard_rails(report: Report) -> None:
+    """Each guard rail's marginal effect on the out-of-fold decisions (clear posts)."""
+    click.echo(
+        "\nguard rails: clear posts whose out-of-fold decision differs without the rule "
+        "(askers blocked / gained; false replies prevented / caused)"
+    )
+    for effect in report.guard_rails:
+        figures = (
+            f"{effect.askers_blocked:>3} / {effect.askers_gained:<3}"
+            f"{effect.others_blocked:>6} / {effect.others_let_through:<3}"
+        )
+        flag = (
+            "  COSTLY: blocks more askers than false replies it prevents" if effect.costly else ""
+        )
+        note = f"  ({effect.note})" if effect.note else ""
+        click.echo(f"  {effect.kind:<14}{effect.rule[:44]:<46}{figures}{flag}{note}")
 
 
 def _print_routing(report: Report) -> None:

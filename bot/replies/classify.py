@@ -144,6 +144,7 @@ class Decision:
     score: float  # probability of a getting-started question, after guard rails
     reasons: tuple[str, ...] = ()
     audience_scores: Mapping[str, float] = field(default_factory=dict)
+    model_logit: float = 0.0  # the model's calibrated log-odds, before the guard rails
 
     @property
     def audience(self) -> str:
@@ -191,44 +192,77 @@ def classify(
     scored = model.score(
         title=title_text, body=body_text, prepared=True, explain=explain, vector=vector
     )
-    adjust, adjust_reasons = _guard_rail_weights(title_text, body_text, flair, rules)
+    rails = guard_rails(title_text, body_text, flair, rules)
     reasons = [f"model: p={scored.probability:.3f}"]
     reasons.extend(f"  {weight:+.2f} {name}" for name, weight in scored.top_features[:5])
-    reasons.extend(adjust_reasons)
-    probability = sigmoid(scored.logit + adjust)
+    reasons.extend(f"{shift.weight:+.1f} {shift.why}" for shift in rails.shifts)
+    probability = sigmoid(scored.logit + rails.shift)
     candidate = probability >= rules.reply_threshold
     if not (candidate or explain or route):  # guard rails and routing matter for a reply
-        return Decision(False, Routing("index"), probability, tuple(reasons), {})
-    veto = next(
-        (rule.reason for rule in rules.hard_negatives if rule.match(title_text, body_text)), None
-    )
-    if rules.topic and not any(rule.match(title_text, body_text) for rule in rules.topic):
-        veto = "does not mention ML, AI or data science"
+        return Decision(False, Routing("index"), probability, tuple(reasons), {}, scored.logit)
+    veto = rails.veto
     if veto is not None:
         reasons.append(f"no reply: {veto}")
     routing, audience_scores, why = choose_guide(title_text, body_text, scored, rules)
     if why:
         reasons.append(why)
     return Decision(
-        veto is None and candidate, routing, probability, tuple(reasons), audience_scores
+        veto is None and candidate,
+        routing,
+        probability,
+        tuple(reasons),
+        audience_scores,
+        scored.logit,
     )
 
 
-def _guard_rail_weights(
-    title: str, body: str, flair: str | None, rules: Rules
-) -> tuple[float, list[str]]:
-    """The moderators' boosts and flair weight: a log-odds shift and its reasons."""
-    shift, reasons = 0.0, []
+TOPIC_GATE = "does not mention ML, AI or data science"
+
+
+@dataclass(frozen=True)
+class Shift:
+    """A moderators' rule that moves a post's log-odds: a boost or a flair weight."""
+
+    kind: str  # boost | flair
+    rule: str  # the boost's reason, or the flair
+    weight: float  # as applied (a title match counts title_boost times)
+    why: str  # for the decision's reasons
+
+
+@dataclass(frozen=True)
+class GuardRails:
+    """What the moderators' rules in ``replies.yaml`` say about one post."""
+
+    shifts: tuple[Shift, ...]  # the boosts and the flair weight that apply
+    vetoes: tuple[str, ...]  # hard negatives that match, and the topic gate if no topic does
+
+    @property
+    def shift(self) -> float:
+        return sum(shift.weight for shift in self.shifts)
+
+    @property
+    def veto(self) -> str | None:
+        """The reason the post gets no reply whatever the model says (the topic gate first)."""
+        if TOPIC_GATE in self.vetoes:
+            return TOPIC_GATE
+        return self.vetoes[0] if self.vetoes else None
+
+
+def guard_rails(title: str, body: str, flair: str | None, rules: Rules) -> GuardRails:
+    """The boosts, flair weight and vetoes that apply to a post (prepared text). Pure."""
+    shifts = []
     for rule in rules.boosts:
         where = rule.match(title, body)
         if where is not None:
             weight = rule.weight * (rules.title_boost if where == "title" else 1.0)
-            shift += weight
-            reasons.append(f"{weight:+.1f} {rule.reason} ({where})")
+            shifts.append(Shift("boost", rule.reason, weight, f"{rule.reason} ({where})"))
     if flair and (flair_weight := rules.flair_weights.get(flair.strip().lower())):
-        shift += flair_weight
-        reasons.append(f"{flair_weight:+.1f} flair '{flair.strip()}'")
-    return shift, reasons
+        name = flair.strip().lower()
+        shifts.append(Shift("flair", name, flair_weight, f"flair '{flair.strip()}'"))
+    vetoes = [rule.reason for rule in rules.hard_negatives if rule.match(title, body)]
+    if rules.topic and not any(rule.match(title, body) for rule in rules.topic):
+        vetoes.append(TOPIC_GATE)
+    return GuardRails(tuple(shifts), tuple(vetoes))
 
 
 def choose_guide(

@@ -23,15 +23,22 @@ is not.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from bot.errors import BadArgument
 from bot.replies.baselines import Verdict, keywords, load_rules_v1
-from bot.replies.classify import Routing, Rules, classify, rule_audience
+from bot.replies.classify import (
+    TOPIC_GATE,
+    Routing,
+    Rules,
+    classify,
+    guard_rails,
+    rule_audience,
+)
 from bot.replies.dataset import Example
 from bot.replies.features import prepare_post
-from bot.replies.model import model_from_dict
+from bot.replies.model import model_from_dict, sigmoid
 from bot.replies.train import Featurised, TrainOptions, fit, near_duplicate_groups, require_sklearn
 
 if TYPE_CHECKING:
@@ -58,6 +65,8 @@ class Prediction:
     reply: bool
     routing: Routing
     probability: float | None = None
+    model_logit: float | None = None  # the model's own log-odds, before the guard rails
+    threshold: float = 0.5
 
     @property
     def audience(self) -> str:
@@ -146,6 +155,7 @@ class Report:
     routing: list[RoutingFigures] = field(default_factory=list)  # headline: model first
     routing_by_source: dict[str, RoutingFigures] = field(default_factory=dict)  # model
     routing_with_borderline: list[RoutingFigures] = field(default_factory=list)
+    guard_rails: list[RuleEffect] = field(default_factory=list)
     predictions: list[Prediction] = field(default_factory=list, repr=False)
 
     @property
@@ -178,6 +188,7 @@ class Report:
                 "model_by_source": {k: r.to_dict() for k, r in self.routing_by_source.items()},
                 "with_borderline": {r.name: r.to_dict() for r in self.routing_with_borderline},
             },
+            "guard_rails": [effect.to_dict() for effect in self.guard_rails],
         }
 
 
@@ -269,7 +280,13 @@ def cross_validate(
                 route=example.intent,  # routing is measured on every asker, answered or not
                 vector=None if vectors is None else vectors[i].tolist(),
             )
-            by_model[i] = Prediction(decision.is_getting_started, decision.routing, decision.score)
+            by_model[i] = Prediction(
+                decision.is_getting_started,
+                decision.routing,
+                decision.score,
+                decision.model_logit,
+                fold_rules.reply_threshold,
+            )
     if progress:
         progress(folds, folds)
     model_predictions = [p for p in by_model if p is not None]
@@ -345,8 +362,80 @@ def cross_validate(
             )
             for name in ("model", "phrase groups")
         ],
+        guard_rails=guard_rail_effects(examples, model_predictions, rules),
         predictions=model_predictions,
     )
+
+
+@dataclass(frozen=True)
+class RuleEffect:
+    """What one guard rail changed in the out-of-fold decisions on the clear posts."""
+
+    kind: str  # topic, hard negative, boost, flair
+    rule: str
+    askers_blocked: int = 0  # clear askers who lose their reply to it
+    askers_gained: int = 0  # clear askers who get a reply only through it
+    others_blocked: int = 0  # false replies it prevents
+    others_let_through: int = 0  # false replies it causes
+    note: str = ""
+
+    @property
+    def costly(self) -> bool:
+        """It blocks more askers than false replies it prevents."""
+        return self.askers_blocked > self.others_blocked
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "costly": self.costly}
+
+
+def guard_rail_effects(
+    examples: Sequence[Example], predictions: Sequence[Prediction], rules: Rules
+) -> list[RuleEffect]:
+    """Each rule's marginal effect: the clear posts whose out-of-fold decision would differ
+    without that one rule (the other rules kept)."""
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    for example, prediction in zip(examples, predictions, strict=True):
+        if example.borderline or prediction.model_logit is None:
+            continue
+        logit, threshold = prediction.model_logit, prediction.threshold
+
+        def replies(shift: float, vetoes: Sequence[str]) -> bool:
+            return sigmoid(logit + shift) >= threshold and not vetoes  # noqa: B023
+
+        title, body = prepare_post(example.title, example.body)
+        rails = guard_rails(title, body, None, rules)  # the labelled posts carry no flair
+        actual = replies(rails.shift, rails.vetoes)
+        changed = [
+            ("topic" if veto == TOPIC_GATE else "hard negative", veto, False)
+            for veto in set(rails.vetoes)
+            if replies(rails.shift, [v for v in rails.vetoes if v != veto])
+        ]
+        changed += [
+            (shift.kind, shift.rule, actual)
+            for shift in rails.shifts
+            if replies(rails.shift - shift.weight, rails.vetoes) != actual
+        ]
+        for kind, rule, gained in changed:
+            outcome = (
+                ("gained" if gained else "blocked")
+                if example.intent
+                else ("let_through" if gained else "blocked")
+            )
+            key = f"{'askers' if example.intent else 'others'}_{outcome}"
+            tally = counts.setdefault((kind, rule), {})
+            tally[key] = tally.get(key, 0) + 1
+    listed = [("topic", TOPIC_GATE)] + [("hard negative", r.reason) for r in rules.hard_negatives]
+    listed += [("boost", r.reason) for r in rules.boosts]
+    listed += [("flair", name) for name in rules.flair_weights]
+    return [
+        RuleEffect(
+            kind,
+            rule,
+            **counts.get((kind, rule), {}),
+            note="the labelled posts carry no flair" if kind == "flair" else "",
+        )
+        for kind, rule in listed
+    ]
 
 
 def check_can_cross_validate(examples: Sequence[Example], *, folds: int) -> None:

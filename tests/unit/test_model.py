@@ -255,12 +255,12 @@ def test_threshold_is_the_calibrated_reply_probability(trained) -> None:  # type
     assert stricter["intent"]["threshold"] == 0.9
 
 
-def _eval_fixture(offline: Scenario, tmp_path: Path, flag: str) -> str:
+def _eval_fixture(offline: Scenario, tmp_path: Path, *flags: str) -> str:
     """``replies eval`` over 3 folds of the labelled fixture; its standard output."""
     posts = write_fixture(tmp_path / "posts.jsonl")
     result = offline.run_cli(
         "replies", "eval", "--posts", str(posts), "--labels", "", "--no-state-labels",
-        "--folds", "3", flag,
+        "--folds", "3", *flags,
     )  # fmt: skip
     assert result.code == 0, result.err
     return result.out
@@ -286,7 +286,7 @@ def test_cross_validated_eval_reports_every_classifier(offline: Scenario, tmp_pa
 
 
 def test_eval_prints_a_table_of_every_classifier(offline: Scenario, tmp_path: Path) -> None:
-    lines = _eval_fixture(offline, tmp_path, "--errors").splitlines()
+    lines = _eval_fixture(offline, tmp_path, "--errors", "--guard-rails").splitlines()
     assert lines[0].startswith("3-fold cross-validation on ")
     assert "(60 getting-started; 12 borderline left out)" in lines[0]
     assert lines[1].split() == ["model", "keywords", "rules", "v1"]
@@ -302,6 +302,9 @@ def test_eval_prints_a_table_of_every_classifier(offline: Scenario, tmp_path: Pa
     for cells in rows.values():  # exact, theirs second, Introduction, wrong: shares of askers
         shares = [float(c) for c in cells[::2]]
         assert len(shares) == 4 and abs(sum(shares) - 1.0) < 1e-6
+    rails = lines[next(n for n, line in enumerate(lines) if line.startswith("guard rails:")) :]
+    assert any(line.split()[:3] == ["topic", "does", "not"] for line in rails)
+    assert sum(line.strip().startswith("hard negative") for line in rails) == 5
 
 
 def test_folds_never_test_a_post_or_its_near_duplicate_on_training_data() -> None:
@@ -320,3 +323,43 @@ def test_folds_never_test_a_post_or_its_near_duplicate_on_training_data() -> Non
     for train, test in splits:
         assert not set(train) & set(test)
         assert not {groups[i] for i in train} & {groups[i] for i in test}
+
+
+def test_guard_rail_effects_count_what_each_rule_changed() -> None:
+    """Each rule's marginal effect on out-of-fold decisions; a costly rule is flagged."""
+    from dataclasses import replace as with_
+
+    from bot.replies.classify import Routing, parse_rules
+    from bot.replies.evaluate import Prediction, guard_rail_effects
+
+    rules = with_(
+        load_rules(FIXTURE_RULES),
+        boosts=parse_rules(
+            [{"pattern": "roadmap", "weight": 3.0, "reason": "asks for a roadmap"}], "boosts"
+        ),
+    )
+
+    def post(key: str, title: str, intent: bool) -> Example:
+        return Example(key, title, "", intent, "index" if intent else "none")
+
+    examples = [
+        post("a", "Where to start with ML? my course helped", True),  # promotion vetoes an asker
+        post("b", "Learn ML with my course, discount inside", False),  # and a promoter
+        post("c", "Where to start with ML? my blog has notes", True),  # another asker blocked
+        post("d", "ML roadmap for a beginner?", True),  # reaches the threshold only by the boost
+        post("e", "ML roadmap of my team this quarter", False),  # a false reply the boost causes
+        post("f", "Where to start with cooking?", True),  # the topic gate: no ML mentioned
+    ]
+    logits = {"a": 3.0, "b": 3.0, "c": 3.0, "d": -1.0, "e": -1.0, "f": 3.0}
+    predictions = [
+        Prediction(False, Routing("index"), model_logit=logits[e.key], threshold=0.7)
+        for e in examples
+    ]
+    effects = {(r.kind, r.rule): r for r in guard_rail_effects(examples, predictions, rules)}
+    promotion = effects[("hard negative", "promotion")]
+    assert (promotion.askers_blocked, promotion.others_blocked) == (2, 1) and promotion.costly
+    boost = effects[("boost", "asks for a roadmap")]
+    assert (boost.askers_gained, boost.others_let_through) == (1, 1) and not boost.costly
+    topic = effects[("topic", "does not mention ML, AI or data science")]
+    assert topic.askers_blocked == 1
+    assert effects[("flair", "project")].note == "the labelled posts carry no flair"
