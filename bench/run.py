@@ -622,11 +622,11 @@ def plan_timings(*, repeats: int) -> dict[str, Any]:
 
 # ``wikibot plan`` in a fresh interpreter that reports its own peak resident memory: VmHWM
 # of its address space (ru_maxrss would include the forking benchmark's own pages).
-_MEASURED_PLAN = """
+_MEASURED_CLI = """
 import re, sys
 from pathlib import Path
 from bot.cli import main
-sys.argv = ["wikibot", "--config", sys.argv[1], "plan", "--no-diff"]
+sys.argv = ["wikibot", "--config", *sys.argv[1:]]
 code = 0
 try:
     main()
@@ -635,6 +635,38 @@ except SystemExit as exc:
 peak = re.search(r"VmHWM:\\s+(\\d+) kB", Path("/proc/self/status").read_text()).group(1)
 print(f"exit={code} peak_rss_kb={peak}", file=sys.stderr)
 """
+
+
+def cli_peak(config: Path, *args: str) -> tuple[int, float]:
+    """Run ``wikibot --config CONFIG ARGS`` as a real process: its exit code and peak MB."""
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURED_CLI, str(config), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
+    )
+    found = re.search(r"exit=(\d+) peak_rss_kb=(\d+)", done.stderr)
+    assert found, done.stderr
+    return int(found.group(1)), round(int(found.group(2)) / 1024, 1)
+
+
+def idle_memory() -> dict[str, Any]:
+    """Peak memory of processes with nothing to classify: ``run --once`` with no new post,
+    and ``status``, beside the ``run --once`` that answers the seeded posts."""
+    bench = Bench(5)
+    try:
+        busy = cli_peak(bench.config_path, "run", "--once")  # publishes, answers seeded posts
+        idle = cli_peak(bench.config_path, "run", "--once")  # nothing new since
+        status = cli_peak(bench.config_path, "status")
+    finally:
+        bench.close()
+    return {
+        "run_once_with_posts_mb": busy[1],
+        "run_once_idle_mb": idle[1],
+        "status_mb": status[1],
+        "exit_codes": [busy[0], idle[0], status[0]],
+    }
 
 
 def plan_memory(*, pages: int = 1000, page_chars: int = 100_000) -> dict[str, Any]:
@@ -648,19 +680,12 @@ def plan_memory(*, pages: int = 1000, page_chars: int = 100_000) -> dict[str, An
         read_started = time.perf_counter()
         load_workspace(bench.settings)
         read_seconds = time.perf_counter() - read_started
-        done = subprocess.run(
-            [sys.executable, "-c", _MEASURED_PLAN, str(bench.config_path)],
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=REPO,
-        )
-        peak_kb = int(done.stderr.rsplit("peak_rss_kb=", 1)[-1])
+        exit_code, peak_mb = cli_peak(bench.config_path, "plan", "--no-diff")
         return {
             "pages": pages,
             "page_chars": page_chars,
-            "exit_code": int(re.search(r"exit=(\d+)", done.stderr).group(1)),  # type: ignore[union-attr]
-            "peak_rss_mb": round(peak_kb / 1024, 1),
+            "exit_code": exit_code,
+            "peak_rss_mb": peak_mb,
             "read_and_render_seconds": round(read_seconds, 2),
         }
     finally:
@@ -697,6 +722,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "reply_model": model_footprint(repeats=repeats),
         **plan_timings(repeats=repeats),
         "plan_memory_1000_pages": plan_memory(),
+        "idle_memory": idle_memory(),
     }
     results["goals"] = goals(results)
     return results
@@ -728,6 +754,9 @@ def goals(r: dict[str, Any]) -> dict[str, bool]:
         "reply_model_loads_under_1_second": r["reply_model"]["load_cpu_seconds"] < 1.0,
         "plan_memory_under_200_mb": r["plan_memory_1000_pages"]["peak_rss_mb"] < 200
         and r["plan_memory_1000_pages"]["exit_code"] in (0, 2),
+        "idle_run_and_status_under_100_mb": r["idle_memory"]["run_once_idle_mb"] < 100
+        and r["idle_memory"]["status_mb"] < 100
+        and r["idle_memory"]["exit_codes"] == [0, 0, 0],
     }
 
 
@@ -861,6 +890,16 @@ def print_table(r: dict[str, Any]) -> None:
             m["peak_rss_mb"],
             "< 200",
             f"a real process; files read+rendered in {m['read_and_render_seconds']}s",
+        )
+    )
+    idle = r["idle_memory"]
+    print(
+        row.format(
+            "run --once, no new post / status, peak MB",
+            f"{idle['run_once_idle_mb']} / {idle['status_mb']}",
+            "< 100 each",
+            f"real processes; the encoder loads only to score a post "
+            f"(run --once answering 2: {idle['run_once_with_posts_mb']})",
         )
     )
     print()
