@@ -113,7 +113,7 @@ class Routing:
 
     guide: str  # the audience whose guide is linked first; "index" is the Introduction
     second: str | None = None  # a second path named beside it, when the two are close
-    confident: bool = False  # the reply may say something about the asker
+    confident: bool = False  # the reply may say something about the asker (never for index)
 
     def token(self) -> str:
         if self.second:
@@ -128,8 +128,8 @@ class Routing:
         text = (token or "").strip()
         first, _, second = text.partition(SECOND_SEPARATOR)
         guide = first.removesuffix(TENTATIVE_MARK)
-        if guide not in AUDIENCES:
-            return cls("index", confident=True)
+        if guide not in AUDIENCES or guide == "index":
+            return cls("index")
         if second:
             return cls(guide, second if second in AUDIENCES else None)
         return cls(guide, confident=not first.endswith(TENTATIVE_MARK))
@@ -269,6 +269,16 @@ def choose_guide(
     title: str, body: str, scored: Score, rules: Rules
 ) -> tuple[Routing, dict[str, float], str]:
     """The reply's guide(s) for a post (prepared text), the scores behind it, and why."""
+    decisive = {
+        name
+        for name, group in rules.audiences.items()
+        for rule in group
+        if rule.decisive and rule.match(title, body)
+    }
+    if len(decisive) == 1:  # two decisive phrases that disagree decide nothing
+        (name,) = decisive
+        scores = dict(scored.audience_probabilities)
+        return Routing(name, confident=True), scores, f"audience: decisive phrase ({name})"
     if rules.audience_from == "rules" or not scored.audience_probabilities:
         audience, scores = rule_audience(
             title,
@@ -278,17 +288,9 @@ def choose_guide(
             margin=rules.audience_margin,
             title_boost=rules.title_boost,
         )
-        return Routing(audience, confident=True), scores, "audience: phrase groups"
+        routing = Routing(audience, confident=audience != "index")
+        return routing, scores, "audience: phrase groups"
     probabilities = dict(scored.audience_probabilities)
-    decisive = {
-        name
-        for name, group in rules.audiences.items()
-        for rule in group
-        if rule.decisive and rule.match(title, body)
-    }
-    if len(decisive) == 1:
-        (name,) = decisive
-        return Routing(name, confident=True), probabilities, f"audience: decisive phrase ({name})"
     return route_by_probability(probabilities, rules=rules), probabilities, ""
 
 
@@ -447,8 +449,8 @@ def rules_from_dict(data: Mapping[str, Any], *, source: str, model: Model | None
         },
         audience_min=_number(data, "audience_min", source, default=1.0),
         audience_margin=_number(data, "audience_margin", source, default=0.5),
-        audience_floor=_probability(data, "audience_floor", source, default=0.5),
-        audience_confident=_probability(data, "audience_confident", source, default=0.8),
+        audience_floor=_probability(data, "audience_floor", source, default=0.7),
+        audience_confident=_probability(data, "audience_confident", source, default=0.9),
         audience_close=_probability(data, "audience_close", source, default=0.15),
         flair_weights={str(k).lower(): float(v) for k, v in flair_weights.items()},
         templates=templates,

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.errors import ConfigError
-from bot.replies.classify import classify, load_rules, rules_from_dict
-from bot.replies.respond import MAX_REPLY_CHARS, render_reply
+from bot.replies.classify import (
+    Routing,
+    classify,
+    load_rules,
+    parse_rules,
+    route_by_probability,
+    rules_from_dict,
+)
+from bot.replies.respond import MAX_REPLY_CHARS, render_reply, validate_templates
 from conftest import FIXTURE_RULES
 
 RULES = load_rules(FIXTURE_RULES)
@@ -135,6 +144,10 @@ def base_rules() -> dict:  # type: ignore[type-arg]
         (lambda d: d["templates"].pop("hackers"), "templates.hackers: missing"),
         (lambda d: d["audiences"].update(pirates=[{"pattern": "x"}]), "audiences.pirates: unknown"),
         (lambda d: d.update(colour=1), "colour: unknown key"),
+        (lambda d: d["templates"].pop("two_paths"), "templates.two_paths: missing"),
+        (lambda d: d["templates"].update(hello="x"), "templates.hello: unknown template"),
+        (lambda d: d.update(audience_floor=2), "audience_floor: expected a probability"),
+        (lambda d: d["paths"].update(pirates="x"), "paths.pirates: unknown audience"),
     ],
 )
 def test_bad_rules_are_config_errors(change, expected: str) -> None:  # type: ignore[no-untyped-def]
@@ -150,3 +163,59 @@ def test_unknown_template_placeholder_is_a_config_error() -> None:
     rules = rules_from_dict(data, source="replies.yaml")
     with pytest.raises(ConfigError, match=r"unknown placeholder \{post_title\}"):
         render_reply("index", rules=rules, subreddit="x")
+
+
+def _probabilities(**specific: float) -> dict[str, float]:
+    rest = 1.0 - sum(specific.values())
+    return {"highschool": 0.0, "engineers": 0.0, "researchers": 0.0, "hackers": 0.0} | {
+        **specific,
+        "index": rest,
+    }
+
+
+@pytest.mark.parametrize(
+    ("probabilities", "routing"),
+    [
+        (_probabilities(engineers=0.95), Routing("engineers", confident=True)),
+        (_probabilities(engineers=0.75), Routing("engineers")),  # linked, no word about them
+        (_probabilities(engineers=0.55), Routing("index")),  # below the floor: Introduction
+        (_probabilities(engineers=0.40, researchers=0.35), Routing("engineers", "researchers")),
+        (_probabilities(engineers=0.35, researchers=0.10), Routing("index")),
+        (_probabilities(highschool=0.72, engineers=0.20), Routing("highschool")),
+    ],
+)
+def test_the_learned_router_links_what_it_is_sure_of(
+    probabilities: dict[str, float], routing: Routing
+) -> None:
+    rules = replace(RULES, audience_floor=0.7, audience_close=0.15, audience_confident=0.9)
+    assert route_by_probability(probabilities, rules=rules) == routing
+    assert Routing.parse(routing.token()) == routing
+
+
+def test_a_decisive_phrase_wins_over_the_learned_router() -> None:
+    decisive = parse_rules(
+        [{"pattern": r"\bgrade 1[0-2]\b", "weight": 1, "reason": "in school", "decisive": True}],
+        "audiences.highschool",
+    )
+    rules = replace(RULES, audiences={**RULES.audiences, "highschool": decisive})
+    title, body = "How do I get into ML as a developer?", "I'm in grade 11 and code a lot."
+    assert classify(title=title, body=body, rules=rules).routing == Routing(
+        "highschool", confident=True
+    )
+    assert "decisive phrase" in " ".join(classify(title=title, body=body, rules=rules).reasons)
+
+
+def test_replies_say_only_what_the_bot_knows() -> None:
+    sub = "learnmachinelearning"
+    sure = render_reply(Routing("highschool", confident=True), rules=RULES, subreddit=sub)
+    unsure = render_reply(Routing("highschool"), rules=RULES, subreddit=sub)
+    both = render_reply(Routing("engineers", "researchers"), rules=RULES, subreddit=sub)
+    assert "this early" in sure and "this early" not in unsure  # no word about the asker
+    assert f"/r/{sub}/wiki/highschool" in unsure
+    assert f"/r/{sub}/wiki/engineers" in both and f"/r/{sub}/wiki/researchers" in both
+    assert RULES.paths["researchers"] in both and RULES.paths["engineers"] in both
+    assert "from engineering" not in both  # neither guide's words about the asker
+    validate_templates(RULES, subreddit=sub)
+    broken = replace(RULES, paths={k: v for k, v in RULES.paths.items() if k != "hackers"})
+    with pytest.raises(ConfigError, match=r"paths\.hackers: missing"):
+        validate_templates(broken, subreddit=sub)
