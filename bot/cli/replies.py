@@ -341,7 +341,7 @@ def replies_train(
     folds: int,
 ) -> None:
     from bot.fileio import atomic_write_text  # noqa: PLC0415
-    from bot.replies.model import load_model  # noqa: PLC0415
+    from bot.replies.model import DEFAULT_PATH, load_model  # noqa: PLC0415
     from bot.replies.train import (  # noqa: PLC0415
         Featurised,
         TrainOptions,
@@ -351,7 +351,15 @@ def replies_train(
     )
 
     rules = _rules(app)
-    if replace and rules.model_file is None:
+    target = out or app.settings.state_db.parent / CANDIDATE_FILE
+    in_use = rules.model_file or DEFAULT_PATH
+    writes_in_use = target.resolve() == in_use.resolve()
+    if writes_in_use and not replace:
+        raise BadArgument(
+            f"{target}: is the model the bot uses; pass --replace to replace it, or write the "
+            "candidate elsewhere"
+        )
+    if replace and rules.model_file is None and not writes_in_use:
         raise BadArgument(
             f"{rules.source}: names no model_file, so the bot uses the model shipped inside "
             "wikibot, which train never overwrites: add 'model_file: reply-model.json' to it "
@@ -369,7 +377,6 @@ def replies_train(
         check_trainable(examples)
     vectors = _vectors(app, examples)
     document = fit(Featurised.of(examples, vectors=vectors), options=TrainOptions())
-    target = out or app.settings.state_db.parent / CANDIDATE_FILE
     write_model(document, target)
     candidate = load_model(target)
     comparison, not_compared = None, ""
@@ -380,9 +387,9 @@ def replies_train(
             not_compared = str(exc)
     replaced = None
     if replace:
-        assert rules.model_file is not None
-        atomic_write_text(rules.model_file, target.read_text(encoding="utf-8"))
-        replaced = rules.model_file
+        if not writes_in_use:
+            atomic_write_text(in_use, target.read_text(encoding="utf-8"))
+        replaced = in_use
     trained = document["trained_on"]
     if app.as_json:
         print_json(

@@ -102,6 +102,15 @@ def test_a_candidate_replaces_the_model_only_with_replace(
     assert len(result.err.strip().splitlines()) == 1 and "Traceback" not in result.err
 
 
+def test_the_model_in_use_is_written_only_with_replace(offline: Scenario, tmp_path: Path) -> None:
+    current = _own_model(offline)
+    before = current.read_bytes()
+    posts = _posts(tmp_path / "p.jsonl")
+    code, _out, err = _train(offline, posts, "--out", str(current), "--no-compare")
+    assert code == 2 and "is the model the bot uses; pass --replace" in err
+    assert current.read_bytes() == before and len(err.strip().splitlines()) == 1
+
+
 def test_replace_needs_a_model_file_of_the_projects_own(offline: Scenario, tmp_path: Path) -> None:
     code, _out, err = _train(offline, _posts(tmp_path / "p.jsonl"), "--replace", "--no-compare")
     assert code == 2 and len(err.strip().splitlines()) == 1
