@@ -323,12 +323,15 @@ def cross_validate(
         baselines=baselines,
         thresholds=thresholds,
         stream_posts=len(stream),
-        stream_wrong_replies=sum(
+        stream_wrong_replies=sum(  # a false reply or a wrong guide; the Introduction is safe
             1
             for i in stream
             if model_predictions[i].reply
             and not examples[i].borderline
-            and (not examples[i].intent or model_predictions[i].audience != examples[i].audience)
+            and (
+                not examples[i].intent
+                or routing_outcome(examples[i].audience, model_predictions[i].routing) == "wrong"
+            )
         ),
         by_source={
             source: figures(
