@@ -14,10 +14,10 @@ import click
 from bot.cli.common import App, json_option, pass_app, write_lock
 from bot.errors import EXIT_FAILED, EXIT_NEEDS_HUMAN, EXIT_OK, EXIT_USAGE, InputError
 from bot.output import colour_diff, kind_label, print_json
-from bot.runtime import Runtime
 
 if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
     from bot.models import WikiRevision
+    from bot.runtime import Runtime
     from bot.wiki.outcomes import Outcome, SyncReport
     from bot.wiki.plan import Plan
     from bot.wiki.sync import WikiSync
@@ -25,7 +25,8 @@ if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
 
 
 def _open_wiki(app: App) -> tuple[Workspace, Runtime, Callable[[], WikiSync]]:
-    from bot.wiki.sync import WikiSync  # noqa: PLC0415 - keep --help fast
+    from bot.runtime import Runtime  # noqa: PLC0415 - praw only where the target is used
+    from bot.wiki.sync import WikiSync  # noqa: PLC0415
     from bot.wiki.workspace import load_workspace  # noqa: PLC0415
 
     workspace = load_workspace(app.settings)
