@@ -53,7 +53,8 @@ from bot.scheduler import Daemon  # noqa: E402
 from bot.state import State  # noqa: E402
 from bot.wiki.diff import unified_diff  # noqa: E402
 from bot.wiki.plan import LocalPage, RemotePage, SyncedPage, build_plan  # noqa: E402
-from bot.wiki.sync import WikiSync, load_workspace  # noqa: E402
+from bot.wiki.sync import WikiSync  # noqa: E402
+from bot.wiki.workspace import load_workspace  # noqa: E402
 
 BUDGET_PER_MINUTE = 100
 POSTS_DATASET = REPO / "bench" / "data" / "posts.jsonl"

@@ -36,8 +36,9 @@ from bot.labels import LabelBook, LabelEvent
 from bot.models import POST_PREFIX, WikiRevision
 from bot.reddit import Gateway
 from bot.state import PostStatus, State
+from bot.wiki.refresh import CURSOR_KEY, SEGMENT_LIMIT
 from bot.wiki.render import normalize
-from bot.wiki.sync import CURSOR_KEY, SEGMENT_LIMIT, load_workspace
+from bot.wiki.workspace import load_workspace
 
 CLOCK_MARGIN = 3600.0  # seconds: comments this much older than the backup are looked at too
 _SIDE_FILES = ("", "-wal", "-shm")

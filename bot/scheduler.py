@@ -44,8 +44,10 @@ from bot.lockfile import DAEMON_COMMAND, WAIT_FOR_LOCK, CommandLock, lock_path
 from bot.runtime import Runtime
 from bot.state import StateCorrupt
 from bot.wiki import gitinfo
+from bot.wiki.outcomes import WRITTEN, Result
 from bot.wiki.plan import Kind
-from bot.wiki.sync import WRITTEN, Result, WikiSync, load_workspace
+from bot.wiki.sync import WikiSync
+from bot.wiki.workspace import load_workspace
 
 if TYPE_CHECKING:  # the reply module is imported only when the replies job is on
     from bot.replies.classify import Rules

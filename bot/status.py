@@ -20,7 +20,7 @@ from bot.labels import ACTED_ON, LabelBook
 from bot.lockfile import lock_holder, lock_path
 from bot.state import PostStatus, RunRow, State, content_hash
 from bot.wiki.plan import Kind, three_way
-from bot.wiki.sync import is_special, load_workspace
+from bot.wiki.workspace import is_special, load_workspace
 
 JOBS = ("sync", "replies", "feedback")
 

@@ -17,7 +17,6 @@ from bot.errors import BadArgument, ConfigError
 from bot.models import post_fullname
 from bot.output import print_json
 from bot.replies.dataset import AUDIENCES, FORMAT_HELP
-from bot.runtime import Runtime
 
 if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
     import numpy as np
@@ -50,6 +49,7 @@ def _rules(app: App, *, model_file: Path | None = None) -> Rules:
 def replies_scan(app: App, dry_run: bool) -> None:
     """One pass over new posts: reply to getting-started questions."""
     from bot.replies.watch import ReplyWatcher  # noqa: PLC0415
+    from bot.runtime import Runtime  # noqa: PLC0415
 
     rules = _rules(app)
     with write_lock(app, "replies scan", dry_run=dry_run), Runtime(app.settings) as runtime:
@@ -221,6 +221,7 @@ def _fetched_labels(app: App, labels_file: Path) -> list[Example]:
     """The labels of ``labels_file`` joined with their posts' text, fetched by id."""
     from bot.replies.dataset import join, load_labels  # noqa: PLC0415
     from bot.replies.fetch import fetch_texts  # noqa: PLC0415
+    from bot.runtime import Runtime  # noqa: PLC0415
 
     labels = load_labels(labels_file)
     if not labels:
@@ -634,6 +635,7 @@ def replies_feedback(app: App) -> None:
     in force. The daemon runs this every schedule.feedback_interval.
     """
     from bot.replies.feedback import FeedbackCheck  # noqa: PLC0415
+    from bot.runtime import Runtime  # noqa: PLC0415
 
     with write_lock(app, "replies feedback"), Runtime(app.settings) as runtime:
         report = FeedbackCheck(gateway=runtime.gateway, state=runtime.state).run()
@@ -661,6 +663,7 @@ def replies_label(app: App, post_id: str, intent: str, audience: str | None) -> 
     from bot.errors import NotFound  # noqa: PLC0415
     from bot.labels import LabelBook  # noqa: PLC0415
     from bot.models import POST_PREFIX, post_fullname  # noqa: PLC0415
+    from bot.runtime import Runtime  # noqa: PLC0415
 
     ident = post_id.removeprefix(POST_PREFIX)
     if not ident.isalnum():

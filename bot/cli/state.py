@@ -10,7 +10,6 @@ import click
 from bot.cli.common import App, json_option, pass_app, write_lock
 from bot.errors import EXIT_FAILED, BadArgument
 from bot.output import print_json
-from bot.runtime import Runtime
 
 
 @click.group("state")
@@ -72,6 +71,7 @@ def state_restore(app: App, force: bool) -> None:
     first (exit 4 while it runs).
     """
     from bot.restore import restore_state  # noqa: PLC0415
+    from bot.runtime import Runtime  # noqa: PLC0415
 
     with write_lock(app, "state restore"), Runtime(app.settings) as runtime:
         runtime.start_sandbox()

@@ -14,16 +14,20 @@ import click
 from bot.cli.common import App, json_option, pass_app, write_lock
 from bot.errors import EXIT_FAILED, EXIT_NEEDS_HUMAN, EXIT_OK, EXIT_USAGE, InputError
 from bot.output import colour_diff, kind_label, print_json
-from bot.runtime import Runtime
 
 if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
     from bot.models import WikiRevision
+    from bot.runtime import Runtime
+    from bot.wiki.outcomes import Outcome, SyncReport
     from bot.wiki.plan import Plan
-    from bot.wiki.sync import Outcome, SyncReport, WikiSync, Workspace
+    from bot.wiki.sync import WikiSync
+    from bot.wiki.workspace import Workspace
 
 
 def _open_wiki(app: App) -> tuple[Workspace, Runtime, Callable[[], WikiSync]]:
-    from bot.wiki.sync import WikiSync, load_workspace  # noqa: PLC0415 - keep --help fast
+    from bot.runtime import Runtime  # noqa: PLC0415 - praw only where the target is used
+    from bot.wiki.sync import WikiSync  # noqa: PLC0415
+    from bot.wiki.workspace import load_workspace  # noqa: PLC0415
 
     workspace = load_workspace(app.settings)
     runtime = Runtime(app.settings)
@@ -172,7 +176,7 @@ def _read_progress(app: App) -> Callable[[int, int], None] | None:
 
 
 def _print_report(app: App, report: SyncReport, *, verb: str) -> int:
-    from bot.wiki.sync import NEEDS_HUMAN, Result  # noqa: PLC0415
+    from bot.wiki.outcomes import NEEDS_HUMAN, Result  # noqa: PLC0415
 
     if app.as_json:
         print_json({"ok": report.ok, "outcomes": [asdict(o) for o in report.outcomes]})
@@ -263,7 +267,8 @@ def _plan_then(
 def _pull_history(app: App, workspace: Workspace, runtime: Runtime, pages: tuple[str, ...]) -> int:
     from bot.limits import page_name_problem  # noqa: PLC0415
     from bot.wiki.history import import_history  # noqa: PLC0415
-    from bot.wiki.sync import is_special, valid_page_names  # noqa: PLC0415
+    from bot.wiki.refresh import valid_page_names  # noqa: PLC0415
+    from bot.wiki.workspace import is_special  # noqa: PLC0415
 
     for page in pages:
         if problem := page_name_problem(page):
@@ -373,7 +378,7 @@ def preview(app: App, page: str, output: Path | None) -> None:
     """Render PAGE to HTML (as it will be published) to look at before pushing."""
     from bot.fileio import atomic_write_text  # noqa: PLC0415
     from bot.wiki.render import to_html  # noqa: PLC0415
-    from bot.wiki.sync import load_workspace  # noqa: PLC0415
+    from bot.wiki.workspace import load_workspace  # noqa: PLC0415
 
     workspace = load_workspace(app.settings)
     local = workspace.local.get(page)

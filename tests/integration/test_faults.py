@@ -17,7 +17,7 @@ import pytest
 from bot.sandbox.client import SandboxClient
 from bot.scheduler import Daemon, Job
 from bot.state import PostStatus
-from bot.wiki.sync import load_workspace
+from bot.wiki.workspace import load_workspace
 from conftest import Scenario
 
 GETTING_STARTED = ("How do I get into machine learning?", "Complete beginner. Where do I start?")

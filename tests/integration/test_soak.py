@@ -30,7 +30,7 @@ from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import SandboxServer
 from bot.state import State
 from bot.status import collect_status
-from bot.wiki.sync import load_workspace
+from bot.wiki.workspace import load_workspace
 from conftest import FIXTURE_RULES, wikibot_process, write_config
 
 SEED = int(os.environ.get("WIKIBOT_SOAK_SEED", "20261127"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from bot.wiki.sync import load_workspace
+from bot.wiki.workspace import load_workspace
 from conftest import Scenario, api_calls
 
 GUIDES = {"index", "highschool", "engineers", "researchers", "hackers"}

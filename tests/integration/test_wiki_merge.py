@@ -17,7 +17,7 @@ from bot.sandbox.client import SandboxClient
 from bot.sandbox.faults import RACING_LINE
 from bot.sandbox.server import SandboxServer
 from bot.wiki.plan import Kind
-from bot.wiki.sync import load_workspace
+from bot.wiki.workspace import load_workspace
 from conftest import Scenario, api_calls, edit_local, plain_praw
 
 SUB = "learnmachinelearning"

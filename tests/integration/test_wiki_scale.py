@@ -21,7 +21,8 @@ from bot.reddit import Gateway
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import RATE_LIMIT, RATE_WINDOW, SandboxServer
 from bot.state import State
-from bot.wiki.sync import WikiSync, load_workspace
+from bot.wiki.sync import WikiSync
+from bot.wiki.workspace import load_workspace
 from conftest import api_calls, body_of, wiki_text, wikibot_on_terminal, write_config
 
 SUB = "learnmachinelearning"

@@ -15,7 +15,7 @@ from bot.replies.classify import load_rules
 from bot.replies.dataset import AUDIENCES
 from bot.replies.respond import render_reply, validate_templates
 from bot.wiki.check import check_pages
-from bot.wiki.sync import load_workspace
+from bot.wiki.workspace import load_workspace
 from conftest import REPO
 
 SUBREDDIT = "learnmachinelearning"

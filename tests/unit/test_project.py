@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import os
 import re
 import shutil
 import subprocess
@@ -92,6 +93,45 @@ def test_only_the_gateway_imports_praw() -> None:
         if path.name != "reddit.py" and ("import praw" in text or "import prawcore" in text):
             offenders.append(str(path))
     assert offenders == []
+
+
+_LOADED_REDDIT_MODULES = """
+import sys
+from bot.cli import main
+sys.argv = ["wikibot", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as exc:
+    assert not exc.code, exc.code
+print(sorted(m for m in sys.modules if m == "praw" or m.startswith("praw.")
+             or m.startswith("prawcore") or m == "bot.sandbox.server"), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(
+    ("command", "shows"),
+    [
+        (("status",), "Pages:"),
+        (("preview", "index"), "<title>How to get into Machine Learning</title>"),
+    ],
+)
+def test_offline_commands_load_no_praw(
+    offline: Scenario, command: tuple[str, ...], shows: str
+) -> None:
+    """``status`` promises never to call Reddit and ``preview`` only renders a file: in a
+    fresh interpreter neither loads praw, prawcore or the sandbox server."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WIKIBOT_", "REDDIT_"))}
+    result = subprocess.run(
+        [sys.executable, "-c", _LOADED_REDDIT_MODULES, "--config", str(offline.config), *command],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert shows in result.stdout
+    assert result.stderr.splitlines()[-1] == "[]"
 
 
 def test_help_lists_every_command_with_a_one_line_summary(offline: Scenario) -> None:
