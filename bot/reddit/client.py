@@ -43,14 +43,14 @@ def build_reddit(settings: Settings, *, session: WriteGuardSession) -> praw.Redd
         if site:  # the site's URLs are kept
             return praw.Reddit(site, requestor_kwargs=requestor, **options, **given)
         return praw.Reddit(requestor_kwargs=requestor, **options, **given)
-    except configparser.NoSectionError:
+    except configparser.NoSectionError as exc:
         raise ConfigError(
             f"{settings.config_file}: praw_site: no [{site}] section in a praw.ini "
             "(in the working directory or the user config folder); add it or fix the name"
-        ) from None
+        ) from exc
     except praw.exceptions.ClientException as exc:  # a required setting is missing
         problem = str(exc).strip().splitlines()[0].rstrip(". ")
         raise ConfigError(
             f"{settings.config_file}: praw_site {site!r}: {problem}; add it to the site "
             "or set the REDDIT_* variable"
-        ) from None
+        ) from exc

@@ -2,7 +2,8 @@
 
 Like prawcore's ``Session.STATUS_EXCEPTIONS``, an HTTP status picks its error from a table
 (``STATUS_ERRORS``); a status not in it is ``Unavailable`` from 500 up and ``Refused``
-below.
+below. Every mapped error keeps the praw/prawcore exception as its ``__cause__`` (the
+evidence for a maintainer); users see the one-line message only.
 """
 
 from __future__ import annotations
@@ -48,33 +49,33 @@ def translate_errors(what: str, *, page: str | None = None) -> Iterator[None]:
             raise WriteUncertain(
                 f"{what}: the answer was not JSON; it may have been applied",
                 status=exc.response.status_code,
-            ) from None
+            ) from exc
         raise Unavailable(
             f"{what}: the answer was not JSON; will retry later", status=exc.response.status_code
-        ) from None
+        ) from exc
     except prawcore.ResponseException as exc:
-        raise error_for_status(what, exc.response, page=page) from None
+        raise error_for_status(what, exc.response, page=page) from exc
     except prawcore.OAuthException as exc:
         raise AuthFailed(
             f"{what}: login refused ({exc.error}); check REDDIT_USERNAME/"
             "REDDIT_PASSWORD or the praw.ini site",
             status=exc.response.status_code,
-        ) from None
+        ) from exc
     except prawcore.RequestException as exc:
         original = exc.original_exception
         if isinstance(original, WriteOutcomeUnknown):
-            raise WriteUncertain(f"{what}: {original}; it may have been applied") from None
+            raise WriteUncertain(f"{what}: {original}; it may have been applied") from exc
         if isinstance(original, ShuttingDown):
-            raise Unavailable(f"{what}: not sent, wikibot is shutting down") from None
-        raise Unavailable(f"{what}: cannot reach Reddit: {neterrors.describe(original)}") from None
+            raise Unavailable(f"{what}: not sent, wikibot is shutting down") from exc
+        raise Unavailable(f"{what}: cannot reach Reddit: {neterrors.describe(original)}") from exc
     except RedditAPIException as exc:
-        raise from_api_exception(what, exc) from None
+        raise from_api_exception(what, exc) from exc
     except praw.exceptions.ClientException as exc:
-        raise Refused(f"{what}: {exc}") from None
+        raise Refused(f"{what}: {exc}") from exc
     except requests.RequestException as exc:  # prawcore lets a bad login answer through
         raise Unavailable(
             f"{what}: {type(exc).__name__}: Reddit's answer could not be read; will retry later"
-        ) from None
+        ) from exc
 
 
 def error_for_status(what: str, response: requests.Response, *, page: str | None) -> ApiError:

@@ -69,10 +69,10 @@ class WriteGuardSession(requests.Session):
         try:
             response = super().request(method, url, *args, **kwargs)
         except RETRIED_EXCEPTIONS as exc:  # prawcore would send it again: a duplicate
-            raise WriteOutcomeUnknown(f"{type(exc).__name__} on POST") from None
+            raise WriteOutcomeUnknown(f"{type(exc).__name__} on POST") from exc
         except Exception as exc:  # not retried, but the POST may have left all the same
             log.warning("unexpected %s on POST %s; treating it as maybe applied", exc, url)
-            raise WriteOutcomeUnknown(f"{type(exc).__name__} on POST") from None
+            raise WriteOutcomeUnknown(f"{type(exc).__name__} on POST") from exc
         if response.status_code in RETRIED_STATUSES:
             raise WriteOutcomeUnknown(f"HTTP {response.status_code} on POST")
         return self._paced(response)
