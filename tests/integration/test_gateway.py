@@ -6,6 +6,7 @@ from typing import Any
 
 import prawcore.sessions
 import pytest
+import requests
 
 from bot.config import Settings
 from bot.errors import (
@@ -17,7 +18,7 @@ from bot.errors import (
     Unavailable,
     WriteUncertain,
 )
-from bot.reddit import RETRIED_STATUSES, Gateway
+from bot.reddit import RETRIED_STATUSES, Gateway, WriteOutcomeUnknown
 from bot.sandbox.client import SandboxClient
 from conftest import api_calls, wait_for
 
@@ -29,6 +30,16 @@ def gateway(settings: Settings) -> Gateway:
 
 def posts_of(client: SandboxClient, path: str) -> int:
     return sum(1 for e in client.log() if e["method"] == "POST" and e["path"] == path)
+
+
+def causes(error: BaseException) -> list[type[BaseException]]:
+    """The chain of exceptions behind ``error``, through prawcore's ``original_exception``."""
+    chain: list[type[BaseException]] = []
+    cause = error.__cause__
+    while cause is not None:
+        chain.append(type(cause))
+        cause = getattr(cause, "original_exception", None) or cause.__cause__
+    return chain
 
 
 def test_operations_return_plain_data(gateway: Gateway, client: SandboxClient) -> None:
@@ -94,8 +105,13 @@ def test_cut_body_on_a_write_is_uncertain_and_sent_once(
 ) -> None:
     post = gateway.new_posts()[0]
     client.add_fault("apply_cut", path=path)
-    with pytest.raises(WriteUncertain, match="ChunkedEncodingError"):
+    with pytest.raises(WriteUncertain, match="ChunkedEncodingError") as caught:
         write(gateway, post)
+    assert causes(caught.value) == [  # the evidence is kept, from the gateway down
+        prawcore.RequestException,
+        WriteOutcomeUnknown,
+        requests.exceptions.ChunkedEncodingError,
+    ]
     assert (
         posts_of(client, path if path == "/api/comment" else f"/r/learnmachinelearning{path}") == 1
     )
@@ -158,8 +174,11 @@ def test_status_faults_map_to_errors(
     gateway: Gateway, client: SandboxClient, kind: str, error: type[Exception]
 ) -> None:
     client.add_fault(kind, path="/wiki/revisions", count=3)
-    with pytest.raises(error):
+    with pytest.raises(error) as caught:
         gateway.revisions()
+    cause = caught.value.__cause__
+    assert isinstance(cause, prawcore.ResponseException)
+    assert cause.response.status_code == int(kind)
 
 
 def test_429_carries_the_reset_wait(gateway: Gateway, client: SandboxClient) -> None:
@@ -191,8 +210,9 @@ def test_expired_token_mid_run_is_refreshed(gateway: Gateway, client: SandboxCli
 
 
 def test_missing_things_are_not_found(gateway: Gateway) -> None:
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound) as caught:
         gateway.post_with_comments("zzzzzz")
+    assert causes(caught.value) == [prawcore.NotFound]
     with pytest.raises(NotFound):
         gateway.page_settings("missing")
 

@@ -53,6 +53,8 @@ def test_credentials_never_appear_in_logs_state_or_request_log(
     failed = wikibot_process(config, "push", env=bad_env)
     outputs.extend(failed.communicate(timeout=60))
     assert failed.returncode == 1 and "login refused" in outputs[-1]
+    assert outputs[-1].count("\n") == 1, outputs[-1]  # one line: the chained cause stays out
+    assert not [text for text in outputs if "Traceback" in text or "direct cause" in text]
 
     assert any("replied to" in text for text in outputs), outputs  # the run really worked
     files = every_file_below(tmp_path / "state", tmp_path / "sandbox")

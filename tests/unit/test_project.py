@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import configparser
 import os
 import re
@@ -86,13 +87,52 @@ def test_readme_quickstart_commands_exist() -> None:
     ) in readme
 
 
+def imported_packages(path: Path) -> set[str]:
+    """The top-level packages a module imports (``import x.y``, ``from x.y import z``)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return found
+
+
 def test_only_the_gateway_imports_praw() -> None:
-    offenders = []
-    for path in (REPO / "bot").rglob("*.py"):
-        text = path.read_text()
-        if path.name != "reddit.py" and ("import praw" in text or "import prawcore" in text):
-            offenders.append(str(path))
-    assert offenders == []
+    gateway = REPO / "bot" / "reddit"
+    importers = {
+        path.relative_to(REPO).as_posix()
+        for path in (REPO / "bot").rglob("*.py")
+        if imported_packages(path) & {"praw", "prawcore"}
+    }
+    assert importers, "the check finds no import of praw at all"
+    assert sorted(p for p in importers if not (REPO / p).is_relative_to(gateway)) == []
+
+
+def test_every_api_path_the_gateway_reads_comes_from_endpoints() -> None:
+    """No path is built by hand beside ``ENDPOINTS`` (bot/reddit/endpoints.py)."""
+    api_path = re.compile(r"^/?(r|api|user|message|comments|wiki)/")
+    built_by_hand = []
+    modules = sorted((REPO / "bot" / "reddit").glob("*.py"))
+    assert REPO / "bot" / "reddit" / "gateway.py" in modules
+    for path in modules:
+        if path.name == "endpoints.py":
+            continue
+        tree = ast.parse(path.read_text(), filename=str(path))
+        docstrings = {
+            id(node.value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+        }
+        built_by_hand += [
+            f"{path.name}:{node.lineno}: {node.value!r}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+            and api_path.match(node.value)
+        ]
+    assert built_by_hand == []
 
 
 _LOADED_REDDIT_MODULES = """
