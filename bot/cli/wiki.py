@@ -270,7 +270,9 @@ def _pull_history(app: App, workspace: Workspace, runtime: Runtime, pages: tuple
             raise click.BadParameter(f"{page!r}: {problem}", param_hint="PAGE")
     listed = () if pages else valid_page_names(runtime.gateway.list_pages())
     names = pages or tuple(sorted(n for n in listed if not is_special(n)))
-    synced = {n: text for n in names if (text := runtime.state.synced_content(n)) is not None}
+    records = {n: record for n in names if (record := runtime.state.page(n)) is not None}
+    synced = {n: r.synced_content for n, r in records.items() if r.synced_content is not None}
+    synced_revisions = {n: r.synced_revision for n, r in records.items() if r.synced_revision}
     advance: Callable[[int], None] | None = None
     show = _shows_progress(app)
     with contextlib.ExitStack() as stack:
@@ -290,6 +292,7 @@ def _pull_history(app: App, workspace: Workspace, runtime: Runtime, pages: tuple
             pages=names,
             local={name: page.content for name, page in workspace.local.items()},
             synced=synced,
+            synced_revisions=synced_revisions,
             on_total=on_total,
             on_commit=lambda _item: advance(1) if advance is not None else None,
             on_synced=lambda revision, text: _record_synced(runtime, revision, text),
