@@ -181,8 +181,11 @@ class ReplyWatcher:
         """Why this post must not get a reply, or None.
 
         A reply a moderator or helper summoned skips only the rules nobody can overrule
-        (deleted, own, closed, opted out): age, flair and moderators' posts are theirs to
-        judge.
+        (deleted, own, closed, opted out): age, flair, moderators' posts and labels are
+        theirs to judge (``Summons`` weighs the label in force). By itself the bot never
+        answers a post whose label in force is ``other`` (an asker's "wrong", a
+        ``!noguide``, votes): after a restore its deleted reply is invisible, the label is
+        not.
         """
         author = (post.author or "").lower()
         if not author:
@@ -199,6 +202,9 @@ class ReplyWatcher:
             return "opted out"
         if summoned:
             return None
+        label = self.labels.label(post.fullname)
+        if label is not None and not label.is_getting_started:
+            return "labelled other"
         if post.distinguished == "admin":
             return "admin post"
         if post.distinguished == "moderator" or author in self._moderator_names():
