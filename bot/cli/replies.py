@@ -66,8 +66,14 @@ def replies_scan(app: App, dry_run: bool) -> None:
         click.echo(f"summoned  {entry.post} -> {entry.audience}")
     for fullname in report.unsummoned:
         click.echo(f"!noguide  {fullname}: the reply is removed")
+    for fullname in report.unsummoned_unconfirmed:
+        click.echo(
+            f"!noguide  {fullname}: the reply's delete was sent, its answer lost; "
+            "the next feedback check confirms it"
+        )
+    sent = "would send to" if report.dry_run else "sent to"
     for fullname in report.reported:
-        click.echo(f"for review  {fullname}: sent to the moderators")
+        click.echo(f"for review  {fullname}: {sent} the moderators")
     click.echo(report.summary())
 
 
