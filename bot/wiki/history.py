@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.errors import InputError, NotFound
+from bot.errors import BadArgument, InputError, NotFound
 from bot.models import WikiPage, WikiRevision
 from bot.reddit import Gateway
 from bot.wiki.pages import PageSource, new_page_file, parse_page, write_page_body
@@ -134,14 +134,21 @@ def imported_revisions(root: Path) -> Imports:
 
 
 def new_revisions(
-    gateway: Gateway, pages: Iterable[str], known: dict[str, set[str]]
+    gateway: Gateway,
+    pages: Iterable[str],
+    known: dict[str, set[str]],
+    *,
+    absent: set[str] | None = None,
 ) -> list[WikiRevision]:
-    """Revisions not yet imported, oldest first across all ``pages``."""
+    """Revisions not yet imported, oldest first across all ``pages`` (those not on the
+    wiki are added to ``absent``)."""
     found: list[tuple[float, int, WikiRevision]] = []
     for page in pages:
         try:
             revisions, _reached = gateway.revisions(page=page, stop_at=known.get(page, set()))
         except NotFound:
+            if absent is not None:
+                absent.add(page)
             continue  # a page file not published yet: no history
         for order, revision in enumerate(revisions):  # newest first from the listing
             if revision.page == page and revision.id not in known.get(page, set()):
@@ -181,7 +188,14 @@ def import_history(
     paths = {p: (sources[p].path if p in sources else pages_dir / f"{p}.md") for p in pages}
     _refuse_unclean(root, paths.values())
     known = imported_revisions(root)
-    revisions = new_revisions(gateway, pages, known.revisions)
+    absent: set[str] = set()
+    revisions = new_revisions(gateway, pages, known.revisions, absent=absent)
+    if unknown := sorted(page for page in absent if page not in sources):
+        raise BadArgument(
+            f"unknown page {unknown[0]!r}: no file in {pages_dir} and not on the wiki; page "
+            f"files: {', '.join(sorted(sources)) or 'none'} (`wikibot plan` lists the wiki's "
+            "pages too)"
+        )
     texts: dict[str, WikiPage | None] = {}  # revisions read before deciding, reused below
     held = [
         hold
