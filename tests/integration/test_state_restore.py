@@ -99,3 +99,17 @@ def test_a_damaged_state_is_one_line_and_restore_reconciles_the_backup(
     )
     restarted = scenario.run_cli("replies", "optout", "u/stop_asker")
     assert "had already opted out" in restarted.out
+
+
+def test_restore_without_a_state_says_there_is_none_and_creates_nothing(
+    unstarted: Scenario,
+) -> None:
+    state_db = unstarted.settings.state_db
+    result = unstarted.run_cli("state", "restore")
+    assert result.code == 1
+    assert result.err == (
+        f"wikibot: error: {state_db}: no state yet, and no backup of it: nothing to restore; "
+        "wikibot creates the state on its first run (`wikibot run --once`)\n"
+    )
+    assert not state_db.parent.exists()  # no folder, no lock, no sandbox started
+    assert not unstarted.settings.sandbox.state_file.parent.exists()
