@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from bot.state import State
+from bot.state import PostRow, State
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS writes (
@@ -108,6 +108,11 @@ class WriteJournal:
                 [(WriteStatus.DONE.value, time.time(), kind.value, key) for key in keys],
             )
 
+    def statuses(self, kind: WriteKind, keys: list[str]) -> dict[str, WriteStatus]:
+        """The status of the writes of ``kind`` recorded for these keys."""
+        rows = self._state._rows_where_in("writes", "key", keys)
+        return {r["key"]: WriteStatus(r["status"]) for r in rows if r["kind"] == kind.value}
+
     def count(
         self,
         kinds: tuple[WriteKind, ...],
@@ -135,3 +140,18 @@ def _row(row: sqlite3.Row) -> WriteRow:
         created_at=row["created_at"],
         done_at=row["done_at"],
     )
+
+
+def reply_statuses(state: State, rows: list[PostRow]) -> dict[str, str]:
+    """What became of the bot's replies (by post id): ``deleted`` afterwards (the asker's
+    "wrong", ``!noguide``, votes), ``deleting`` (the delete's answer was lost: the next
+    feedback check confirms it), else the post's own status."""
+    deletes = WriteJournal(state).statuses(
+        WriteKind.DELETE, [row.comment_id for row in rows if row.comment_id]
+    )
+    shown = {WriteStatus.DONE: "deleted", WriteStatus.INTENT: "deleting"}
+    result: dict[str, str] = {}
+    for row in rows:
+        delete = deletes.get(row.comment_id) if row.comment_id else None
+        result[row.post_id] = shown[delete] if delete is not None else str(row.status)
+    return result

@@ -73,10 +73,15 @@ def newest_good_backup(state_db: Path) -> tuple[Backup, list[Backup]]:
         damaged.append(candidate)
     folder = state_db.parent / "backups"
     found = f"{len(damaged)} found, all damaged" if damaged else "none found"
+    fresh = (
+        f"move {state_db} away to start fresh"
+        if state_db.exists()
+        else f"there is no {state_db.name} either: wikibot starts a fresh one on its next run"
+    )
     raise StateError(
-        f"{folder}: no good backup of {state_db.name} ({found}); move {state_db} away to "
-        "start fresh: wikibot relearns the wiki and its replies from Reddit, but the labels "
-        "and opt-outs only it held are lost"
+        f"{folder}: no good backup of {state_db.name} ({found}); {fresh}: wikibot relearns "
+        "the wiki and its replies from Reddit, but the labels and opt-outs only it held are "
+        "lost"
     )
 
 

@@ -15,10 +15,10 @@ from typing import Any
 
 from bot.config import Settings
 from bot.errors import InputError
-from bot.journal import WriteJournal, WriteKind, WriteStatus
+from bot.journal import WriteJournal, WriteKind, WriteStatus, reply_statuses
 from bot.labels import ACTED_ON, LabelBook
 from bot.lockfile import lock_holder, lock_path
-from bot.state import PostStatus, RunRow, State, content_hash
+from bot.state import RunRow, State, content_hash
 from bot.wiki.plan import Kind, three_way
 from bot.wiki.workspace import is_special, load_workspace
 
@@ -84,7 +84,7 @@ class ReplyStatus:
     """A reply of the last 24 hours."""
 
     post_id: str
-    status: PostStatus
+    status: str  # replied, intent, or deleted (deleting) when the reply was removed since
     audience: str | None
     comment_id: str | None
     title: str
@@ -239,6 +239,7 @@ def collect_status(settings: Settings, state: State) -> StatusReport:
     pages, local_error = _pages(settings, state)
     now = time.time()
     replies = state.replies_since(now - 86400)
+    reply_status = reply_statuses(state, replies)
     holder = lock_holder(lock_path(settings.state_db))
     owner = holder.pid if holder is not None and holder.is_daemon else None
     next_runs: dict[str, str | None] = {}
@@ -275,7 +276,7 @@ def collect_status(settings: Settings, state: State) -> StatusReport:
         replies_24h=[
             ReplyStatus(
                 post_id=r.post_id,
-                status=r.status,
+                status=reply_status[r.post_id],
                 audience=r.audience,
                 comment_id=r.comment_id,
                 title=r.title,

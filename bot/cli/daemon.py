@@ -71,7 +71,11 @@ def _print_status(report: StatusReport) -> None:
             click.echo(f"  {'':<16} to resolve: {page.resolve}")
     if report.local_error:
         click.echo(f"  page files: {report.local_error}")
-    click.echo(f"Replies in the last 24 hours: {len(report.replies_24h)}")
+    deleted = sum(1 for reply in report.replies_24h if reply.status in ("deleted", "deleting"))
+    click.echo(
+        f"Replies in the last 24 hours: {len(report.replies_24h)}"
+        + (f" ({deleted} deleted since)" if deleted else "")
+    )
     for reply in report.replies_24h[:10]:
         click.echo(
             f"  {post_fullname(reply.post_id)} -> {reply.audience} ({reply.status}) "

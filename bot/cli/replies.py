@@ -69,8 +69,14 @@ def replies_scan(app: App, dry_run: bool) -> None:
         click.echo(f"summoned  {entry.post} -> {entry.audience}")
     for fullname in report.unsummoned:
         click.echo(f"!noguide  {fullname}: the reply is removed")
+    for fullname in report.unsummoned_unconfirmed:
+        click.echo(
+            f"!noguide  {fullname}: the reply's delete was sent, its answer lost; "
+            "the next feedback check confirms it"
+        )
+    sent = "would send to" if report.dry_run else "sent to"
     for fullname in report.reported:
-        click.echo(f"for review  {fullname}: sent to the moderators")
+        click.echo(f"for review  {fullname}: {sent} the moderators")
     click.echo(report.summary())
 
 
@@ -788,21 +794,25 @@ def replies_optout(app: App, user: str) -> None:
 @json_option
 @pass_app
 def replies_list(app: App, days: float) -> None:
-    """Recent replies from the state database."""
+    """Recent replies from the state database (``deleted``: removed afterwards, by the
+    asker's "wrong", a moderator's !noguide or votes)."""
+    from bot.journal import reply_statuses  # noqa: PLC0415
     from bot.state import State  # noqa: PLC0415
 
     state = State(app.settings.state_db)
     try:
         rows = state.replies_since(time.time() - days * 86400)
+        statuses = reply_statuses(state, rows)
     finally:
         state.close()
     if app.as_json:
-        print_json([asdict(row) for row in rows])
+        print_json([{**asdict(row), "status": statuses[row.post_id]} for row in rows])
         return
     for row in rows:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(row.replied_at or 0))
         click.echo(
-            f"{when}  {row.fullname}  {row.status:<8} {row.audience or '':<11} {row.title[:60]}"
+            f"{when}  {row.fullname}  {statuses[row.post_id]:<8} {row.audience or '':<11} "
+            f"{row.title[:60]}"
         )
     click.echo(f"{len(rows)} repl{'y' if len(rows) == 1 else 'ies'} in the last {days:g} day(s).")
 

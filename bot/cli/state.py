@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import click
 
 from bot.cli.common import App, json_option, pass_app, write_lock
-from bot.errors import EXIT_FAILED, BadArgument
+from bot.errors import EXIT_FAILED, BadArgument, StateError
 from bot.output import print_json
 
 
@@ -70,9 +70,16 @@ def state_restore(app: App, force: bool) -> None:
     labels and opt-outs still readable in the damaged file are kept. Stop the daemon
     first (exit 4 while it runs).
     """
+    from bot.backup import backups  # noqa: PLC0415
     from bot.restore import restore_state  # noqa: PLC0415
     from bot.runtime import Runtime  # noqa: PLC0415
 
+    state_db = app.settings.state_db
+    if not state_db.exists() and not backups(state_db):  # before the lock creates folders
+        raise StateError(
+            f"{state_db}: no state yet, and no backup of it: nothing to restore; wikibot "
+            "creates the state on its first run (`wikibot run --once`)"
+        )
     with write_lock(app, "state restore"), Runtime(app.settings) as runtime:
         runtime.start_sandbox()
         report = restore_state(app.settings, runtime.gateway, force=force)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from bot.cli.common import App, json_option, pass_app, write_lock
-from bot.errors import EXIT_FAILED, EXIT_NEEDS_HUMAN, EXIT_OK, EXIT_USAGE, InputError
+from bot.errors import (
+    EXIT_FAILED,
+    EXIT_NEEDS_HUMAN,
+    EXIT_OK,
+    EXIT_USAGE,
+    BadArgument,
+    InputError,
+)
 from bot.output import colour_diff, kind_label, print_json
 
 if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
@@ -38,6 +45,22 @@ def _open_wiki(app: App) -> tuple[Workspace, Runtime, Callable[[], WikiSync]]:
     return workspace, runtime, open_sync
 
 
+UNKNOWN_PAGE = "unknown page "  # how WikiSync.plan names a PAGE argument it cannot find
+
+
+@contextlib.contextmanager
+def _page_arguments() -> Iterator[None]:
+    """An unknown PAGE argument is bad usage (exit 2), as the README says, not a failure."""
+    try:
+        yield
+    except BadArgument:
+        raise
+    except InputError as exc:
+        if str(exc).startswith(UNKNOWN_PAGE):
+            raise BadArgument(str(exc)) from None
+        raise
+
+
 @click.command()
 @click.argument("pages", nargs=-1)
 @click.option(
@@ -61,7 +84,7 @@ def plan(
 ) -> None:
     """Show what `push` would change on the wiki, and any edits made on the wiki."""
     workspace, runtime, wiki = _open_wiki(app)
-    with runtime:
+    with runtime, _page_arguments():
         result = wiki().plan(workspace, pages, on_read=_read_progress(app))
     if app.as_json:
         print_json(_plan_json(result))
@@ -259,7 +282,8 @@ def _plan_then(
     workspace, runtime, wiki = _open_wiki(app)
     with write_lock(app, verb, dry_run=dry_run), runtime:
         sync = wiki()
-        result = sync.plan(workspace, pages, on_read=_read_progress(app))
+        with _page_arguments():
+            result = sync.plan(workspace, pages, on_read=_read_progress(app))
         report = then(sync, result, workspace, _progress(app, result))
     sys.exit(_print_report(app, report, verb=verb))
 
@@ -275,7 +299,9 @@ def _pull_history(app: App, workspace: Workspace, runtime: Runtime, pages: tuple
             raise click.BadParameter(f"{page!r}: {problem}", param_hint="PAGE")
     listed = () if pages else valid_page_names(runtime.gateway.list_pages())
     names = pages or tuple(sorted(n for n in listed if not is_special(n)))
-    synced = {n: text for n in names if (text := runtime.state.synced_content(n)) is not None}
+    records = {n: record for n in names if (record := runtime.state.page(n)) is not None}
+    synced = {n: r.synced_content for n, r in records.items() if r.synced_content is not None}
+    synced_revisions = {n: r.synced_revision for n, r in records.items() if r.synced_revision}
     advance: Callable[[int], None] | None = None
     show = _shows_progress(app)
     with contextlib.ExitStack() as stack:
@@ -295,6 +321,7 @@ def _pull_history(app: App, workspace: Workspace, runtime: Runtime, pages: tuple
             pages=names,
             local={name: page.content for name, page in workspace.local.items()},
             synced=synced,
+            synced_revisions=synced_revisions,
             on_total=on_total,
             on_commit=lambda _item: advance(1) if advance is not None else None,
             on_synced=lambda revision, text: _record_synced(runtime, revision, text),
@@ -383,7 +410,10 @@ def preview(app: App, page: str, output: Path | None) -> None:
     workspace = load_workspace(app.settings)
     local = workspace.local.get(page)
     if local is None:
-        raise InputError(f"unknown page {page!r}; pages: {', '.join(sorted(workspace.local))}")
+        raise BadArgument(
+            f"{UNKNOWN_PAGE}{page!r}: no file in {app.settings.wiki_pages_dir}; "
+            f"pages: {', '.join(sorted(workspace.local))}"
+        )
     html = to_html(local.content, title=workspace.sources[page].title)
     if output is None:
         click.echo(html, nl=False)

@@ -89,12 +89,15 @@ class Summon:
 
     guide: bool
     audience: str | None = None  # a named guide; None: the bot's own routing
+    unknown: str | None = None  # "!guide enginers": a word naming no guide (never acted on)
 
 
 def summon_command(text: str) -> Summon | None:
     """The summon on the comment's first line, or None.
 
-    An audience the bot does not know ("!guide please") leaves the choice to its routing.
+    ``!guide`` alone (or with courtesy only: "!guide please") leaves the choice to the
+    bot's routing; a word that names no guide ("!guide enginers") is ``unknown``: a
+    misspelt audience must not become the bot's own choice.
     """
     lines = text.strip().splitlines()
     match = _SUMMON.match(lines[0]) if lines else None
@@ -102,9 +105,12 @@ def summon_command(text: str) -> Summon | None:
         return None
     if match.group(1):
         return Summon(guide=False)
-    words = re.findall(r"[a-z]+", match.group(2).lower())
+    rest = _COURTESY.sub(" ", match.group(2).lower())
+    words = re.findall(r"[a-z]+", rest)
+    if not words:
+        return Summon(guide=True)
     for size in (2, 1):
         name = " ".join(words[:size])
         if len(words) >= size and name in AUDIENCE_NAMES:
             return Summon(guide=True, audience=AUDIENCE_NAMES[name])
-    return Summon(guide=True)
+    return Summon(guide=True, unknown=words[0])

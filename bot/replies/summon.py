@@ -10,7 +10,13 @@ is new) and looks at first lines only:
 - ``!noguide`` by a moderator: the bot deletes its reply on that post (exactly once,
   ``deletes.py``) and records ``other`` by that moderator.
 
-Anyone else's command changes nothing. Each command is acted on once.
+Anyone else's command changes nothing. Each command is acted on once. The commands read
+in one pass are settled per post first: only the latest one (by time) from a person
+entitled to give it is acted on, the earlier ones are marked superseded, so a fresh or
+restored state never replays a ``!guide`` a later ``!noguide`` took back. A command is not
+acted on when the post's label in force outranks it or is a later one of the same rank
+that says otherwise. ``!guide`` with a word naming no guide ("!guide enginers") is ignored
+with a line naming the guides, never answered with the bot's own choice.
 """
 
 from __future__ import annotations
@@ -19,9 +25,10 @@ import logging
 from typing import TYPE_CHECKING
 
 from bot.journal import WriteKind
-from bot.models import ListingCursor, Post, StreamComment, bare_id
+from bot.labels import PRECEDENCE
+from bot.models import ListingCursor, Post, StreamComment, bare_id, post_fullname
 from bot.replies.classify import classify
-from bot.replies.commands import Summon, summon_command
+from bot.replies.commands import AUDIENCE_NAMES, Summon, summon_command
 from bot.replies.deletes import PlannedLabel, ReplyDeleter, record_label
 from bot.state import PostStatus
 
@@ -56,12 +63,76 @@ class Summons:
             and (summon := summon_command(comment.body)) is not None
         ]
         handled = self.labels.handled([c.fullname for c, _ in commands])
-        for comment, summon in sorted(commands, key=lambda item: item[0].created_utc):
-            if comment.fullname not in handled:
-                self._act(comment, summon, report, dry_run=dry_run)
+        by_post: dict[str, list[tuple[StreamComment, Summon]]] = {}
+        for comment, summon in sorted(commands, key=lambda item: _order(item[0])):
+            by_post.setdefault(comment.post_id, []).append((comment, summon))
+        for items in sorted(by_post.values(), key=lambda items: _order(items[-1][0])):
+            if any(comment.fullname not in handled for comment, _ in items):
+                self._settle(items, handled, report, dry_run=dry_run)
         newest = ListingCursor.newest([(c.created_utc, c.fullname) for c in comments])
         if newest is not None and not dry_run:
             self.state.set_meta(STREAM_CURSOR_KEY, newest.to_text())
+
+    def _settle(
+        self,
+        items: list[tuple[StreamComment, Summon]],
+        handled: set[str],
+        report: ScanReport,
+        *,
+        dry_run: bool,
+    ) -> None:
+        """Act on one post's latest command from an entitled person (``items`` oldest
+        first); mark the earlier ones superseded and the others ignored."""
+        entitled: list[tuple[StreamComment, Summon, str]] = []
+        for comment, summon in items:
+            if summon.unknown is not None:
+                if comment.fullname not in handled:
+                    self._ignore_unknown(comment, summon, report, dry_run=dry_run)
+                continue
+            source = self._source(comment)
+            if source is None or (not summon.guide and source != "moderator"):
+                if comment.fullname not in handled:
+                    log.info(
+                        "summons: ignored %s by u/%s (not a moderator or helper)",
+                        comment.fullname,
+                        comment.author or "",
+                    )
+                    report.skip("summons by others")
+                    self._mark(comment, "ignored", dry_run=dry_run)
+                continue
+            entitled.append((comment, summon, source))
+        if not entitled:
+            return
+        *earlier, (latest, summon, source) = entitled
+        for comment, _summon, _source in earlier:
+            if comment.fullname not in handled:
+                log.info(
+                    "summons: %s by u/%s is superseded by %s, the post's latest command",
+                    comment.fullname,
+                    comment.author or "",
+                    latest.fullname,
+                )
+                report.skip("summons superseded")
+                self._mark(comment, "superseded", dry_run=dry_run)
+        if latest.fullname not in handled:
+            self._act(latest, summon, source, report, dry_run=dry_run)
+
+    def _mark(self, comment: StreamComment, action: str, *, dry_run: bool) -> None:
+        if not dry_run:
+            self.labels.mark(comment.fullname, post_id=comment.post_id, action=action)
+
+    def _ignore_unknown(
+        self, comment: StreamComment, summon: Summon, report: ScanReport, *, dry_run: bool
+    ) -> None:
+        log.warning(
+            "summons: ignored %s by u/%s: %r names no guide; the guides: %s",
+            comment.fullname,
+            comment.author or "",
+            summon.unknown,
+            ", ".join(sorted(set(AUDIENCE_NAMES.values()))),
+        )
+        report.skip("summons naming no guide")
+        self._mark(comment, "ignored", dry_run=dry_run)
 
     def _source(self, comment: StreamComment) -> str | None:
         """``moderator``, ``summon`` (a helper) or None: who may summon the bot."""
@@ -73,28 +144,47 @@ class Summons:
         return None
 
     def _act(
-        self, comment: StreamComment, summon: Summon, report: ScanReport, *, dry_run: bool
+        self,
+        comment: StreamComment,
+        summon: Summon,
+        source: str,
+        report: ScanReport,
+        *,
+        dry_run: bool,
     ) -> None:
-        source = self._source(comment)
-        who = comment.author or ""
-        if source is None or (not summon.guide and source != "moderator"):
-            log.info(
-                "summons: ignored %s by u/%s (not a moderator or helper)", comment.fullname, who
-            )
-            report.skip("summons by others")
-            if not dry_run:
-                self.labels.mark(comment.fullname, post_id=comment.post_id, action="ignored")
+        if self._overruled(comment, summon, source):
+            report.skip("summons overruled by a label")
+            self._mark(comment, "overruled", dry_run=dry_run)
             return
         post = self.gateway.posts_by_id([comment.post_id]).get(comment.post_id)
         if post is None or post.author is None or post.removed:
             report.skip("summons on a removed or deleted post")
-            if not dry_run:
-                self.labels.mark(comment.fullname, post_id=comment.post_id, action="ignored")
+            self._mark(comment, "ignored", dry_run=dry_run)
             return
         if summon.guide:
             self._guide(comment, summon, post, source, report, dry_run=dry_run)
         else:
             self._noguide(comment, post, report, dry_run=dry_run)
+
+    def _overruled(self, comment: StreamComment, summon: Summon, source: str) -> bool:
+        """The post's label in force says otherwise and outranks the command, or has its
+        rank and is later (a moderator's ``replies label`` after the comment, say)."""
+        label = self.labels.label(post_fullname(comment.post_id))
+        if label is None or label.is_getting_started == summon.guide:
+            return False
+        rank, mine = PRECEDENCE.get(label.source, 0), PRECEDENCE[source]
+        if rank < mine or (rank == mine and label.at <= comment.created_utc):
+            return False
+        log.info(
+            "summons: %s by u/%s not acted on: the label in force (%s, by the %s %s) %s",
+            comment.fullname,
+            comment.author or "",
+            label.intent,
+            label.source,
+            label.who or "",
+            "outranks it" if rank > mine else "is later",
+        )
+        return True
 
     def _guide(
         self,
@@ -191,5 +281,16 @@ class Summons:
                 post_id=post.id,
                 label=label,
             )
+        elif outcome is None:  # the answer was lost: the next feedback check confirms it
+            report.unsummoned_unconfirmed.append(post.fullname)
         else:
             report.unsummoned.append(post.fullname)
+
+
+def _order(comment: StreamComment) -> tuple[float, int]:
+    """Oldest first: by time, then by id (Reddit's ids grow; times have whole seconds)."""
+    try:
+        number = int(comment.id, 36)
+    except ValueError:
+        number = 0
+    return comment.created_utc, number

@@ -69,7 +69,10 @@ class ScanReport:
     held: dict[str, int] = field(default_factory=dict)  # by cap: answered later, if in time
     summoned: list[ReplyEntry] = field(default_factory=list)  # replies asked for by !guide
     unsummoned: list[str] = field(default_factory=list)  # replies removed by !noguide
+    # !noguide deletes whose answer was lost: the next feedback check confirms them
+    unsummoned_unconfirmed: list[str] = field(default_factory=list)
     reported: list[str] = field(default_factory=list)  # uncertain posts sent to moderators
+    dry_run: bool = False  # nothing was posted, reported or deleted
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data (``replies scan --json``)."""
@@ -84,10 +87,12 @@ class ScanReport:
             parts.append(f"{len(self.would_reply)} would reply (dry run)")
         if self.recovered:
             parts.append(f"{len(self.recovered)} recovered")
-        if self.summoned or self.unsummoned:
-            parts.append(f"{len(self.summoned)} summoned, {len(self.unsummoned)} !noguide")
+        if self.summoned or self.unsummoned or self.unsummoned_unconfirmed:
+            noguide = len(self.unsummoned) + len(self.unsummoned_unconfirmed)
+            parts.append(f"{len(self.summoned)} summoned, {noguide} !noguide")
         if self.reported:
-            parts.append(f"{len(self.reported)} sent to the moderators for review")
+            sent = "would send" if self.dry_run else "sent"
+            parts.append(f"{len(self.reported)} {sent} to the moderators for review")
         parts.extend(f"{n} {reason}" for reason, n in sorted(self.skipped.items()))
         parts.extend(f"{n} held ({reason})" for reason, n in sorted(self.held.items()))
         return ", ".join(parts)
@@ -117,11 +122,14 @@ class ReplyWatcher:
     def scan(self, *, dry_run: bool = False) -> ScanReport:
         """One pass. Raises ``RateLimited``/``Unavailable`` for the scheduler to back off."""
         dry_run = dry_run or self.settings.replies.dry_run
-        report = ScanReport()
+        report = ScanReport(dry_run=dry_run)
         if not dry_run:
             self._resolve_intents(report)
             self.reviewer.resolve()
         fetched = self._poll()
+        # Summons first: a post's settled command (a moderator's !noguide, say) and its
+        # label are in place before the bot decides about new posts by itself.
+        self.summons.check(report, dry_run=dry_run)
         known = self.state.known_posts([p.id for p in fetched])
         posts = [p for p in fetched if p.id not in known]
         report.fetched = len(posts)
@@ -131,7 +139,6 @@ class ReplyWatcher:
                 eligible.append(candidate)
         if not dry_run:
             self._answer_newest_first(eligible, report)
-        self.summons.check(report, dry_run=dry_run)
         if not dry_run:
             self.reviewer.send_digest_if_due()
             # Posts older than max_age are never answered, so old decisions can go.
@@ -181,8 +188,11 @@ class ReplyWatcher:
         """Why this post must not get a reply, or None.
 
         A reply a moderator or helper summoned skips only the rules nobody can overrule
-        (deleted, own, closed, opted out): age, flair and moderators' posts are theirs to
-        judge.
+        (deleted, own, closed, opted out): age, flair, moderators' posts and labels are
+        theirs to judge (``Summons`` weighs the label in force). By itself the bot never
+        answers a post whose label in force is ``other`` (an asker's "wrong", a
+        ``!noguide``, votes): after a restore its deleted reply is invisible, the label is
+        not.
         """
         author = (post.author or "").lower()
         if not author:
@@ -199,6 +209,9 @@ class ReplyWatcher:
             return "opted out"
         if summoned:
             return None
+        label = self.labels.label(post.fullname)
+        if label is not None and not label.is_getting_started:
+            return "labelled other"
         if post.distinguished == "admin":
             return "admin post"
         if post.distinguished == "moderator" or author in self._moderator_names():

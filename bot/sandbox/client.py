@@ -6,11 +6,14 @@ import json
 import socket
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
-from bot.errors import Unavailable
+from bot.errors import ConfigError, Unavailable
 from bot.sandbox.server import SandboxServer
+
+IDENTITY_TIMEOUT = 2.0  # seconds; a sandbox answers at once
 
 
 class SandboxClient:
@@ -19,7 +22,14 @@ class SandboxClient:
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
 
-    def _call(self, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        payload: dict[str, Any] | None = None,
+        *,
+        timeout: float = 10,
+    ) -> Any:
         data = json.dumps(payload or {}).encode() if method == "POST" else None
         request = urllib.request.Request(  # noqa: S310 - loopback URL from our own config
             f"{self.base_url}/_sandbox/{path}",
@@ -28,7 +38,7 @@ class SandboxClient:
             headers={"content-type": "application/json"},
         )
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
                 return json.loads(response.read())
         except urllib.error.HTTPError as exc:
             detail = json.loads(exc.read() or b"{}").get("error", exc.reason)
@@ -150,6 +160,11 @@ class SandboxClient:
         result: dict[str, Any] = self._call("GET", "state")
         return result
 
+    def identity(self) -> dict[str, Any]:
+        """The world the sandbox serves: ``state_file`` (None: memory only), ``subreddit``."""
+        result: dict[str, Any] = self._call("GET", "identity", timeout=IDENTITY_TIMEOUT)
+        return result
+
 
 def is_listening(host: str, port: int) -> bool:
     """True when something accepts TCP connections on host:port."""
@@ -167,6 +182,7 @@ def ensure_sandbox(settings: Settings) -> SandboxServer | None:
     """
     host, port = settings.sandbox.host, settings.sandbox.port
     if is_listening(host, port):
+        _check_world(settings)
         return None
     try:
         server = SandboxServer(
@@ -177,8 +193,31 @@ def ensure_sandbox(settings: Settings) -> SandboxServer | None:
         )
     except OSError:
         if is_listening(host, port):  # another process won the race to start it
+            _check_world(settings)
             return None
         raise Unavailable(
             f"cannot start the sandbox on {host}:{port}; choose another sandbox.port"
         ) from None
     return server.start()
+
+
+def _check_world(settings: Settings) -> None:
+    """Refuse a sandbox already listening on the port that serves another state file
+    (another checkout's ``wikibot sandbox serve``): one request, only when one listens.
+
+    A sandbox without the identity endpoint, or whatever else listens, is left to the
+    first API call; a memory-only sandbox (tests, the benchmark) serves no file to compare.
+    """
+    url = settings.sandbox_url
+    try:
+        served = SandboxClient(url).identity().get("state_file")
+    except (Unavailable, ValueError, AttributeError):
+        return
+    wanted = settings.sandbox.state_file.resolve()
+    if served is None or Path(served) == wanted:
+        return
+    raise ConfigError(
+        f"the sandbox at {url} serves {served}, but this configuration's world is {wanted}; "
+        "stop that sandbox, or set sandbox.port (WIKIBOT_SANDBOX_PORT) to a free port for "
+        "this one"
+    )

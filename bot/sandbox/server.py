@@ -733,6 +733,15 @@ class SandboxApp:
             ("POST", "comments/flags"): self._control_comment_flags,
             ("POST", "wiki"): self._control_wiki,
             ("GET", "state"): lambda _q, _p: Reply(200, self.store.data),
+            ("GET", "identity"): lambda _q, _p: Reply(200, self._identity()),
+        }
+
+    def _identity(self) -> dict[str, Any]:
+        """Which world this sandbox serves: its state file (None: memory only)."""
+        path = self.store.path
+        return {
+            "state_file": str(path.resolve()) if path is not None else None,
+            "subreddit": self.store.subreddit["name"],
         }
 
     @staticmethod

@@ -13,10 +13,13 @@ imported. Cost: one listing call per page per 100 revisions, plus one read per n
 revision (prawcore paces the calls on Reddit's rate-limit headers).
 
 It never writes over work the wiki does not have. With the three-way rule of ``pull``, a
-page file is *held* when the wiki has new revisions and the file at HEAD is none of: the
-text last synced (state), the text the last import wrote (git), the wiki's newest text.
-Then nothing at all is imported or written (``pull`` would call it a conflict, or the file
-has committed changes not pushed yet): the moderator pushes or merges first.
+page file is *held* when the wiki has new revisions and the file at HEAD is neither the
+text last synced (state) nor the wiki's newest text. One exception keeps a killed import
+or a lost state from holding a file forever: the file as the last import committed it,
+touched by no commit since, while the state knows no sync newer than that import (a
+revert back to the imported text after a push is a commit since, so it is held). When a
+page is held, nothing at all is imported or written (``pull`` would call it a conflict, or
+the file has committed changes not pushed yet): the moderator pushes or merges first.
 
 An import killed between writing a file and committing it leaves the bot's own
 uncommitted file (and maybe git's ``index.lock``); a marker in the git directory names it,
@@ -32,7 +35,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.errors import InputError, NotFound
+from bot.errors import BadArgument, InputError, NotFound
 from bot.models import WikiPage, WikiRevision
 from bot.reddit import Gateway
 from bot.wiki.pages import PageSource, new_page_file, parse_page, write_page_body
@@ -131,14 +134,21 @@ def imported_revisions(root: Path) -> Imports:
 
 
 def new_revisions(
-    gateway: Gateway, pages: Iterable[str], known: dict[str, set[str]]
+    gateway: Gateway,
+    pages: Iterable[str],
+    known: dict[str, set[str]],
+    *,
+    absent: set[str] | None = None,
 ) -> list[WikiRevision]:
-    """Revisions not yet imported, oldest first across all ``pages``."""
+    """Revisions not yet imported, oldest first across all ``pages`` (those not on the
+    wiki are added to ``absent``)."""
     found: list[tuple[float, int, WikiRevision]] = []
     for page in pages:
         try:
             revisions, _reached = gateway.revisions(page=page, stop_at=known.get(page, set()))
         except NotFound:
+            if absent is not None:
+                absent.add(page)
             continue  # a page file not published yet: no history
         for order, revision in enumerate(revisions):  # newest first from the listing
             if revision.page == page and revision.id not in known.get(page, set()):
@@ -160,13 +170,15 @@ def import_history(
     pages: Iterable[str],
     local: Mapping[str, str],
     synced: Mapping[str, str],
+    synced_revisions: Mapping[str, str],
     on_total: Callable[[int], None] | None = None,
     on_commit: Callable[[Imported], None] | None = None,
     on_synced: Callable[[WikiRevision, str], None] | None = None,
 ) -> HistoryImport:
     """Commit every wiki revision of ``pages`` not yet in git, oldest first.
 
-    ``local`` is each page file's rendered text, ``synced`` the text last synced (state).
+    ``local`` is each page file's rendered text, ``synced`` the text last synced (state),
+    ``synced_revisions`` the wiki revision it was synced at.
     When a file holds work the wiki does not have, nothing is imported (see the module).
     ``on_synced(revision, text)``: a page's file now holds its newest wiki revision, as
     ``pull`` would leave it (the caller records it as synced).
@@ -176,7 +188,14 @@ def import_history(
     paths = {p: (sources[p].path if p in sources else pages_dir / f"{p}.md") for p in pages}
     _refuse_unclean(root, paths.values())
     known = imported_revisions(root)
-    revisions = new_revisions(gateway, pages, known.revisions)
+    absent: set[str] = set()
+    revisions = new_revisions(gateway, pages, known.revisions, absent=absent)
+    if unknown := sorted(page for page in absent if page not in sources):
+        raise BadArgument(
+            f"unknown page {unknown[0]!r}: no file in {pages_dir} and not on the wiki; page "
+            f"files: {', '.join(sorted(sources)) or 'none'} (`wikibot plan` lists the wiki's "
+            "pages too)"
+        )
     texts: dict[str, WikiPage | None] = {}  # revisions read before deciding, reused below
     held = [
         hold
@@ -189,6 +208,7 @@ def import_history(
                 revisions=revisions,
                 local=local,
                 synced=synced,
+                synced_revision=synced_revisions.get(page),
                 known=known,
                 texts=texts,
                 gateway=gateway,
@@ -309,14 +329,15 @@ def _held(
     revisions: list[WikiRevision],
     local: Mapping[str, str],
     synced: Mapping[str, str],
+    synced_revision: str | None,
     known: Imports,
     texts: dict[str, WikiPage | None],
     gateway: Gateway,
 ) -> Held | None:
     """Whether importing ``page``'s new revisions would overwrite work the wiki lacks.
 
-    Safe when the file does not exist, or holds the text last synced, the text the last
-    import wrote, or the wiki's newest text (``pull``'s three-way rule).
+    Safe when the file does not exist, holds the text last synced or the wiki's newest text
+    (``pull``'s three-way rule), or is the last import's own (``_untouched_since_import``).
     """
     mine = local.get(page)
     if not path.exists():
@@ -325,9 +346,7 @@ def _held(
         return Held(page, f"{_display(path)} exists but publishes another page name")
     if synced.get(page) is not None and normalize(synced[page]) == mine:
         return None
-    last = known.last_commit.get(page)
-    written = _imported_body(root, last, path) if last else None
-    if written is not None and written == _imported_body(root, "HEAD", path):
+    if _untouched_since_import(root, page, path, known, synced_revision):
         return None
     new = [r for r in revisions if r.page == page]  # oldest first
     newest = new[-1]
@@ -342,6 +361,24 @@ def _held(
         f"{newest.author or 'someone'}); importing them would overwrite the file: see "
         f"`wikibot plan {page}`, push or merge first, then run `wikibot pull --history` again",
     )
+
+
+def _untouched_since_import(
+    root: Path, page: str, path: Path, known: Imports, synced_revision: str | None
+) -> bool:
+    """The file is exactly what the last import committed (a wiki revision's text): no
+    commit touched it since, and the state knows no sync newer than the imports (none, or
+    an imported revision: a killed import, a lost state). A push after the import makes the
+    state's text the base, so a later revert to the imported text is a change of its own."""
+    last = known.last_commit.get(page)
+    if last is None:
+        return False
+    if synced_revision is not None and synced_revision not in known.revisions.get(page, set()):
+        return False
+    relative = path.resolve().relative_to(root.resolve()).as_posix()
+    if _imported_body(root, last, path) is None:
+        return False  # the last import committed another file for this page
+    return not git(root, "log", "-1", "--format=%H", f"{last}..HEAD", "--", relative).strip()
 
 
 def _imported_body(root: Path, commit: str, path: Path) -> str | None:

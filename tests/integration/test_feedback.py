@@ -97,9 +97,17 @@ def test_author_saying_delete_removes_the_reply(
     assert result["deleted"] == [post[3:]]
     assert bot_reply(client, post)["deleted"] is True
     assert [(x.source, x.who) for x in labels(settings.state_db)] == [("author", ASKER)]
-    loop = json.loads(wikibot("status", "--json").out)["moderation"]
+    status = json.loads(wikibot("status", "--json").out)
+    loop = status["moderation"]
     assert loop["feedback_acted_on"] == 1
     assert loop["labels_by_source"] == {"author": 1}
+    # replies list and status show the reply as deleted, not as replied
+    assert {r["post_id"]: r["status"] for r in status["replies_24h"]}[post[3:]] == "deleted"
+    listed = json.loads(wikibot("replies", "list", "--json").out)
+    assert {r["post_id"]: r["status"] for r in listed}[post[3:]] == "deleted"
+    assert f"  {post}  deleted  highschool " in wikibot("replies", "list").out
+    shown = wikibot("status").out
+    assert f"{post} -> highschool (deleted)" in shown and "(1 deleted since)" in shown
 
 
 def test_someone_else_saying_wrong_changes_nothing(

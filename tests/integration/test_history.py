@@ -150,8 +150,9 @@ def commit_all(repo: Path, message: str) -> str:
 
 def test_pull_history_never_writes_over_committed_work_the_wiki_lacks(scenario: Scenario) -> None:
     """pull's three-way rule: a file at HEAD that is not the text last synced (committed
-    changes not pushed: plan says update; the wiki changed too: conflict) stops the import
-    with exit 3, and nothing is written or committed; once pushed, the import goes on."""
+    changes not pushed: plan says update; the wiki changed too: conflict; a pushed line
+    retracted by a revert to the imported text) stops the import with exit 3, and nothing
+    is written or committed; once pushed, the import goes on."""
     client, wikibot = scenario.sandbox, scenario.run_cli
     repo = scenario.git_checkout()
     lines = "".join(f"line {i}\n" for i in range(1, 31))
@@ -162,7 +163,8 @@ def test_pull_history_never_writes_over_committed_work_the_wiki_lacks(scenario: 
     assert wikibot("push", "researchers").code == 0  # a wiki revision by wikibot, not in git
     scenario.edit_page("researchers", "line 5\n", "line 5, sharpened\n")
     head = commit_all(repo, "Sharpen line 5")  # committed, not pushed
-    mine = (repo / "wiki_pages" / "researchers.md").read_text()
+    page = repo / "wiki_pages" / "researchers.md"
+    mine = page.read_text()
     assert json.loads(wikibot("plan", "--json").out)["pages"][0]["action"] == "update"
 
     held = wikibot("pull", "--history")
@@ -188,6 +190,29 @@ def test_pull_history_never_writes_over_committed_work_the_wiki_lacks(scenario: 
     done = wikibot("pull", "--history")
     assert done.code == 0 and "3 commit(s) for 1 page(s)." in done.out
     assert git(repo, "diff", merged, "HEAD") == ""  # the tip keeps every line
+
+    # A line pushed, then retracted by a commit not pushed: the file at HEAD is the imported
+    # text again, but not the text last synced (plan: update), with this state or a fresh one
+    scenario.edit_page("researchers", "line 30\n", "line 30\nA line retracted later.\n")
+    commit_all(repo, "Add a line")
+    assert wikibot("push", "researchers").code == 0
+    git(
+        repo,
+        "-c",
+        "user.name=mod",
+        "-c",
+        "user.email=mod@example.org",
+        "revert",
+        "--no-edit",
+        "HEAD",
+    )
+    head, mine = git(repo, "rev-parse", "HEAD").strip(), page.read_text()
+    assert json.loads(wikibot("plan", "--json").out)["pages"][0]["action"] == "update"
+    for state in ("state.db", "fresh.db"):
+        scenario.configure(state_db=str(scenario.root / "state" / state))
+        held = wikibot("pull", "--history", "researchers")
+        assert held.code == 3 and "has changes the wiki does not have" in held.out, held.out
+        assert git(repo, "rev-parse", "HEAD").strip() == head and page.read_text() == mine
 
 
 def test_pull_history_shows_a_progress_bar_on_a_terminal(scenario: Scenario) -> None:

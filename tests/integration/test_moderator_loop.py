@@ -56,9 +56,18 @@ def test_summons_are_answered_once_for_moderators_and_helpers_and_nobody_else(
     assert scan(scenario)["replied"] == []  # the bot does not answer them by itself
     client.comment(parent=asked, body="!guide engineers", author="gpu_gary")
     client.comment(parent=other, body="!noguide", author=HELPER)  # moderators only
-    ignored = scan(scenario)
-    assert ignored["skipped"]["summons by others"] == 2
+    typo = client.comment(parent=other, body="!guide enginers", author="alice_mod")
+    ignored = scenario.run_cli("replies", "scan", "--json")
+    assert json.loads(ignored.out)["skipped"] == {
+        "summons by others": 2,
+        "summons naming no guide": 1,  # a misspelt guide is not the bot's own choice
+    }
+    assert (
+        f"summons: ignored {typo} by u/alice_mod: 'enginers' names no guide; the guides: "
+        "engineers, hackers, highschool, index, researchers"
+    ) in ignored.err
     assert bot_comments(client, asked) == [] and label_in_force(scenario, asked) is None
+    assert bot_comments(client, other) == [] and label_in_force(scenario, other) is None
     # A moderator's summon; Reddit applies the reply but the answer is lost (503).
     client.comment(parent=asked, body="!Guide Engineers\nthis one is yours", author="alice_mod")
     client.add_fault("apply_503", path="^/api/comment$")
@@ -84,15 +93,44 @@ def test_summons_are_answered_once_for_moderators_and_helpers_and_nobody_else(
     assert scan(scenario)["summoned"] == []
     assert len(api_calls(client.log()[start:])) == 2
     assert len(bot_comments(client, asked)) == 1
-    # A moderator's !noguide under the helper-summoned reply: deleted, labelled other.
+    # A moderator's !noguide under the helper-summoned reply: deleted (the answer lost: the
+    # next feedback check confirms it), labelled other.
     client.comment(parent=f"t1_{helper_reply['id']}", body="!noguide", author="alice_mod")
-    assert scan(scenario)["unsummoned"] == [other]
+    client.add_fault("apply_503", path="^/api/del$")
+    lost = scenario.run_cli("replies", "scan")
+    assert f"!noguide  {other}: the reply's delete was sent, its answer lost; " in lost.out
+    assert "the reply is removed" not in lost.out
+    assert json.loads(scenario.run_cli("replies", "feedback", "--json").out)["labelled"] == [
+        other[3:]
+    ]
     assert bot_comments(client, other)[0]["deleted"] is True
     assert label_in_force(scenario, other) == ("other", "none", "moderator", "alice_mod")
+    # The bot's own reply taken back by a moderator's !noguide.
+    asker = client.post(title="I'm 16, how do I get into machine learning?", body="Hi!")
+    (own,) = [e["comment"] for e in scan(scenario)["replied"]]
+    client.comment(parent=f"t1_{own}", body="!noguide", author="alice_mod")
+    assert scan(scenario)["unsummoned"] == [asker]
+    # A post with a moderator's !noguide, then !guide: the latest command stands.
+    third = client.post(title="Which laptop should I buy", body="For college, any tips?")
+    client.comment(parent=third, body="!noguide", author="alice_mod")
+    client.comment(parent=third, body="!guide researchers", author="alice_mod")
     status = json.loads(scenario.run_cli("status", "--json").out)["moderation"]
-    assert status["summons_answered"] == 3
-    assert status["labels_by_source"] == {"moderator": 2}
-    assert "3 summons answered" in scenario.run_cli("status").out
+    assert status["summons_answered"] == 4
+    assert status["labels_by_source"] == {"moderator": 3}
+    assert "4 summons answered" in scenario.run_cli("status").out
+
+    # A fresh (or restored) state reads the same commands again: each post's latest one
+    # is acted on, so the !guide a !noguide took back is not replayed in public, and the
+    # !noguide's label is in place before the bot judges the posts by itself.
+    scenario.configure(state_db=str(scenario.root / "state" / "fresh.db"))
+    fresh = scan(scenario)
+    assert [e["post"] for e in fresh["summoned"]] == [third]
+    assert fresh["skipped"]["summons superseded"] == 2  # helper's !guide, third's !noguide
+    assert [c["deleted"] for c in bot_comments(client, other)] == [True]  # nothing new
+    assert label_in_force(scenario, other) == ("other", "none", "moderator", "alice_mod")
+    assert len(bot_comments(client, asked)) == 1 and len(bot_comments(client, third)) == 1
+    assert [c["deleted"] for c in bot_comments(client, asker)] == [True]
+    assert fresh["skipped"]["labelled other"] == 2  # asker, other
 
 
 def test_an_uncertain_post_goes_to_the_mod_queue_once_and_never_to_the_public(
@@ -108,6 +146,10 @@ def test_an_uncertain_post_goes_to_the_mod_queue_once_and_never_to_the_public(
     scenario.configure(replies={**band, "review_max_per_day": 1})
     scan(scenario)  # the seeded posts: none of them in the band
     unsure = client.post(title=UNSURE[0][0], body=UNSURE[0][1])
+    dry = scenario.run_cli("replies", "scan", "--dry-run")
+    assert f"for review  {unsure}: would send to the moderators" in dry.out
+    assert "1 would send to the moderators for review" in dry.out
+    assert client.state()["reports"] == []
     client.add_fault("apply_503", path="^/api/report$")  # applied, the answer lost
     first = scan(scenario)
     assert first["reported"] == [unsure] and first["replied"] == []

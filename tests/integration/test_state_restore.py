@@ -33,9 +33,15 @@ def test_a_damaged_state_is_one_line_and_restore_reconciles_the_backup(
     assert scenario.run_cli("run", "--once").code == 0  # publishes, answers, backs up
     (backup,) = sorted((state_db.parent / "backups").glob("*.db"))
 
-    # After the backup: a reply, a human wiki edit, the bot's own push, a label, an opt-out.
+    # After the backup: replies (one deleted at its asker's "wrong"), a human wiki edit, the
+    # bot's own push, a label, an opt-out.
     asker = sub.post(title=GETTING_STARTED[0], body=GETTING_STARTED[1], author="new_asker")
-    assert "1 replied" in scenario.run_cli("replies", "scan").out
+    wrong = sub.post(title=GETTING_STARTED[0], body=GETTING_STARTED[1], author="other_asker")
+    assert "2 replied" in scenario.run_cli("replies", "scan").out
+    (deleted,) = scenario.bot_comments(wrong)
+    sub.comment(parent=f"t1_{deleted['id']}", body="wrong", author="other_asker")
+    assert scenario.run_cli("replies", "feedback").code == 0
+    assert scenario.bot_comments(wrong)[0]["deleted"] is True
     sub.edit_wiki(page="engineers", content="Rewritten by a moderator.\n", author="alice_mod")
     hackers = scenario.pages_dir / "hackers.md"
     hackers.write_text(hackers.read_text() + "\nA line the moderators added.\n")
@@ -67,20 +73,25 @@ def test_a_damaged_state_is_one_line_and_restore_reconciles_the_backup(
     assert report["replies_found"] == 1
     assert report["pages_synced"] == ["hackers"]  # the bot's push, nobody else in between
     assert "engineers" in report["pages_seen"]
-    assert report["labels_salvaged"] == 1 and report["optouts_salvaged"] == 1
+    assert report["labels_salvaged"] == 2 and report["optouts_salvaged"] == 1
     assert scenario.run_cli("state", "check").code == 0
 
-    # No second reply; the human's edit is drift (never recorded as synced); the bot's push
-    # is the sync base; the label survived and exports without post text.
+    # No second reply (nor a new one where the asker said "wrong": its deleted reply is gone
+    # from Reddit's listings, its label is not); the human's edit is drift (never recorded
+    # as synced); the bot's push is the sync base; the label survived and exports without
+    # post text.
     again = json.loads(scenario.run_cli("replies", "scan", "--json").out)
     assert again["replied"] == [] and again["recovered"] == []
-    assert len(scenario.bot_comments(asker)) == 1
+    assert again["skipped"] == {"labelled other": 1}
+    assert len(scenario.bot_comments(asker)) == 1 and len(scenario.bot_comments(wrong)) == 1
     plan = json.loads(scenario.run_cli("plan", "--json").out)
     kinds = {page["page"]: page["action"] for page in plan["pages"]}
     assert kinds["engineers"] == "drift" and kinds["hackers"] == "unchanged", kinds
     export = tmp_path / "labels.jsonl"
     assert scenario.run_cli("replies", "labels", "--export", str(export)).code == 0
-    (line,) = [json.loads(row) for row in export.read_text().splitlines()]
+    exported = {row["key"]: row for row in map(json.loads, export.read_text().splitlines())}
+    assert exported[wrong]["intent"] == "other" and exported[wrong]["labelled_by"] == "author"
+    line = exported[asker]
     assert line["key"] == asker and line["intent"] == "getting_started"
     assert line["audience"] == "highschool" and line["labelled_by"] == "moderator"
     assert (
@@ -88,3 +99,17 @@ def test_a_damaged_state_is_one_line_and_restore_reconciles_the_backup(
     )
     restarted = scenario.run_cli("replies", "optout", "u/stop_asker")
     assert "had already opted out" in restarted.out
+
+
+def test_restore_without_a_state_says_there_is_none_and_creates_nothing(
+    unstarted: Scenario,
+) -> None:
+    state_db = unstarted.settings.state_db
+    result = unstarted.run_cli("state", "restore")
+    assert result.code == 1
+    assert result.err == (
+        f"wikibot: error: {state_db}: no state yet, and no backup of it: nothing to restore; "
+        "wikibot creates the state on its first run (`wikibot run --once`)\n"
+    )
+    assert not state_db.parent.exists()  # no folder, no lock, no sandbox started
+    assert not unstarted.settings.sandbox.state_file.parent.exists()

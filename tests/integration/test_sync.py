@@ -188,9 +188,18 @@ def test_preview_renders_html(scenario: Scenario) -> None:
     html = out.read_text()
     assert "<h1>Introduction: How to get into Machine Learning</h1>" in html
     assert 'href="/r/learnmachinelearning/wiki/hackers"' in html
-    assert scenario.run_cli("preview", "nope").code == 1
 
 
-def test_unknown_page_argument_is_a_clear_error(scenario: Scenario) -> None:
-    result = scenario.run_cli("plan", "enginers")
-    assert result.code == 1 and "unknown page 'enginers'" in result.err
+def test_unknown_page_argument_is_a_usage_error(scenario: Scenario) -> None:
+    """Every command taking PAGE: exit 2 (bad usage), one line naming the page and the
+    known pages, nothing written."""
+    scenario.git_checkout()
+    scenario.seed_pages({"engineers": "---\ntitle: Engineers\n---\n# Engineers\n"})
+    for command in ("plan", "push", "pull", "preview", ("pull", "--history")):
+        args = (command,) if isinstance(command, str) else command
+        result = scenario.run_cli(*args, "enginers")
+        assert result.code == 2, (args, result.out, result.err)
+        (line,) = result.err.splitlines()
+        assert line.startswith("wikibot: error: unknown page 'enginers': no file in "), line
+        assert "engineers" in line.split("enginers'", 1)[1], line
+    assert scenario.sandbox.state()["wiki"] == {}

@@ -154,9 +154,31 @@ def test_the_sandbox_is_identified_by_its_world_not_its_port(scenario: Scenario)
         assert api_url == f"sandbox:{world.resolve()}"
 
     # Another world (another sandbox state file) is another target, whatever the port.
-    scenario.configure(sandbox={"state_file": str(world.with_name("other.json"))})
+    scenario.configure(
+        sandbox={"port": free_port(), "state_file": str(world.with_name("other.json"))}
+    )
     other = scenario.run_cli("plan")
     assert other.code == 2 and "Traceback" not in other.err
     lines = other.err.strip().splitlines()
     assert len(lines) == 1 and "this state belongs to" in lines[0], other.err
     assert str(world.resolve()) in lines[0] and "other.json" in lines[0]
+
+    # Another checkout (its own state and world) whose port is taken by this world's
+    # sandbox: refused in one line naming both worlds, before any request reaches it.
+    checkout = scenario.root / "checkout-b"
+    assert scenario.server is not None
+    scenario.configure(
+        state_db=str(checkout / "state.db"),
+        sandbox={"port": scenario.server.port, "state_file": str(checkout / "sandbox.json")},
+    )
+    start = len(scenario.sandbox.log())
+    for command in (("run", "--once"), ("sandbox", "post", "A question")):
+        taken = scenario.run_cli(*command)
+        assert taken.code == 2 and "Traceback" not in taken.err, taken.err
+        assert taken.err.strip().splitlines()[-1] == (
+            f"wikibot: error: the sandbox at {scenario.settings.sandbox_url} serves "
+            f"{world.resolve()}, but this configuration's world is "
+            f"{(checkout / 'sandbox.json').resolve()}; stop that sandbox, or set sandbox.port "
+            "(WIKIBOT_SANDBOX_PORT) to a free port for this one"
+        )
+    assert scenario.sandbox.log()[start:] == []

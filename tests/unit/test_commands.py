@@ -51,7 +51,10 @@ def test_author_commands_are_the_whole_answer(text: str, commands: set[str]) -> 
         ("!Guide Engineers", Summon(guide=True, audience="engineers")),
         ("!guide high school\nshe is 15", Summon(guide=True, audience="highschool")),
         ("!GUIDE researcher", Summon(guide=True, audience="researchers")),
-        ("!guide please", Summon(guide=True)),  # an unknown word: the bot's own routing
+        ("!guide please", Summon(guide=True)),  # courtesy only: the bot's own routing
+        ("!guide engineers, thanks", Summon(guide=True, audience="engineers")),
+        ("!guide enginers", Summon(guide=True, unknown="enginers")),  # never the bot's choice
+        ("!guide foo bar", Summon(guide=True, unknown="foo")),
         ("  !noguide", Summon(guide=False)),
         ("!noguide engineers", Summon(guide=False)),
         ("great post\n!guide engineers", None),  # first line only
