@@ -44,9 +44,10 @@ sys.path.insert(0, str(REPO))
 
 from bot.config import Settings, load_settings  # noqa: E402
 from bot.reddit import Gateway  # noqa: E402
-from bot.replies.classify import classify, load_rules  # noqa: E402
+from bot.replies.classify import classify  # noqa: E402
 from bot.replies.encoder import Encoder  # noqa: E402
 from bot.replies.model import DEFAULT_PATH, load_model  # noqa: E402
+from bot.replies.rules import load_rules  # noqa: E402
 from bot.runtime import Runtime  # noqa: E402
 from bot.sandbox.server import RATE_LIMIT, RATE_WINDOW, SandboxServer  # noqa: E402
 from bot.scheduler import Daemon  # noqa: E402
@@ -512,7 +513,8 @@ _MEASURED_MODEL = """
 import re, sys
 from pathlib import Path
 import bot.cli
-from bot.replies.classify import classify, load_rules
+from bot.replies.classify import classify
+from bot.replies.rules import load_rules
 if sys.argv[1] == "model":
     rules = load_rules(Path(sys.argv[2]))
     classify(title="How do I get into machine learning?", body="Where to start?", rules=rules)

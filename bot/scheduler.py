@@ -50,7 +50,7 @@ from bot.wiki.sync import WikiSync
 from bot.wiki.workspace import load_workspace
 
 if TYPE_CHECKING:  # the reply module is imported only when the replies job is on
-    from bot.replies.classify import Rules
+    from bot.replies.rules import Rules
     from bot.replies.watch import ReplyWatcher
 
 log = logging.getLogger("bot.daemon")
@@ -377,8 +377,8 @@ class Daemon:
 
 def _reply_rules(settings: Settings) -> Rules:
     """The reply rules and model, checked now: a missing encoder stops here, not mid-poll."""
-    from bot.replies.classify import load_rules  # noqa: PLC0415
     from bot.replies.respond import validate_templates  # noqa: PLC0415
+    from bot.replies.rules import load_rules  # noqa: PLC0415
 
     rules = load_rules(settings.replies.rules_file)
     validate_templates(rules, subreddit=settings.subreddit)

@@ -14,16 +14,18 @@ import click
 
 from bot.cli.common import App, F, json_option, pass_app, write_lock
 from bot.errors import BadArgument, ConfigError
+from bot.learning.dataset import FORMAT_HELP
 from bot.models import post_fullname
 from bot.output import print_json
-from bot.replies.dataset import AUDIENCES, FORMAT_HELP
+from bot.replies.terms import AUDIENCES
 
 if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
     import numpy as np
 
-    from bot.replies.classify import Routing, Rules
-    from bot.replies.dataset import Example
-    from bot.replies.evaluate import Comparison, Report
+    from bot.learning.dataset import Example
+    from bot.learning.evaluate import Comparison, Report
+    from bot.replies.routing import Routing
+    from bot.replies.rules import Rules
 
 
 @click.group("replies")
@@ -32,9 +34,9 @@ def replies() -> None:
 
 
 def _rules(app: App, *, model_file: Path | None = None) -> Rules:
-    from bot.replies.classify import load_rules  # noqa: PLC0415
     from bot.replies.model import load_model  # noqa: PLC0415
     from bot.replies.respond import validate_templates  # noqa: PLC0415
+    from bot.replies.rules import load_rules  # noqa: PLC0415
 
     model = load_model(model_file) if model_file else None
     rules = load_rules(app.settings.replies.rules_file, model=model)
@@ -204,7 +206,7 @@ def _corpus(
     state_labels: bool,
     fetch_texts: bool = False,
 ) -> list[Example]:
-    from bot.replies.dataset import load_corpus  # noqa: PLC0415
+    from bot.learning.dataset import load_corpus  # noqa: PLC0415
 
     if fetch_texts and texts is not None:
         raise click.BadParameter("give either --texts FILE or --fetch-texts", param_hint="--texts")
@@ -225,8 +227,8 @@ def _corpus(
 
 def _fetched_labels(app: App, labels_file: Path) -> list[Example]:
     """The labels of ``labels_file`` joined with their posts' text, fetched by id."""
-    from bot.replies.dataset import join, load_labels  # noqa: PLC0415
-    from bot.replies.fetch import fetch_texts  # noqa: PLC0415
+    from bot.learning.dataset import join, load_labels  # noqa: PLC0415
+    from bot.learning.fetch import fetch_texts  # noqa: PLC0415
     from bot.runtime import Runtime  # noqa: PLC0415
 
     labels = load_labels(labels_file)
@@ -255,7 +257,7 @@ def _state_labels(app: App) -> list[Example]:
     """The label in force of every post labelled in the state (moderators, summons,
     feedback), with the text read when it was labelled."""
     from bot.labels import LabelBook  # noqa: PLC0415
-    from bot.replies.dataset import Example  # noqa: PLC0415
+    from bot.learning.dataset import Example  # noqa: PLC0415
     from bot.state import State  # noqa: PLC0415
 
     if not app.settings.state_db.exists():
@@ -281,8 +283,8 @@ def _state_labels(app: App) -> list[Example]:
 
 def _vectors(app: App, examples: list[Example]) -> np.ndarray:
     """The examples' sentence vectors, cached beside the state database."""
+    from bot.learning.vectors import post_vectors  # noqa: PLC0415
     from bot.replies.encoder import DEFAULT_SPEC  # noqa: PLC0415
-    from bot.replies.vectors import post_vectors  # noqa: PLC0415
 
     cache = app.settings.state_db.parent / "cache"
     shown = _progress(lambda done, total: f"encoding posts: {done}/{total}")
@@ -348,14 +350,14 @@ def replies_train(
     folds: int,
 ) -> None:
     from bot.fileio import atomic_write_text  # noqa: PLC0415
-    from bot.replies.model import DEFAULT_PATH, load_model  # noqa: PLC0415
-    from bot.replies.train import (  # noqa: PLC0415
+    from bot.learning.train import (  # noqa: PLC0415
         Featurised,
         TrainOptions,
         check_trainable,
         fit,
         write_model,
     )
+    from bot.replies.model import DEFAULT_PATH, load_model  # noqa: PLC0415
 
     rules = _rules(app)
     target = out or app.settings.state_db.parent / CANDIDATE_FILE
@@ -434,8 +436,8 @@ def _compare(
     app: App, examples: list[Example], vectors: np.ndarray, rules: Rules, *, folds: int
 ) -> Comparison:
     """The candidate's recipe and the current model's, cross-validated on the same folds."""
-    from bot.replies.evaluate import Comparison, cross_validate  # noqa: PLC0415
-    from bot.replies.train import TrainOptions, options_of  # noqa: PLC0415
+    from bot.learning.evaluate import Comparison, cross_validate  # noqa: PLC0415
+    from bot.learning.train import TrainOptions, options_of  # noqa: PLC0415
 
     assert rules.model is not None
     known = set(rules.model.trained_on.get("keys") or ())
@@ -514,8 +516,8 @@ def replies_eval(
     show_errors: bool,
     show_guard_rails: bool,
 ) -> None:
-    from bot.replies.evaluate import cross_validate  # noqa: PLC0415
-    from bot.replies.train import TrainOptions  # noqa: PLC0415
+    from bot.learning.evaluate import cross_validate  # noqa: PLC0415
+    from bot.learning.train import TrainOptions  # noqa: PLC0415
 
     examples = _corpus(
         app,
@@ -590,7 +592,7 @@ def _print_guard_rails(report: Report) -> None:
 
 def _print_routing(report: Report) -> None:
     """The routing tables of ``replies eval``: every clear asker, answered or not."""
-    from bot.replies.evaluate import PHRASE_SOURCES, ROUTING_LABELS, ROUTING_OUTCOMES  # noqa: PLC0415
+    from bot.learning.evaluate import PHRASE_SOURCES, ROUTING_LABELS, ROUTING_OUTCOMES  # noqa: PLC0415
 
     if not report.routing:
         return

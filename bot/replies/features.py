@@ -27,8 +27,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-MAX_TITLE_CHARS = 400
-MAX_BODY_CHARS = 3000  # the labelled data cuts bodies here; scoring must see the same
+from bot.replies.terms import FEATURE_BODY_CHARS, FEATURE_TITLE_CHARS
+
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _WORD = re.compile(r"\b\w\w+\b")
 _CHAR_SIZES = (2, 3, 4, 5)
@@ -67,7 +67,7 @@ def _char_grams(word: str) -> tuple[str, ...]:
 
 def prepare_post(title: str | None, body: str | None) -> tuple[str, str]:
     """Title and body, prepared once for ``extract`` and ``cue_features``."""
-    return prepare(title, MAX_TITLE_CHARS), prepare(body, MAX_BODY_CHARS)
+    return prepare(title, FEATURE_TITLE_CHARS), prepare(body, FEATURE_BODY_CHARS)
 
 
 def extract(title: str | None, body: str | None, *, prepared: bool = False) -> Counter[str]:

@@ -1,6 +1,6 @@
 """Render the reply text from the routing and the templates (never quoting the post).
 
-Which template speaks depends on what the bot knows (``classify.Routing``):
+Which template speaks depends on what the bot knows (``routing.Routing``):
 
 - a confident guide: ``templates.<audience>``, which may say something about the asker
   ("great that you are thinking about ML this early");
@@ -19,15 +19,15 @@ import string
 from bot.errors import ConfigError
 from bot.limits import MAX_COMMENT_CHARS
 from bot.links import wiki_url
-from bot.replies.classify import TEMPLATE_NAMES, Routing, Rules
 from bot.replies.commands import FOOTER_COMMANDS
-from bot.replies.dataset import AUDIENCES
+from bot.replies.routing import Routing
+from bot.replies.rules import TEMPLATE_NAMES, Rules
+from bot.replies.terms import AUDIENCES, SPECIFIC_AUDIENCES
 
 MAX_REPLY_CHARS = MAX_COMMENT_CHARS
 PLACEHOLDERS = frozenset({"guide_url", "guide_title", "index_url", "subreddit"})
 TWO_PATH_PLACEHOLDERS = PLACEHOLDERS | {"second_url", "second_title", "guide_path", "second_path"}
 TENTATIVE, TWO_PATHS = TEMPLATE_NAMES[len(AUDIENCES) :]
-SPECIFIC = tuple(a for a in AUDIENCES if a != "index")
 
 
 def guide_url(subreddit: str, page: str) -> str:
@@ -48,7 +48,7 @@ def render_reply(routing: Routing | str, *, rules: Rules, subreddit: str) -> str
         "subreddit": subreddit,
     }
     allowed = PLACEHOLDERS
-    if routing.second in SPECIFIC and guide in SPECIFIC:
+    if routing.second in SPECIFIC_AUDIENCES and guide in SPECIFIC_AUDIENCES:
         second = routing.second
         name = TWO_PATHS
         allowed = TWO_PATH_PLACEHOLDERS
@@ -78,7 +78,7 @@ def render_reply(routing: Routing | str, *, rules: Rules, subreddit: str) -> str
 def validate_templates(rules: Rules, *, subreddit: str) -> None:
     """Render every template once so a bad placeholder fails at start-up, not mid-run;
     the footer must name the commands an asker can answer a reply with."""
-    for audience in SPECIFIC:
+    for audience in SPECIFIC_AUDIENCES:
         if not rules.paths.get(audience, "").strip():
             raise ConfigError(
                 f"{rules.source}: paths.{audience}: missing (the phrase naming who the "

@@ -19,9 +19,10 @@ from bot.labels import LabelBook
 from bot.limits import LISTING_MAX
 from bot.models import Post
 from bot.reddit import Gateway
-from bot.replies.classify import Decision, Rules, classify
+from bot.replies.classify import Decision, classify
 from bot.replies.respond import render_reply
 from bot.replies.review import Reviewer
+from bot.replies.rules import Rules
 from bot.replies.summon import Summons
 from bot.state import PostStatus, State
 

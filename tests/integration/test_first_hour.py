@@ -322,10 +322,10 @@ def test_readme_names_the_lock_file_the_daemon_writes(config_path: Path, setting
 
 
 def test_labels_with_an_unknown_audience_are_rejected() -> None:
-    """`replies eval` reads labels through bot.replies.dataset (issue 9), which names the
+    """`replies eval` reads labels through bot.learning.dataset (issue 9), which names the
     line of a typo such as 'highshcool' and documents the format for --help."""
     from bot.errors import WikibotError
-    from bot.replies.dataset import FORMAT_HELP, parse_label
+    from bot.learning.dataset import FORMAT_HELP, parse_label
 
     row = {"key": "t3_x", "intent": "getting_started", "audience": "highshcool"}
     with pytest.raises(WikibotError) as error:

@@ -25,7 +25,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_settings
-from bot.replies.classify import classify, load_rules
+from bot.replies.classify import classify
+from bot.replies.rules import load_rules
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import SandboxServer
 from bot.state import State

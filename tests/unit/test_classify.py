@@ -7,15 +7,10 @@ from dataclasses import replace
 import pytest
 
 from bot.errors import ConfigError
-from bot.replies.classify import (
-    Routing,
-    classify,
-    load_rules,
-    parse_rules,
-    route_by_probability,
-    rules_from_dict,
-)
+from bot.replies.classify import classify
 from bot.replies.respond import MAX_REPLY_CHARS, render_reply, validate_templates
+from bot.replies.routing import Routing, route_by_probability
+from bot.replies.rules import load_rules, parse_rules, rules_from_dict
 from conftest import FIXTURE_RULES
 
 RULES = load_rules(FIXTURE_RULES)

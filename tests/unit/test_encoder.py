@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 
 from bot.errors import ConfigError
-from bot.replies.dataset import Example
+from bot.learning.dataset import Example
+from bot.learning.vectors import cache_file, post_vectors
 from bot.replies.encoder import DEFAULT_SPEC, DIMENSIONS, Encoder, locate, verify
 from bot.replies.model import encoder
-from bot.replies.vectors import cache_file, post_vectors
 from bot.replies.wordpiece import WordPiece, basic_words
 
 

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError, InputError
-from bot.replies.classify import Decision, classify, load_rules
+from bot.replies.classify import Decision, classify
+from bot.replies.rules import load_rules
 from bot.wiki.pages import parse_page
 from bot.wiki.plan import Kind, LocalPage, RemotePage, SyncedPage, build_plan
 from bot.wiki.render import normalize

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 
 from bot.config import load_settings
-from bot.replies.classify import load_rules
-from bot.replies.dataset import AUDIENCES
 from bot.replies.respond import render_reply, validate_templates
+from bot.replies.rules import load_rules
+from bot.replies.terms import AUDIENCES
 from bot.wiki.check import check_pages
 from bot.wiki.workspace import load_workspace
 from conftest import REPO

@@ -12,11 +12,8 @@ import pytest
 from labelled_fixture import fixture_rows, write_fixture
 
 from bot.errors import BadArgument, ConfigError
-from bot.replies.classify import classify, load_rules
-from bot.replies.dataset import Example, load_corpus, load_posts
-from bot.replies.encoder import DEFAULT_SPEC
-from bot.replies.model import DEFAULT_PATH, load_model
-from bot.replies.train import (
+from bot.learning.dataset import Example, load_corpus, load_posts
+from bot.learning.train import (
     Featurised,
     TrainOptions,
     Vectoriser,
@@ -24,7 +21,11 @@ from bot.replies.train import (
     near_duplicate_groups,
     write_model,
 )
-from bot.replies.vectors import post_vectors
+from bot.learning.vectors import post_vectors
+from bot.replies.classify import classify
+from bot.replies.encoder import DEFAULT_SPEC
+from bot.replies.model import DEFAULT_PATH, load_model
+from bot.replies.rules import load_rules
 from conftest import FIXTURE_RULES, Scenario
 
 
@@ -308,7 +309,7 @@ def test_eval_prints_a_table_of_every_classifier(offline: Scenario, tmp_path: Pa
 
 
 def test_folds_never_test_a_post_or_its_near_duplicate_on_training_data() -> None:
-    from bot.replies.evaluate import fold_splits
+    from bot.learning.evaluate import fold_splits
 
     rows = fixture_rows()
     examples = [
@@ -329,8 +330,9 @@ def test_guard_rail_effects_count_what_each_rule_changed() -> None:
     """Each rule's marginal effect on out-of-fold decisions; a costly rule is flagged."""
     from dataclasses import replace as with_
 
-    from bot.replies.classify import Routing, parse_rules
-    from bot.replies.evaluate import Prediction, guard_rail_effects
+    from bot.learning.evaluate import Prediction, guard_rail_effects
+    from bot.replies.routing import Routing
+    from bot.replies.rules import parse_rules
 
     rules = with_(
         load_rules(FIXTURE_RULES),

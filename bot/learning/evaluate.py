@@ -27,19 +27,14 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from bot.errors import BadArgument
-from bot.replies.baselines import Verdict, keywords, load_rules_v1
-from bot.replies.classify import (
-    TOPIC_GATE,
-    Routing,
-    Rules,
-    classify,
-    guard_rails,
-    rule_audience,
-)
-from bot.replies.dataset import Example
+from bot.learning.baselines import Verdict, keywords, load_rules_v1
+from bot.learning.dataset import Example
+from bot.learning.train import Featurised, TrainOptions, fit, near_duplicate_groups, require_sklearn
+from bot.replies.classify import TOPIC_GATE, classify, guard_rails
 from bot.replies.features import prepare_post
 from bot.replies.model import model_from_dict, sigmoid
-from bot.replies.train import Featurised, TrainOptions, fit, near_duplicate_groups, require_sklearn
+from bot.replies.routing import Routing, rule_audience
+from bot.replies.rules import Rules
 
 if TYPE_CHECKING:
     import numpy as np

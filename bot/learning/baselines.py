@@ -2,7 +2,7 @@
 
 - **keywords**: a getting-started phrase anywhere in the post; audience by one keyword.
 - **rules v1**: wikibot 0.1's hand-written weighted phrase rules
-  (``bot/replies/rules-v1.yaml``): topic and question gates, intent weights, a score
+  (``bot/learning/rules-v1.yaml``): topic and question gates, intent weights, a score
   threshold. They scored precision 1.00 on the dev set they were written against and 0.59
   on a held-out set: the reason the model replaced them.
 
@@ -16,10 +16,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.replies.classify import Rule, parse_rules, read_yaml, rule_audience
-from bot.replies.features import MAX_BODY_CHARS, MAX_TITLE_CHARS, prepare
+from bot.replies.features import prepare
+from bot.replies.routing import rule_audience
+from bot.replies.rules import Rule, parse_rules, read_yaml
 
 RULES_V1 = Path(__file__).with_name("rules-v1.yaml")
+# wikibot 0.1 read this much of a post, with URLs as ``<url>``: it is scored as it ran.
+RULES_V1_TITLE_CHARS = 400
+RULES_V1_BODY_CHARS = 6000
 Verdict = tuple[bool, str]  # (reply?, audience)
 
 _KEYWORDS = re.compile(
@@ -53,8 +57,8 @@ class RulesV1:
     intent: tuple[Rule, ...]
 
     def classify(self, title: str, body: str, audience: Callable[[str, str], str]) -> Verdict:
-        title_text = prepare(title, MAX_TITLE_CHARS, url_marker="<url>")
-        body_text = prepare(body, MAX_BODY_CHARS * 2, url_marker="<url>")
+        title_text = prepare(title, RULES_V1_TITLE_CHARS, url_marker="<url>")
+        body_text = prepare(body, RULES_V1_BODY_CHARS, url_marker="<url>")
         if not any(r.match(title_text, body_text) for r in self.topic) or not any(
             r.match(title_text, body_text) for r in self.question
         ):

@@ -19,7 +19,7 @@ from bot.replies.encoder import DIMENSIONS, Encoder, EncoderSpec, encoder_text
 if TYPE_CHECKING:
     import numpy as np
 
-    from bot.replies.dataset import Example
+    from bot.learning.dataset import Example
 
 
 def _digest(text: str) -> str:

@@ -34,10 +34,12 @@ from typing import TYPE_CHECKING, Any
 
 from bot.errors import BadArgument, ConfigError
 from bot.fileio import atomic_write_text
-from bot.replies.dataset import AUDIENCES, Example
+from bot.learning.dataset import Example
 from bot.replies.encoder import DEFAULT_SPEC, DIMENSIONS
 from bot.replies.features import Cue, cue_features, extract
 from bot.replies.model import FORMAT
+from bot.replies.rules import parse_rules, read_yaml
+from bot.replies.terms import AUDIENCES
 
 CUES_FILE = Path(__file__).with_name("cues.yaml")
 
@@ -102,8 +104,6 @@ def require_sklearn() -> None:
 
 def load_cues(path: Path = CUES_FILE) -> tuple[Cue, ...]:
     """The cue patterns; ``ConfigError`` names the file and entry of a bad one."""
-    from bot.replies.classify import parse_rules, read_yaml  # noqa: PLC0415
-
     data = read_yaml(path, "cues file")
     rules = parse_rules(data.get("cues"), f"{path}: cues", weighted=False, required=True)
     names = [str(item.get("name") or "") for item in data["cues"]]

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import BadArgument
+from bot.replies.terms import AUDIENCES
 
 INTENTS = ("getting_started", "other")
-AUDIENCES = ("highschool", "engineers", "researchers", "hackers", "index")
 CONFIDENCES = ("clear", "borderline")
 FORMAT_HELP = (
     "one JSON object a line: key, intent (getting_started|other), audience "

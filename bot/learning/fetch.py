@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.fileio import atomic_write_text
+from bot.learning.dataset import PostText
 from bot.models import bare_id, post_fullname
 from bot.reddit import Gateway
-from bot.replies.dataset import PostText
 
 BATCH = 100  # ids per /api/info call
 

@@ -1,0 +1,274 @@
+"""The moderators' reply rules: ``config/replies.yaml`` read, validated and loaded with its model.
+
+``load_rules`` turns the file into one frozen ``Rules`` (the guard rails, the audience
+phrase groups, the router's knobs, the reply templates) and loads the model it names
+(``model_file``; the shipped ``model.json`` by default). Every fault is a ``ConfigError``
+naming the file and the key. ``read_yaml`` and ``parse_rules`` also read the rules-v1
+baseline and the training cues (``bot/learning/``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.errors import ConfigError
+from bot.replies.model import Model, load_model
+from bot.replies.terms import AUDIENCES, SPECIFIC_AUDIENCES
+
+KNOWN_AUDIENCES = ", ".join(SPECIFIC_AUDIENCES)  # for the errors
+
+AUDIENCE_SOURCES = ("model", "rules")
+# Reply templates: one per audience (a confident guide), one for a guide named without a
+# word about the asker, one naming two paths (``respond.py`` renders them).
+TEMPLATE_NAMES = (*AUDIENCES, "tentative", "two_paths")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A regular expression with a weight and a human-readable reason."""
+
+    pattern: re.Pattern[str]
+    weight: float
+    reason: str
+    title_only: bool = False
+    decisive: bool = False  # an audience phrase that wins over the learned router
+
+    def match(self, title: str, body: str) -> str | None:
+        """'title', 'body' or None: where the rule matched (title wins)."""
+        if self.pattern.search(title):
+            return "title"
+        if not self.title_only and self.pattern.search(body):
+            return "body"
+        return None
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Everything the classifier and responder read: ``replies.yaml`` and its model."""
+
+    threshold: float | None
+    title_boost: float
+    topic: tuple[Rule, ...]
+    hard_negatives: tuple[Rule, ...]
+    boosts: tuple[Rule, ...]
+    audience_from: str
+    audiences: Mapping[str, tuple[Rule, ...]]
+    audience_min: float
+    audience_margin: float
+    audience_floor: float
+    audience_confident: float
+    audience_close: float
+    flair_weights: Mapping[str, float]
+    templates: Mapping[str, str]
+    paths: Mapping[str, str]  # per audience: who its guide is for, when a reply names two
+    guide_titles: Mapping[str, str]
+    footer: str
+    model: Model | None = None
+    source: str = ""
+    model_file: Path | None = None  # the model ``model_file`` names; None: the shipped one
+
+    @property
+    def reply_threshold(self) -> float:
+        """The probability a post needs for a reply."""
+        if self.threshold is not None:
+            return self.threshold
+        return self.model.threshold if self.model else 0.5
+
+
+KNOWN_KEYS = frozenset(
+    {
+        "model_file",
+        "threshold",
+        "title_boost",
+        "topic",
+        "hard_negatives",
+        "boosts",
+        "flair_weights",
+        "audience_from",
+        "audience_floor",
+        "audience_confident",
+        "audience_close",
+        "audiences",
+        "audience_min",
+        "audience_margin",
+        "templates",
+        "paths",
+        "guide_titles",
+        "footer",
+    }
+)
+
+
+def read_yaml(path: Path, what: str, *, fix: str = "check the path") -> dict[str, Any]:
+    """Parse a YAML mapping; ``ConfigError`` names the file (and line) on failure."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: {what} not found; {fix}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise ConfigError(
+            f"{where}: YAML syntax error: {getattr(exc, 'problem', None) or exc}"
+        ) from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return data
+
+
+def load_rules(path: Path, *, model: Model | None = None) -> Rules:
+    """Read and validate ``replies.yaml`` and load its model; ``ConfigError`` on any fault."""
+    data = read_yaml(path, "reply rules file", fix="set replies.rules_file")
+    named = data.get("model_file")
+    if named is not None and not isinstance(named, str):
+        raise ConfigError(f"{path}: model_file: expected a path relative to {path.parent}")
+    model_file = path.parent / named if named else None
+    if model is None:
+        model = load_model(model_file)
+    return replace(rules_from_dict(data, source=str(path), model=model), model_file=model_file)
+
+
+def rules_from_dict(data: Mapping[str, Any], *, source: str, model: Model | None = None) -> Rules:
+    """Build ``Rules`` from parsed YAML (also used by tests)."""
+    for key in data:
+        if key not in KNOWN_KEYS:
+            raise ConfigError(
+                f"{source}: {key}: unknown key (known: {', '.join(sorted(KNOWN_KEYS))})"
+            )
+    audiences_raw = data.get("audiences") or {}
+    if not isinstance(audiences_raw, dict):
+        raise ConfigError(f"{source}: audiences: expected a mapping of audience to rules")
+    for name in audiences_raw:
+        if name not in SPECIFIC_AUDIENCES:
+            raise ConfigError(
+                f"{source}: audiences.{name}: unknown audience (known: {KNOWN_AUDIENCES})"
+            )
+    templates, paths = _templates_and_paths(data, source)
+    footer = data.get("footer")
+    if not isinstance(footer, str) or not footer.strip():
+        raise ConfigError(f"{source}: footer: expected the reply footer text")
+    flair_weights = data.get("flair_weights") or {}
+    if not isinstance(flair_weights, dict) or not all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in flair_weights.values()
+    ):
+        raise ConfigError(f"{source}: flair_weights: expected 'flair text: number' pairs")
+    threshold = data.get("threshold")
+    if threshold is not None:
+        threshold = _number(data, "threshold", source)
+        if not 0.0 < threshold < 1.0:
+            raise ConfigError(
+                f"{source}: threshold: expected a probability between 0 and 1 (or omit it to "
+                f"use the model's), got {threshold!r}"
+            )
+    audience_from = data.get("audience_from", "model")
+    if audience_from not in AUDIENCE_SOURCES:
+        raise ConfigError(
+            f"{source}: audience_from: expected model or rules, got {audience_from!r}"
+        )
+    return Rules(
+        threshold=threshold,
+        title_boost=_number(data, "title_boost", source, default=1.0),
+        topic=parse_rules(data.get("topic") or [], f"{source}: topic", weighted=False),
+        hard_negatives=parse_rules(data.get("hard_negatives") or [], f"{source}: hard_negatives"),
+        boosts=parse_rules(data.get("boosts") or [], f"{source}: boosts"),
+        audience_from=str(audience_from),
+        audiences={
+            name: parse_rules(group, f"{source}: audiences.{name}", required=True)
+            for name, group in audiences_raw.items()
+        },
+        audience_min=_number(data, "audience_min", source, default=1.0),
+        audience_margin=_number(data, "audience_margin", source, default=0.5),
+        audience_floor=_probability(data, "audience_floor", source, default=0.7),
+        audience_confident=_probability(data, "audience_confident", source, default=0.9),
+        audience_close=_probability(data, "audience_close", source, default=0.15),
+        flair_weights={str(k).lower(): float(v) for k, v in flair_weights.items()},
+        templates=templates,
+        paths=paths,
+        guide_titles=_strings(data.get("guide_titles") or {}, f"{source}: guide_titles"),
+        footer=footer,
+        model=model,
+        source=source,
+    )
+
+
+def _number(data: Mapping[str, Any], key: str, source: str, default: float | None = None) -> float:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{source}: {key}: expected a number, got {value!r}")
+    return float(value)
+
+
+def _templates_and_paths(
+    data: Mapping[str, Any], source: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The reply templates (every one of ``TEMPLATE_NAMES``) and the audiences' paths."""
+    templates = _strings(data.get("templates"), f"{source}: templates")
+    for name in TEMPLATE_NAMES:
+        if name not in templates:
+            raise ConfigError(f"{source}: templates.{name}: missing reply template")
+    for name in templates:
+        if name not in TEMPLATE_NAMES:
+            raise ConfigError(
+                f"{source}: templates.{name}: unknown template (known: {', '.join(TEMPLATE_NAMES)})"
+            )
+    paths = _strings(data.get("paths") or {}, f"{source}: paths")
+    for name in paths:
+        if name not in SPECIFIC_AUDIENCES:
+            raise ConfigError(
+                f"{source}: paths.{name}: unknown audience (known: {KNOWN_AUDIENCES})"
+            )
+    return templates, paths
+
+
+def _probability(data: Mapping[str, Any], key: str, source: str, *, default: float) -> float:
+    value = _number(data, key, source, default=default)
+    if not 0.0 <= value <= 1.0:
+        raise ConfigError(f"{source}: {key}: expected a probability between 0 and 1, got {value!r}")
+    return value
+
+
+def _strings(value: Any, where: str) -> dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ConfigError(f"{where}: expected 'name: text' pairs")
+    return {str(k): v for k, v in value.items()}
+
+
+def parse_rules(
+    items: Any, where: str, *, weighted: bool = True, required: bool = False
+) -> tuple[Rule, ...]:
+    """A list of ``{pattern, weight, reason, title_only}`` (or bare patterns if unweighted)."""
+    if not isinstance(items, list) or (required and not items):
+        raise ConfigError(f"{where}: expected a {'non-empty ' if required else ''}list of rules")
+    rules = []
+    for index, raw in enumerate(items):
+        item = {"pattern": raw} if isinstance(raw, str) and not weighted else raw
+        if not isinstance(item, dict) or "pattern" not in item:
+            raise ConfigError(
+                f"{where}[{index}]: expected a mapping with 'pattern'"
+                + (", 'weight' and 'reason'" if weighted else "")
+            )
+        try:
+            pattern = re.compile(str(item["pattern"]), re.IGNORECASE)
+        except re.error as exc:
+            raise ConfigError(
+                f"{where}[{index}].pattern: invalid regular expression: {exc}"
+            ) from None
+        weight = item.get("weight", 1.0)
+        if isinstance(weight, bool) or not isinstance(weight, int | float):
+            raise ConfigError(f"{where}[{index}].weight: expected a number, got {weight!r}")
+        rules.append(
+            Rule(
+                pattern=pattern,
+                weight=float(weight),
+                reason=str(item.get("reason") or item["pattern"]),
+                title_only=bool(item.get("title_only", False)),
+                decisive=bool(item.get("decisive", False)),
+            )
+        )
+    return tuple(rules)
