@@ -30,10 +30,11 @@ from bot.models import ListingCursor, Post, StreamComment, bare_id, post_fullnam
 from bot.replies.classify import classify
 from bot.replies.commands import AUDIENCE_NAMES, Summon, summon_command
 from bot.replies.deletes import PlannedLabel, ReplyDeleter, record_label
+from bot.replies.report import ReplyEntry, ScanReport
 from bot.state import PostStatus
 
 if TYPE_CHECKING:
-    from bot.replies.watch import ReplyWatcher, ScanReport
+    from bot.replies.watch import ReplyWatcher
 
 log = logging.getLogger(__name__)
 STREAM_CURSOR_KEY = "comments_cursor"  # the newest comment read: "created_utc t1_..."
@@ -196,8 +197,6 @@ class Summons:
         *,
         dry_run: bool,
     ) -> None:
-        from bot.replies.watch import ReplyEntry  # noqa: PLC0415 - watch imports this module
-
         rules = self.watcher.rules
         audience = (
             summon.audience

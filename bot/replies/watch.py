@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, replace
 
 from bot.config import Settings
 from bot.errors import Forbidden, NotFound, Refused, WriteUncertain
@@ -20,6 +19,7 @@ from bot.limits import LISTING_MAX
 from bot.models import Post
 from bot.reddit import Gateway
 from bot.replies.classify import Decision, classify
+from bot.replies.report import ReplyEntry, ScanReport
 from bot.replies.respond import render_reply
 from bot.replies.review import Reviewer
 from bot.replies.rules import Rules
@@ -38,16 +38,6 @@ MAX_REFUSAL_CHARS = 200  # of a refusal kept in the state
 
 
 @dataclass(frozen=True)
-class ReplyEntry:
-    """A post answered (or, in a dry run, that would be): ``comment`` once posted."""
-
-    post: str
-    audience: str  # the routing token: "engineers", "engineers?" or "engineers/researchers"
-    title: str
-    comment: str | None = None
-
-
-@dataclass(frozen=True)
 class _Candidate:
     """A getting-started post to answer: new (with the post and decision) or held."""
 
@@ -56,47 +46,6 @@ class _Candidate:
     entry: ReplyEntry
     post: Post | None
     decision: Decision | None
-
-
-@dataclass
-class ScanReport:
-    """What one pass saw and did."""
-
-    fetched: int = 0
-    replied: list[ReplyEntry] = field(default_factory=list)
-    would_reply: list[ReplyEntry] = field(default_factory=list)
-    recovered: list[str] = field(default_factory=list)
-    skipped: dict[str, int] = field(default_factory=dict)
-    held: dict[str, int] = field(default_factory=dict)  # by cap: answered later, if in time
-    summoned: list[ReplyEntry] = field(default_factory=list)  # replies asked for by !guide
-    unsummoned: list[str] = field(default_factory=list)  # replies removed by !noguide
-    # !noguide deletes whose answer was lost: the next feedback check confirms them
-    unsummoned_unconfirmed: list[str] = field(default_factory=list)
-    reported: list[str] = field(default_factory=list)  # uncertain posts sent to moderators
-    dry_run: bool = False  # nothing was posted, reported or deleted
-
-    def to_dict(self) -> dict[str, Any]:
-        """The report as JSON-ready data (``replies scan --json``)."""
-        return asdict(self)
-
-    def skip(self, reason: str) -> None:
-        self.skipped[reason] = self.skipped.get(reason, 0) + 1
-
-    def summary(self) -> str:
-        parts = [f"{self.fetched} new post(s)", f"{len(self.replied)} replied"]
-        if self.would_reply:
-            parts.append(f"{len(self.would_reply)} would reply (dry run)")
-        if self.recovered:
-            parts.append(f"{len(self.recovered)} recovered")
-        if self.summoned or self.unsummoned or self.unsummoned_unconfirmed:
-            noguide = len(self.unsummoned) + len(self.unsummoned_unconfirmed)
-            parts.append(f"{len(self.summoned)} summoned, {noguide} !noguide")
-        if self.reported:
-            sent = "would send" if self.dry_run else "sent"
-            parts.append(f"{len(self.reported)} {sent} to the moderators for review")
-        parts.extend(f"{n} {reason}" for reason, n in sorted(self.skipped.items()))
-        parts.extend(f"{n} held ({reason})" for reason, n in sorted(self.held.items()))
-        return ", ".join(parts)
 
 
 def is_excluded_flair(flair: str | None, settings: Settings) -> bool:
