@@ -24,46 +24,27 @@ Deterministic: the same examples and options give the same file, byte for byte.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from bot.errors import BadArgument, ConfigError
-from bot.fileio import atomic_write_text
 from bot.learning.dataset import Example
-from bot.replies.encoder import DEFAULT_SPEC, DIMENSIONS
-from bot.replies.features import Cue, cue_features, extract
+from bot.learning.featurise import Featurised, Vectoriser
+from bot.learning.folds import near_duplicate_groups
+from bot.learning.model_file import rounded
+from bot.learning.options import TrainOptions
+from bot.replies.encoder import DEFAULT_SPEC
 from bot.replies.model import FORMAT
-from bot.replies.rules import parse_rules, read_yaml
 from bot.replies.terms import AUDIENCES
 
-CUES_FILE = Path(__file__).with_name("cues.yaml")
-
 if TYPE_CHECKING:
-    import numpy as np
     from scipy.sparse import csr_matrix
-
-SIGNIFICANT_DIGITS = 6
-
-
-@dataclass(frozen=True)
-class TrainOptions:
-    """Knobs of ``fit``; the defaults are the shipped model's."""
-
-    c: float = 10.0  # inverse L2 strength of the intent head (best of 3-1000 in CV)
-    audience_head: bool = True
-    audience_c: float = 4.0
-    min_df: int = 2
-    max_features: int = 30_000  # per family: words, characters
-    cue_value: float = 0.5  # a cue that fires counts this much, outside the TF-IDF norm
-    embedding_scale: float = 2.0  # the sentence vector's weight beside the n-grams; 0: none
-    reply_probability: float = 0.70  # reply when the calibrated probability reaches this
-    inner_folds: int = 5
-    seed: int = 20261127
 
 
 MIN_CLEAR_ASKERS = 20  # fewer clear getting-started posts than this cannot judge a model
@@ -85,13 +66,6 @@ def check_trainable(examples: Sequence[Example]) -> None:
         )
 
 
-def options_of(trained_on: Mapping[str, Any]) -> TrainOptions:
-    """The options a model file says it was trained with (defaults for what it lacks)."""
-    recorded = trained_on.get("options") or {}
-    known = {f.name for f in fields(TrainOptions)}
-    return TrainOptions(**{k: v for k, v in recorded.items() if k in known})
-
-
 def require_sklearn() -> None:
     """Fail with one line when the training extra is not installed."""
     try:
@@ -102,146 +76,9 @@ def require_sklearn() -> None:
         ) from None
 
 
-def load_cues(path: Path = CUES_FILE) -> tuple[Cue, ...]:
-    """The cue patterns; ``ConfigError`` names the file and entry of a bad one."""
-    data = read_yaml(path, "cues file")
-    rules = parse_rules(data.get("cues"), f"{path}: cues", weighted=False, required=True)
-    names = [str(item.get("name") or "") for item in data["cues"]]
-    if len(set(names)) != len(names) or not all(names):
-        raise ConfigError(f"{path}: cues: every cue needs a unique 'name'")
-    return tuple(
-        Cue(name=name, pattern=rule.pattern, title_only=rule.title_only)
-        for name, rule in zip(names, rules, strict=True)
-    )
-
-
-@dataclass(frozen=True)
-class Featurised:
-    """Feature counts and fired cues of each example, computed once for every fold."""
-
-    examples: Sequence[Example]
-    counts: Sequence[Counter[str]]
-    cues: Sequence[list[str]]
-    cue_set: tuple[Cue, ...]
-    vectors: np.ndarray | None = None  # sentence vectors, one row per example
-
-    @classmethod
-    def of(
-        cls,
-        examples: Sequence[Example],
-        cues: tuple[Cue, ...] | None = None,
-        *,
-        vectors: np.ndarray | None = None,
-    ) -> Featurised:
-        cue_set = load_cues() if cues is None else cues
-        if vectors is not None and len(vectors) != len(examples):
-            raise ValueError(f"{len(vectors)} sentence vectors for {len(examples)} examples")
-        return cls(
-            examples,
-            [extract(e.title, e.body) for e in examples],
-            [cue_features(e.title, e.body, cue_set) for e in examples],
-            cue_set,
-            vectors,
-        )
-
-    def subset(self, indices: Sequence[int]) -> Featurised:
-        return Featurised(
-            [self.examples[i] for i in indices],
-            [self.counts[i] for i in indices],
-            [self.cues[i] for i in indices],
-            self.cue_set,
-            None if self.vectors is None else self.vectors[list(indices)],
-        )
-
-
-@dataclass(frozen=True)
-class Vectoriser:
-    """Vocabulary and IDF learned from training posts; the same formula as ``Model``."""
-
-    vocabulary: dict[str, int]
-    idf: list[float]
-    cue_names: list[str]
-    cue_value: float
-    embedding_scale: float  # 0 when the model has no sentence vector
-
-    @classmethod
-    def fit(cls, data: Featurised, *, options: TrainOptions) -> Vectoriser:
-        df: Counter[str] = Counter()
-        for doc in data.counts:
-            df.update(doc.keys())
-        names = sorted(
-            name
-            for family in ("w:", "c:")
-            for name in sorted(
-                (f for f, n in df.items() if n >= options.min_df and f.startswith(family)),
-                key=lambda f: (-df[f], f),
-            )[: options.max_features]
-        )
-        total = len(data.counts)
-        idf = [_round(math.log((1 + total) / (1 + df[name])) + 1.0) for name in names]
-        cue_names = [
-            f"r:{cue.name}|{where}{ml}"
-            for cue in data.cue_set
-            for where in ("title", "body")
-            for ml in ("", "+ml")
-        ]
-        scale = options.embedding_scale if data.vectors is not None else 0.0
-        return cls(
-            {name: i for i, name in enumerate(names)}, idf, cue_names, options.cue_value, scale
-        )
-
-    @property
-    def text_width(self) -> int:
-        """Columns of the n-grams and cues; the sentence vector's columns follow."""
-        return len(self.idf) + len(self.cue_names)
-
-    @property
-    def width(self) -> int:
-        return self.text_width + (DIMENSIONS if self.embedding_scale else 0)
-
-    def names(self) -> list[str]:
-        """Column names, in column order."""
-        return sorted(self.vocabulary, key=self.vocabulary.__getitem__) + self.cue_names
-
-    def transform(self, data: Featurised) -> csr_matrix:
-        from scipy.sparse import csr_matrix, hstack  # noqa: PLC0415
-
-        cue_column = {name: len(self.idf) + i for i, name in enumerate(self.cue_names)}
-        values: list[float] = []
-        indices: list[int] = []
-        indptr = [0]
-        for doc, fired in zip(data.counts, data.cues, strict=True):
-            families: dict[str, list[tuple[int, float]]] = {}
-            for f, n in doc.items():
-                if f in self.vocabulary:
-                    column = self.vocabulary[f]
-                    value = (1.0 + math.log(n)) * self.idf[column]
-                    families.setdefault(f[:2], []).append((column, value))
-            row: list[tuple[int, float]] = []
-            for family in families.values():
-                norm = math.sqrt(sum(v * v for _, v in family)) or 1.0
-                row.extend((column, v / norm) for column, v in family)
-            row.sort()
-            indices.extend(i for i, _ in row)
-            values.extend(v for _, v in row)
-            for name in sorted(fired, key=cue_column.__getitem__):
-                indices.append(cue_column[name])
-                values.append(self.cue_value)
-            indptr.append(len(indices))
-        text = csr_matrix((values, indices, indptr), shape=(len(data.counts), self.text_width))
-        if not self.embedding_scale:
-            return text
-        if data.vectors is None:
-            raise ValueError("this vectoriser needs the posts' sentence vectors")
-        dense = csr_matrix(data.vectors.astype("float64") * self.embedding_scale)
-        return hstack([text, dense], format="csr")
-
-
 def fit(data: Featurised, *, options: TrainOptions) -> dict[str, Any]:
     """Train a model on ``data``; returns the JSON-ready model document."""
     require_sklearn()
-    import numpy as np  # noqa: PLC0415
-
     clear = [i for i, e in enumerate(data.examples) if not e.borderline]
     train = data.subset(clear)
     labels = np.array([e.intent for e in train.examples], dtype=int)
@@ -266,7 +103,7 @@ def fit(data: Featurised, *, options: TrainOptions) -> dict[str, Any]:
         weights[:, 1:] = audience.pop("coef").T
     firsts = [*vectoriser.idf, *([vectoriser.cue_value] * len(vectoriser.cue_names))]
     features = {
-        name: [firsts[i], *(_round(float(w)) for w in weights[i])]
+        name: [firsts[i], *(rounded(float(w)) for w in weights[i])]
         for i, name in enumerate(vectoriser.names())
     }
     embedding = None
@@ -276,17 +113,17 @@ def fit(data: Featurised, *, options: TrainOptions) -> dict[str, Any]:
         embedding = {
             "encoder": DEFAULT_SPEC.to_dict(),
             "scale": vectoriser.embedding_scale,
-            "weights": [_round(float(w)) for w in vector_weights],
+            "weights": [rounded(float(w)) for w in vector_weights],
             # the average post's share, so explanations show what this post adds beyond it
-            "typical": _round(float(parts.mean())),
+            "typical": rounded(float(parts.mean())),
         }
     return {
         "format": FORMAT,
         "trained_on": _provenance(data, options),
         "intent": {
-            "intercept": _round(float(head.intercept_[0])),
-            "calibration": [_round(a), _round(b)],
-            "threshold": _round(threshold),
+            "intercept": rounded(float(head.intercept_[0])),
+            "calibration": [rounded(a), rounded(b)],
+            "threshold": rounded(threshold),
         },
         "audience": audience,
         **({"embedding": embedding} if embedding else {}),
@@ -329,7 +166,6 @@ def _out_of_fold_raw(data: Featurised, labels: np.ndarray, *, options: TrainOpti
 
 def _platt(raw: Sequence[float], labels: np.ndarray) -> tuple[float, float]:
     """Fit ``p = sigmoid(a * raw + b)`` to out-of-fold scores (Platt's method)."""
-    import numpy as np  # noqa: PLC0415
     from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
 
     model = LogisticRegression(C=1e4, solver="lbfgs").fit(np.array(raw).reshape(-1, 1), labels)
@@ -341,8 +177,6 @@ def _audience_head(
 ) -> dict[str, Any]:
     """Multinomial audience model on every getting-started post with an audience (clear and
     borderline), with a temperature; empty when a class has too few posts."""
-    import numpy as np  # noqa: PLC0415
-
     rows = [i for i, e in enumerate(data.examples) if e.intent and e.audience in AUDIENCES]
     present = Counter(data.examples[i].audience for i in rows)
     if not options.audience_head or len(rows) < 20 or any(present[a] < 3 for a in AUDIENCES):
@@ -354,13 +188,13 @@ def _audience_head(
     temperature = _temperature(part, matrix, labels, options=options)
     head: dict[str, Any] = {
         "classes": list(AUDIENCES),
-        "intercepts": [_round(float(v)) for v in model.intercept_],
-        "temperature": _round(temperature),
+        "intercepts": [rounded(float(v)) for v in model.intercept_],
+        "temperature": rounded(temperature),
         "coef": model.coef_[:, : vectoriser.text_width],
     }
     if vectoriser.embedding_scale:
         head["vector_weights"] = [
-            [_round(float(w)) for w in row] for row in model.coef_[:, vectoriser.text_width :]
+            [rounded(float(w)) for w in row] for row in model.coef_[:, vectoriser.text_width :]
         ]
     return head
 
@@ -383,7 +217,6 @@ def _audience_model(
     """Fit on the columns the getting-started posts use: a column no training post uses
     gets weight 0 under L2 anyway, and leaving the rest of the vocabulary out makes the
     optimiser's steps a few times cheaper."""
-    import numpy as np  # noqa: PLC0415
     from sklearn.linear_model import LogisticRegression  # noqa: PLC0415
 
     used = np.unique(matrix.indices)
@@ -398,7 +231,6 @@ def _temperature(
     data: Featurised, matrix: csr_matrix, labels: np.ndarray, *, options: TrainOptions
 ) -> float:
     """The softmax temperature that best fits out-of-fold audience scores (inner k-fold)."""
-    import numpy as np  # noqa: PLC0415
     from scipy.optimize import minimize_scalar  # noqa: PLC0415
     from sklearn.model_selection import StratifiedGroupKFold  # noqa: PLC0415
 
@@ -423,58 +255,6 @@ def _temperature(
     return float(math.exp(best.x))
 
 
-def near_duplicate_groups(examples: Sequence[Example]) -> list[int]:
-    """A group id per example: posts sharing a normalised title or body opening share one.
-
-    Reposts and cross-posts must fall in the same fold, or the model is scored on text it
-    was trained on.
-    """
-    parent = list(range(len(examples)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    first_seen: dict[str, int] = {}
-    for index, example in enumerate(examples):
-        for key in _duplicate_keys(example):
-            if key in first_seen:
-                parent[find(index)] = find(first_seen[key])
-            else:
-                first_seen[key] = index
-    return [find(i) for i in range(len(examples))]
-
-
-def _duplicate_keys(example: Example) -> list[str]:
-    title = "".join(ch for ch in example.title.lower() if ch.isalnum())
-    body = "".join(ch for ch in example.body.lower() if ch.isalnum())
-    keys = []
-    if len(title) >= 20:
-        keys.append("t:" + title)
-    if len(body) >= 80:
-        keys.append("b:" + body[:300])
-    return keys
-
-
-def write_model(document: dict[str, Any], path: Path) -> None:
-    """Write the model as stable, reviewable JSON (sorted keys, one feature a line)."""
-    head = {k: v for k, v in document.items() if k != "features"}
-    lines = ["{"]
-    for key in sorted(head):
-        lines.append(f"  {json.dumps(key)}: {json.dumps(head[key], sort_keys=True)},")
-    lines.append('  "features": {')
-    items = sorted(document["features"].items())
-    for n, (name, row) in enumerate(items):
-        comma = "," if n < len(items) - 1 else ""
-        lines.append(f"    {json.dumps(name, ensure_ascii=False)}: {json.dumps(row)}{comma}")
-    lines.append("  }")
-    lines.append("}")
-    atomic_write_text(path, "\n".join(lines) + "\n")
-    path.chmod(0o644)  # a file for the repository, readable like any other
-
-
 def _provenance(data: Featurised, options: TrainOptions) -> dict[str, Any]:
     clear = [e for e in data.examples if not e.borderline]
     digest = hashlib.sha256()
@@ -493,7 +273,3 @@ def _provenance(data: Featurised, options: TrainOptions) -> dict[str, Any]:
         # which posts it learned from, so `replies train` can refit its recipe on them
         "keys": sorted(e.key for e in data.examples),
     }
-
-
-def _round(value: float) -> float:
-    return float(f"{value:.{SIGNIFICANT_DIGITS}g}")

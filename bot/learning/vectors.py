@@ -14,11 +14,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from bot.replies.encoder import DIMENSIONS, Encoder, EncoderSpec, encoder_text
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from bot.learning.dataset import Example
 
 
@@ -31,8 +31,6 @@ def cache_file(directory: Path, spec: EncoderSpec) -> Path:
 
 
 def _load(path: Path) -> dict[str, np.ndarray]:
-    import numpy as np  # noqa: PLC0415
-
     try:
         with np.load(path, allow_pickle=False) as data:
             digests, vectors = data["digests"], data["vectors"]
@@ -44,8 +42,6 @@ def _load(path: Path) -> dict[str, np.ndarray]:
 
 
 def _save(path: Path, known: dict[str, np.ndarray]) -> None:
-    import numpy as np  # noqa: PLC0415
-
     path.parent.mkdir(parents=True, exist_ok=True)
     digests = sorted(known)
     temporary = path.with_suffix(".tmp.npz")
@@ -65,8 +61,6 @@ def post_vectors(
     progress: Callable[[int, int], None] | None = None,
 ) -> np.ndarray:
     """One unit vector per example (rows), encoding only what the cache lacks."""
-    import numpy as np  # noqa: PLC0415
-
     texts = [encoder_text(e.title, e.body) for e in examples]
     digests = [_digest(t) for t in texts]
     path = cache_file(cache, spec) if cache else None

@@ -13,14 +13,11 @@ from labelled_fixture import fixture_rows, write_fixture
 
 from bot.errors import BadArgument, ConfigError
 from bot.learning.dataset import Example, load_corpus, load_posts
-from bot.learning.train import (
-    Featurised,
-    TrainOptions,
-    Vectoriser,
-    fit,
-    near_duplicate_groups,
-    write_model,
-)
+from bot.learning.featurise import Featurised, Vectoriser
+from bot.learning.folds import near_duplicate_groups
+from bot.learning.model_file import write_model
+from bot.learning.options import TrainOptions
+from bot.learning.train import fit
 from bot.learning.vectors import post_vectors
 from bot.replies.classify import classify
 from bot.replies.encoder import DEFAULT_SPEC
@@ -309,7 +306,7 @@ def test_eval_prints_a_table_of_every_classifier(offline: Scenario, tmp_path: Pa
 
 
 def test_folds_never_test_a_post_or_its_near_duplicate_on_training_data() -> None:
-    from bot.learning.evaluate import fold_splits
+    from bot.learning.folds import fold_splits
 
     rows = fixture_rows()
     examples = [
@@ -330,7 +327,8 @@ def test_guard_rail_effects_count_what_each_rule_changed() -> None:
     """Each rule's marginal effect on out-of-fold decisions; a costly rule is flagged."""
     from dataclasses import replace as with_
 
-    from bot.learning.evaluate import Prediction, guard_rail_effects
+    from bot.learning.figures import Prediction
+    from bot.learning.rule_effects import guard_rail_effects
     from bot.replies.routing import Routing
     from bot.replies.rules import parse_rules
 
