@@ -109,6 +109,74 @@ def test_only_the_gateway_imports_praw() -> None:
     assert sorted(p for p in importers if not (REPO / p).is_relative_to(gateway)) == []
 
 
+def bot_module_name(path: Path) -> str:
+    """``bot/replies/classify.py`` -> ``bot.replies.classify``; a package is its folder."""
+    parts = path.relative_to(REPO).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def bot_import_graph() -> dict[str, set[str]]:
+    """Each module of ``bot/`` -> the modules of ``bot/`` it imports, anywhere in it (inside
+    functions and ``TYPE_CHECKING`` blocks too), with the packages that importing runs."""
+    paths = {bot_module_name(path): path for path in (REPO / "bot").rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for module, path in paths.items():
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        named: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                named.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                    base = f"{anchor}.{base}" if base else anchor
+                named.add(base)
+                named.update(f"{base}.{alias.name}" for alias in node.names)
+        graph[module] = {
+            prefix
+            for name in named
+            for prefix in (".".join(name.split(".")[:n]) for n in range(1, name.count(".") + 2))
+            if prefix in paths and prefix != module
+        }
+    return graph
+
+
+def import_chain(graph: dict[str, set[str]], start: str, forbidden: str) -> list[str] | None:
+    """The shortest chain of imports from ``start`` to a module inside the package ``forbidden``."""
+    paths = {start: [start]}
+    queue = [start]
+    while queue:
+        module = queue.pop(0)
+        for imported in sorted(graph[module]):
+            if imported in paths:
+                continue
+            paths[imported] = [*paths[module], imported]
+            if imported.startswith(forbidden + "."):
+                return paths[imported]
+            queue.append(imported)
+    return None
+
+
+def test_the_run_time_reply_package_imports_nothing_from_the_learning_side() -> None:
+    """``bot/replies/`` (what the daemon, ``replies scan`` and ``replies test`` run) and the
+    daemon's scheduler import no module of ``bot/learning/`` (dataset, training, evaluation,
+    baselines, vectors), directly or through any other module of ``bot/``; the learning side
+    may import the run time, never the reverse."""
+    graph = bot_import_graph()
+    run_time = sorted(m for m in graph if m == "bot.replies" or m.startswith("bot.replies."))
+    roots = [*run_time, "bot.scheduler"]
+    assert {"bot.replies.classify", "bot.replies.watch", "bot.replies.terms"} <= set(run_time)
+    # the walk sees imports at all: the learning side reaches the run time through them
+    assert import_chain(graph, "bot.learning.evaluate", "bot.replies") is not None
+    crossings = {
+        root: " -> ".join(chain)
+        for root in roots
+        if (chain := import_chain(graph, root, "bot.learning")) is not None
+    }
+    assert crossings == {}
+
+
 def test_every_api_path_the_gateway_reads_comes_from_endpoints() -> None:
     """No path is built by hand beside ``ENDPOINTS`` (bot/reddit/endpoints.py)."""
     api_path = re.compile(r"^/?(r|api|user|message|comments|wiki)/")
@@ -143,8 +211,9 @@ try:
     main()
 except SystemExit as exc:
     assert not exc.code, exc.code
-print(sorted(m for m in sys.modules if m == "praw" or m.startswith("praw.")
-             or m.startswith("prawcore") or m == "bot.sandbox.server"), file=sys.stderr)
+heavy = ("praw", "prawcore", "numpy", "scipy", "sklearn", "onnxruntime")
+print(sorted(m for m in sys.modules if m.split(".")[0] in heavy
+             or m in ("bot.sandbox.server", "bot.learning.train")), file=sys.stderr)
 """
 
 
@@ -153,13 +222,16 @@ print(sorted(m for m in sys.modules if m == "praw" or m.startswith("praw.")
     [
         (("status",), "Pages:"),
         (("preview", "index"), "<title>How to get into Machine Learning</title>"),
+        (("--help",), "replies train"),
     ],
 )
 def test_offline_commands_load_no_praw(
     offline: Scenario, command: tuple[str, ...], shows: str
 ) -> None:
     """``status`` promises never to call Reddit and ``preview`` only renders a file: in a
-    fresh interpreter neither loads praw, prawcore or the sandbox server."""
+    fresh interpreter neither loads praw, prawcore or the sandbox server; nor does
+    ``--help``, nor numpy, scikit-learn, onnxruntime or the training code (commands import
+    them inside their functions)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WIKIBOT_", "REDDIT_"))}
     result = subprocess.run(
         [sys.executable, "-c", _LOADED_REDDIT_MODULES, "--config", str(offline.config), *command],
