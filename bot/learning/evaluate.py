@@ -7,8 +7,9 @@ calibrated probability), then the held-out part is scored through the same ``cla
 runs, guard rails included. Nothing is ever scored by a model that saw it.
 
 Borderline posts count neither as a miss nor as a false reply: they are left out of the
-figures. 95% intervals come from a bootstrap over near-duplicate groups. The keyword
-baseline and the rules-v1 classifier are scored on the same posts.
+figures. 95% intervals come from a bootstrap over near-duplicate groups (``figures.py``).
+The keyword baseline and the rules-v1 classifier (``baselines.py``) are scored on the same
+posts; ``rule_effects.py`` counts what each guard rail changed.
 
 Routing is measured on *every* clear getting-started post, whether or not it got a reply,
 as four outcomes: the linked guide is the asker's (exact), the asker's guide is named as

@@ -4,7 +4,8 @@
 
 1. a vocabulary of the ``max_features`` word and character features found in the most
    training posts (at least ``min_df``), with their IDF, and the cues of ``cues.yaml``;
-   beside them, the post's sentence vector (``encoder.py``) times ``embedding_scale``;
+   beside them, the post's sentence vector (``encoder.py``) times ``embedding_scale``
+   (``featurise.py`` builds these columns; ``options.py`` holds the knobs);
 2. an intent head: L2 logistic regression on clear posts (borderline posts are left out:
    reasonable people disagree on them, so they teach noise);
 3. Platt calibration from out-of-fold scores of an inner k-fold on the training posts
@@ -17,8 +18,10 @@
    ones included (their intent is debatable, their audience is as clear as anyone's), and
    calibrated by a temperature fitted on out-of-fold scores of an inner k-fold.
 
-Needs scikit-learn (``pip install 'wikibot[train]'``); scoring at run time does not.
-Deterministic: the same examples and options give the same file, byte for byte.
+Needs scikit-learn (``pip install 'wikibot[train]'``); scoring at run time does not. It
+and SciPy are imported inside the fitting functions, so a missing extra is
+``require_sklearn``'s one line, not a traceback. Deterministic: the same examples and
+options give the same file (``model_file.write_model``), byte for byte.
 """
 
 from __future__ import annotations
