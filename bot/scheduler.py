@@ -126,7 +126,7 @@ class Job:
             log.debug("%s: backing off for %.0fs more", self.name, self.resume_at - time.time())
             return None
         state = self.runtime.state
-        run_id = state.start_run(self.name)
+        run_id = state.runs.start(self.name)
         try:
             result = self.action()
         except StateCorrupt:
@@ -166,7 +166,7 @@ class Job:
         else:
             if failures := self.backoff.recover():
                 log.info("%s: recovered after %d failed run(s)", self.name, failures)
-        state.finish_run(
+        state.runs.finish(
             run_id,
             ok=result.ok,
             summary=result.summary if result.ok else "",
@@ -345,7 +345,7 @@ class Daemon:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             with contextlib.suppress(StateCorrupt):
-                self.runtime.state.set_meta("daemon_stopped_at", str(time.time()))
+                self.runtime.state.meta.set("daemon_stopped_at", str(time.time()))
             log.info("daemon stopped cleanly")
         return EXIT_OK
 
@@ -371,7 +371,7 @@ class Daemon:
                     when = mine.resume_at
                 value = "disabled" if mine is not None and mine.disabled_reason else f"{when:.0f}"
                 if self._published.get(job.id) != value:
-                    state.set_meta(f"next_run:{job.id}", value)
+                    state.meta.set(f"next_run:{job.id}", value)
                     self._published[job.id] = value
 
 

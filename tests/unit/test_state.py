@@ -53,25 +53,25 @@ def test_a_state_made_by_the_previous_schema_opens_and_every_store_works(tmp_pat
     try:
         assert state.target() == TARGET
         state.claim_target(TARGET)
-        assert state.get_meta("wiki_cursor") == "rev-3"
-        pages = state.pages()
+        assert state.meta.get("wiki_cursor") == "rev-3"
+        pages = state.pages.all()
         assert sorted(pages) == ["guides/engineers", "index", "only_on_wiki"]
         assert pages["index"].listed is True and pages["index"].seen_author == "alice_mod"
-        assert state.page_heads()["index"].synced_content is None
-        assert state.synced_content("index") == "# Welcome\n"
-        assert state.page("only_on_wiki") is not None
-        assert state.page("only_on_wiki").seen_revision == ""  # type: ignore[union-attr]
+        assert state.pages.heads()["index"].synced_content is None
+        assert state.pages.synced_content("index") == "# Welcome\n"
+        assert state.pages.get("only_on_wiki") is not None
+        assert state.pages.get("only_on_wiki").seen_revision == ""  # type: ignore[union-attr]
 
-        assert set(state.known_posts(["p1", "p2", "p9"])) == {"p1", "p2"}
-        assert [row.post_id for row in state.held_posts()] == ["p3"]
-        assert [row.post_id for row in state.pending_intents()] == ["p4"]
-        assert state.posts_by_comment(["c1"])["c1"].audience == "engineers"
-        assert [row.post_id for row in state.replies_since(0)] == ["p4", "p1"]
-        assert state.replies_count_since(0) == 2
-        assert state.optouts() == {"no_replies_please"}
-        assert [(a.page, a.kind) for a in state.alerts()] == [("index", "drift")]
-        assert [(r.job, r.ok) for r in state.recent_runs()] == [("replies", False), ("sync", True)]
-        assert [r.error for r in state.recent_errors()] == ["Unavailable: 503"]
+        assert set(state.posts.known(["p1", "p2", "p9"])) == {"p1", "p2"}
+        assert [row.post_id for row in state.posts.held()] == ["p3"]
+        assert [row.post_id for row in state.posts.pending_intents()] == ["p4"]
+        assert state.posts.by_comment(["c1"])["c1"].audience == "engineers"
+        assert [row.post_id for row in state.posts.replies_since(0)] == ["p4", "p1"]
+        assert state.posts.replies_count_since(0) == 2
+        assert state.optout.users() == {"no_replies_please"}
+        assert [(a.page, a.kind) for a in state.alerts.all()] == [("index", "drift")]
+        assert [(r.job, r.ok) for r in state.runs.recent()] == [("replies", False), ("sync", True)]
+        assert [r.error for r in state.runs.errors()] == ["Unavailable: 503"]
 
         book = LabelBook(state)
         assert [(x.key, x.source) for x in book.all()] == [
@@ -85,19 +85,21 @@ def test_a_state_made_by_the_previous_schema_opens_and_every_store_works(tmp_pat
         assert [w.key for w in journal.with_status(WriteKind.DIGEST, WriteStatus.QUEUED)] == ["p3"]
         assert journal.count((WriteKind.DELETE, WriteKind.DIGEST)) == 2
 
-        state.record_post(post_id="p4", status=PostStatus.REPLIED, comment_id="c4")
-        assert state.post("p4").comment_id == "c4"  # type: ignore[union-attr]
-        assert state.add_optout("someone") and not state.add_optout("Someone")
-        assert not state.record_alert(page="index", revision="rev-3", kind="drift", author=None)
-        assert state.start_run("feedback") == 3
+        state.posts.record(post_id="p4", status=PostStatus.REPLIED, comment_id="c4")
+        assert state.posts.get("p4").comment_id == "c4"  # type: ignore[union-attr]
+        assert state.optout.add("someone") and not state.optout.add("Someone")
+        assert not state.alerts.record(page="index", revision="rev-3", kind="drift", author=None)
+        assert state.runs.start("feedback") == 3
         label = book.record(
             key="t3_p2", intent="getting_started", audience="index", source="moderator", who="m"
         )
         assert (label.source, label.audience) == ("moderator", "index")
         assert journal.begin(WriteKind.REPORT, "p5", post_id="p5", payload={})
         with state.transaction() as db:
-            state.record_synced(db, "only_on_wiki", revision="rev-4", content="x", author="me")
-        assert state.page("only_on_wiki").synced_revision == "rev-4"  # type: ignore[union-attr]
+            state.pages.record_synced(
+                db, "only_on_wiki", revision="rev-4", content="x", author="me"
+            )
+        assert state.pages.get("only_on_wiki").synced_revision == "rev-4"  # type: ignore[union-attr]
     finally:
         state.close()
 
@@ -122,8 +124,8 @@ def test_wikibot_0_1_labels_and_posts_are_migrated_once(tmp_path: Path) -> None:
             ("t3_b", "votes", "B", 20.0),
             ("t3_c", "removal", "C", 30.0),
         ]
-        assert [row.post_id for row in state.held_posts()] == ["p3"]
-        assert state.post("p3").created_utc is None  # type: ignore[union-attr]
+        assert [row.post_id for row in state.posts.held()] == ["p3"]
+        assert state.posts.get("p3").created_utc is None  # type: ignore[union-attr]
     finally:
         state.close()
     again = State(old)
