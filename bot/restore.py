@@ -224,7 +224,7 @@ def _salvage(damaged: Path, restored: State, *, report: RestoreReport) -> None:
     ]
     report.labels_salvaged = LabelBook(restored).keep(events) if events else 0
     for user, added_at in _readable_rows(damaged, "SELECT user, added_at FROM optout"):
-        report.optouts_salvaged += restored.add_optout(str(user), added_at=float(added_at))
+        report.optouts_salvaged += restored.optout.add(str(user), added_at=float(added_at))
 
 
 def _readable_rows(path: Path, sql: str) -> list[tuple[Any, ...]]:

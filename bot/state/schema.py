@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS alerts (
     sent_at REAL NOT NULL,
     PRIMARY KEY (page, revision)
 );
-CREATE TABLE IF NOT EXISTS labels (  -- wikibot 0.1's labels, read once by bot/labels.py
+CREATE TABLE IF NOT EXISTS labels (  -- wikibot 0.1's labels, copied once by migrate()
     key TEXT PRIMARY KEY,          -- the post's fullname, t3_...
     intent TEXT NOT NULL,          -- getting_started | other
     audience TEXT NOT NULL,        -- a guide, or none
