@@ -56,6 +56,8 @@ def print_table(r: dict[str, Any]) -> None:
     _cpu_rows(r)
     _memory_rows(r)
     print()
+    _startup_rows(r["startup"])
+    print()
     failed = [name for name, ok in r["goals"].items() if not ok]
     print("all goals met" if not failed else f"goals missed: {', '.join(failed)}")
 
@@ -182,3 +184,22 @@ def _memory_rows(r: dict[str, Any]) -> None:
         f"real processes; the encoder loads only to score a post "
         f"(run --once answering 2: {idle['run_once_with_posts_mb']})",
     )
+
+
+def _startup_rows(s: dict[str, Any]) -> None:
+    _row(f"start-up (wall time, median of {s['repeats']})", "measured", "goal", "measures")
+    rows = [
+        ("python -c pass, ms", "python_bare", "a bare interpreter, the floor"),
+        ("wikibot --help, ms", "help", "imports the CLI, no praw, no sandbox"),
+        ("wikibot status, ms", "status", "reads the state and the page files"),
+        ("wikibot plan, ms", "plan", f"{s['pages']} synced pages, the sandbox's listing"),
+    ]
+    for label, key, what in rows:
+        t = s[key]
+        extra = "" if key == "python_bare" else f", +{t['over_bare_ms']:.0f} over bare"
+        _row(
+            label,
+            f"{t['median_ms']:.0f}",
+            "",
+            f"{t['min_ms']:.0f}-{t['max_ms']:.0f}, CPU {t['cpu_ms']:.0f}{extra}; {what}",
+        )

@@ -1,12 +1,14 @@
-"""wikibot benchmark: API cost, load, CPU time and memory, each row printed beside its goal.
+"""wikibot benchmark: API cost, load, CPU time, memory and start-up, each row printed beside
+its goal.
 
     python bench/run.py            # the table
     python bench/run.py --json     # one JSON object (today's keys kept, new ones added)
 
 Exits 1 when a goal is missed. One module per thing measured: ``api_cost`` (requests per
 sync cycle and reply poll), ``load`` (the daemon on virtual time), ``cpu`` (planning, diffs,
-the classifier), ``memory`` (the reply model, peak memory of real processes); ``world``
-builds the sandbox and the bot's objects they share, ``report`` holds the goals and the table.
+the classifier), ``memory`` (the reply model, peak memory of real processes), ``startup``
+(the CLI's start-up time); ``world`` builds the sandbox and the bot's objects they share,
+``report`` holds the goals and the table.
 
 API figures count requests in the sandbox's request log (token requests excluded). The
 sandbox enforces Reddit's budget: 1,000 requests per 10-minute window (100/min).
@@ -26,7 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 if sys.path[0] == str(REPO / "bench"):
     sys.path[0] = str(REPO)
 
-from bench import api_cost, cpu, load, memory  # noqa: E402
+from bench import api_cost, cpu, load, memory, startup  # noqa: E402
 from bench.report import goals, print_table  # noqa: E402
 
 
@@ -52,6 +54,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         **cpu.plan_timings(repeats=repeats),
         "plan_memory_1000_pages": memory.plan_memory(),
         "idle_memory": memory.idle_memory(),
+        "startup": startup.startup_times(repeats=repeats),
     }
     results["goals"] = goals(results)
     return results
@@ -66,7 +69,9 @@ def main() -> int:
         default=120.0,
         help="virtual minutes of each steady-state run",
     )
-    parser.add_argument("--repeats", type=int, default=5, help="repeats of each timing row")
+    parser.add_argument(
+        "--repeats", type=int, default=5, help="repeats of each timing and start-up row"
+    )
     args = parser.parse_args()
     results = measure(args)
     if args.json:
