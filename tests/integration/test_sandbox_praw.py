@@ -7,6 +7,7 @@ import time
 import prawcore
 import pytest
 import requests
+from praw.models import Comment
 
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import SandboxServer
@@ -36,7 +37,10 @@ def test_new_listing_and_reply_shows_in_comments(sandbox: SandboxServer) -> None
     assert len(posts) == 5
     assert posts[0].created_utc >= posts[-1].created_utc
     comment = posts[-1].reply(body="Welcome! See the wiki.")
-    bodies = [(c.author.name, c.body) for c in reddit.submission(posts[-1].id).comments.list()]
+    listed = reddit.submission(posts[-1].id).comments.list()
+    comments = [c for c in listed if isinstance(c, Comment)]  # no "load more" stubs
+    assert len(comments) == len(listed)
+    bodies = [(c.author.name, c.body) for c in comments]
     assert bodies[0] == ("wikibot", "Welcome! See the wiki.")
     assert comment.id
 

@@ -39,7 +39,7 @@ def test_credentials_never_appear_in_logs_state_or_request_log(
     client.add_fault("apply_503", path="/api/comment")
     client.add_fault("503", path="/wiki/revisions", count=1)
     client.add_fault("expire_token", path="/api/wiki/edit")
-    outputs = []
+    outputs: list[str] = []
     for args in (
         ("-vv", "run", "--once"),
         ("-vv", "run", "--once"),
