@@ -95,7 +95,7 @@ def make_backup(state: State, *, now: float | None = None) -> Path | None:
     target = folder / f"{state.path.stem}-{stamp}.db"
     partial = target.with_suffix(".partial")
     partial.unlink(missing_ok=True)
-    state.vacuum_into(partial)
+    state.db.vacuum_into(partial)
     if problems := integrity_problems(partial):
         partial.unlink(missing_ok=True)
         log.error("state backup: the copy fails the integrity check (%s); kept none", problems[0])

@@ -19,19 +19,6 @@ from typing import Any
 
 from bot.state import PostRow, State
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS writes (
-    kind TEXT NOT NULL,            -- a WriteKind
-    key TEXT NOT NULL,             -- what is written to: a comment or post id
-    post_id TEXT,
-    payload TEXT NOT NULL,         -- JSON: what to record once the write is confirmed
-    status TEXT NOT NULL,          -- a WriteStatus
-    created_at REAL NOT NULL,
-    done_at REAL,
-    PRIMARY KEY (kind, key)
-)
-"""
-
 
 class WriteKind(StrEnum):
     """The moderator loop's writes."""
@@ -61,12 +48,10 @@ class WriteRow:
 
 
 class WriteJournal:
-    """The ``writes`` table of the state database."""
+    """The ``writes`` table of the state database (created by ``bot/state/``)."""
 
     def __init__(self, state: State) -> None:
-        self._state = state
-        with state.transaction() as db:
-            db.execute(SCHEMA)
+        self._database = state.db
 
     def begin(
         self,
@@ -78,7 +63,7 @@ class WriteJournal:
         status: WriteStatus = WriteStatus.INTENT,
     ) -> bool:
         """Record the intent to write; False when this write was recorded before."""
-        with self._state.transaction() as db:
+        with self._database.transaction() as db:
             cursor = db.execute(
                 "INSERT OR IGNORE INTO writes (kind, key, post_id, payload, status, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -87,14 +72,14 @@ class WriteJournal:
             return cursor.rowcount == 1
 
     def get(self, kind: WriteKind, key: str) -> WriteRow | None:
-        rows = self._state._query(
+        rows = self._database.query(
             "SELECT * FROM writes WHERE kind = ? AND key = ?", (kind.value, key)
         )
         return _row(rows[0]) if rows else None
 
     def with_status(self, kind: WriteKind, status: WriteStatus) -> list[WriteRow]:
         """Writes of one kind in one state, oldest first."""
-        rows = self._state._query(
+        rows = self._database.query(
             "SELECT * FROM writes WHERE kind = ? AND status = ? ORDER BY created_at",
             (kind.value, status.value),
         )
@@ -102,7 +87,7 @@ class WriteJournal:
 
     def finish(self, kind: WriteKind, keys: list[str]) -> None:
         """These writes are confirmed (or sent)."""
-        with self._state.transaction() as db:
+        with self._database.transaction() as db:
             db.executemany(
                 "UPDATE writes SET status = ?, done_at = ? WHERE kind = ? AND key = ?",
                 [(WriteStatus.DONE.value, time.time(), kind.value, key) for key in keys],
@@ -110,7 +95,7 @@ class WriteJournal:
 
     def statuses(self, kind: WriteKind, keys: list[str]) -> dict[str, WriteStatus]:
         """The status of the writes of ``kind`` recorded for these keys."""
-        rows = self._state._rows_where_in("writes", "key", keys)
+        rows = self._database.rows_where_in("writes", "key", keys)
         return {r["key"]: WriteStatus(r["status"]) for r in rows if r["kind"] == kind.value}
 
     def count(
@@ -127,7 +112,7 @@ class WriteJournal:
         if status is not None:
             sql += " AND status = ?"
             params.append(status.value)
-        return int(self._state._query(sql, tuple(params))[0][0])
+        return int(self._database.query(sql, tuple(params))[0][0])
 
 
 def _row(row: sqlite3.Row) -> WriteRow:

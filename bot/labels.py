@@ -16,38 +16,15 @@ wins (a moderator may change their mind). The same store remembers which comment
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections import Counter
 from dataclasses import dataclass
 
 from bot.state import State
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS label_events (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    key TEXT NOT NULL,             -- the post's fullname, t3_...
-    intent TEXT NOT NULL,          -- getting_started | other
-    audience TEXT NOT NULL,        -- a guide, or none
-    source TEXT NOT NULL,          -- a key of PRECEDENCE
-    who TEXT NOT NULL,             -- the moderator, helper or author ('' when unknown)
-    at REAL NOT NULL,
-    title TEXT NOT NULL DEFAULT '',
-    body TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS label_events_key ON label_events (key);
-"""
 PRECEDENCE = {"moderator": 4, "summon": 3, "author": 2, "votes": 1, "removal": 1}
 SOURCES = tuple(PRECEDENCE)
 ACTED_ON = ("deleted", "opted_out", "acted", "labelled")  # feedback that changed something
-_MIGRATED_KEY = "label_events_migrated"
-# wikibot 0.1 kept one label per post in `labels`, its source in `labelled_by`
-_OLD_SOURCES = {
-    "moderator": "moderator",
-    "feedback:removed": "removal",
-    "feedback:downvoted": "votes",
-    "feedback:author-said-wrong": "author",
-}
 
 
 @dataclass(frozen=True)
@@ -86,13 +63,11 @@ def in_force(events: list[LabelEvent]) -> LabelEvent | None:
 
 
 class LabelBook:
-    """Label events and the comments acted on, in the state database."""
+    """The ``label_events`` and ``feedback`` tables of the state database (``bot/state/``
+    creates them and copies wikibot 0.1's labels in)."""
 
     def __init__(self, state: State) -> None:
-        self._state = state
-        with state.transaction() as db:
-            _create(db)  # executescript would commit mid-transaction
-            self._migrate(db)
+        self._database = state.db
 
     def record(
         self,
@@ -108,7 +83,7 @@ class LabelBook:
         """Keep one label event; returns the label in force for the post afterwards."""
         if source not in PRECEDENCE:
             raise ValueError(f"unknown label source {source!r}")
-        with self._state.transaction() as db:
+        with self._database.transaction() as db:
             db.execute(
                 "INSERT INTO label_events (key, intent, audience, source, who, at, title, body) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -121,7 +96,7 @@ class LabelBook:
     def keep(self, events: list[LabelEvent]) -> int:
         """Add events not recorded yet, as they were (a restore salvaging newer ones)."""
         added = 0
-        with self._state.transaction() as db:
+        with self._database.transaction() as db:
             for e in events:
                 if db.execute(
                     "SELECT 1 FROM label_events WHERE key = ? AND source = ? AND who = ? "
@@ -140,7 +115,7 @@ class LabelBook:
     def events(self, key: str | None = None) -> list[LabelEvent]:
         """Every event (of one post), oldest first."""
         where, params = ("WHERE key = ?", (key,)) if key else ("", ())
-        rows = self._state._query(
+        rows = self._database.query(
             "SELECT key, intent, audience, source, who, at, title, body FROM label_events "  # noqa: S608
             f"{where} ORDER BY at, id",
             params,
@@ -167,10 +142,10 @@ class LabelBook:
 
     def handled(self, items: list[str]) -> set[str]:
         """Which of these comments (fullnames) were already acted on."""
-        return {row["item"] for row in self._state._rows_where_in("feedback", "item", items)}
+        return {row["item"] for row in self._database.rows_where_in("feedback", "item", items)}
 
     def mark(self, item: str, *, post_id: str | None, action: str) -> None:
-        with self._state.transaction() as db:
+        with self._database.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO feedback (item, post_id, action, at) VALUES (?, ?, ?, ?)",
                 (item, post_id, action, time.time()),
@@ -178,34 +153,5 @@ class LabelBook:
 
     def actions(self) -> dict[str, int]:
         """Comments acted on, by action."""
-        rows = self._state._query("SELECT action, COUNT(*) AS n FROM feedback GROUP BY action")
+        rows = self._database.query("SELECT action, COUNT(*) AS n FROM feedback GROUP BY action")
         return {row["action"]: int(row["n"]) for row in rows}
-
-    # --- wikibot 0.1's labels ------------------------------------------------------------
-
-    def _migrate(self, db: sqlite3.Connection) -> None:
-        """Copy the old one-label-per-post table into events, once."""
-        if db.execute("SELECT 1 FROM meta WHERE key = ?", (_MIGRATED_KEY,)).fetchone():
-            return
-        for row in db.execute("SELECT * FROM labels ORDER BY created_at").fetchall():
-            source = _OLD_SOURCES.get(row["labelled_by"], "author")
-            db.execute(
-                "INSERT INTO label_events (key, intent, audience, source, who, at, title, body) "
-                "VALUES (?, ?, ?, ?, '', ?, ?, ?)",
-                (
-                    row["key"],
-                    row["intent"],
-                    row["audience"],
-                    source,
-                    row["created_at"],
-                    row["title"],
-                    row["body"],
-                ),
-            )
-        db.execute("INSERT INTO meta (key, value) VALUES (?, '1')", (_MIGRATED_KEY,))
-
-
-def _create(db: sqlite3.Connection) -> None:
-    for statement in SCHEMA.split(";"):
-        if statement.strip():
-            db.execute(statement)

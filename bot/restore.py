@@ -149,10 +149,10 @@ def _reconcile_replies(
     for comment in gateway.own_comments_since(since):
         if comment.parent_id != f"{POST_PREFIX}{comment.post_id}":
             continue  # an answer inside a thread, not a reply to a post
-        known = state.post(comment.post_id)
+        known = state.posts.get(comment.post_id)
         if known is not None and known.status == PostStatus.REPLIED:
             continue
-        state.record_post(
+        state.posts.record(
             post_id=comment.post_id,
             status=PostStatus.REPLIED,
             comment_id=comment.id,
@@ -167,7 +167,7 @@ def _reconcile_wiki(
     state: State, gateway: Gateway, settings: Settings, *, report: RestoreReport
 ) -> None:
     """What the wiki's revisions since the backup's cursor tell about each page."""
-    cursor = state.get_meta(CURSOR_KEY)
+    cursor = state.meta.get(CURSOR_KEY)
     if not cursor:
         return  # the backup never read the wiki: the next plan reads all of it
     revisions, reached = gateway.revisions(stop_at={cursor}, limit=SEGMENT_LIMIT)
@@ -194,11 +194,11 @@ def _reconcile_wiki(
         synced[name] = (mine, text)
     with state.transaction() as db:
         for name, (mine, text) in synced.items():
-            state.record_synced(db, name, revision=mine.id, content=text, author=mine.author)
+            state.pages.record_synced(db, name, revision=mine.id, content=text, author=mine.author)
         for name, history in by_page.items():
-            state.record_seen(db, name, revision=history[0].id, author=history[0].author)
+            state.pages.record_seen(db, name, revision=history[0].id, author=history[0].author)
         # A cursor the listing did not reach: the next plan reads the whole wiki again.
-        state.set_meta(CURSOR_KEY, revisions[0].id if reached else None, db=db)
+        state.meta.set(CURSOR_KEY, revisions[0].id if reached else None, db=db)
     report.pages_seen = sorted(by_page)
     report.pages_synced = sorted(synced)
     report.full_refresh_next = not reached
@@ -224,7 +224,7 @@ def _salvage(damaged: Path, restored: State, *, report: RestoreReport) -> None:
     ]
     report.labels_salvaged = LabelBook(restored).keep(events) if events else 0
     for user, added_at in _readable_rows(damaged, "SELECT user, added_at FROM optout"):
-        report.optouts_salvaged += restored.add_optout(str(user), added_at=float(added_at))
+        report.optouts_salvaged += restored.optout.add(str(user), added_at=float(added_at))
 
 
 def _readable_rows(path: Path, sql: str) -> list[tuple[Any, ...]]:

@@ -1,11 +1,12 @@
-"""The daemon: APScheduler jobs for wiki sync and reply scans, run unattended for months.
+"""The daemon's schedule: APScheduler runs the jobs (``bot/jobs/``) unattended for months.
 
 Each job runs one instance at a time, coalesces missed runs and has a misfire grace.
 Errors never stop the daemon: network errors, timeouts and 5xx back off exponentially with
 jitter (per job); rate limits wait for the reset Reddit states; bad credentials and 403s
 stop only the affected job, with a log line saying what to fix. SIGTERM/SIGINT finish the
 current step, close the database and exit 0. A damaged state database stops the daemon with
-one line (exit 2). The state is backed up once a day (``bot/backup.py``).
+one line (exit 2). The state is backed up once a day (``bot/jobs/backup.py``). What each
+job does is its own module; this one decides when it runs and what a failure costs.
 """
 
 from __future__ import annotations
@@ -20,12 +21,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import FrameType
-from typing import TYPE_CHECKING
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot import backup, metrics
+from bot import metrics
 from bot.config import Settings
 from bot.errors import (
     EXIT_FAILED,
@@ -40,30 +40,14 @@ from bot.errors import (
     WikibotError,
     WriteUncertain,
 )
+from bot.jobs import JobResult
+from bot.jobs.backup import BackupJob
+from bot.jobs.sync import SyncJob
 from bot.lockfile import DAEMON_COMMAND, WAIT_FOR_LOCK, CommandLock, lock_path
 from bot.runtime import Runtime
 from bot.state import StateCorrupt
-from bot.wiki import gitinfo
-from bot.wiki.outcomes import WRITTEN, Result
-from bot.wiki.plan import Kind
-from bot.wiki.sync import WikiSync
-from bot.wiki.workspace import load_workspace
-
-if TYPE_CHECKING:  # the reply module is imported only when the replies job is on
-    from bot.replies.rules import Rules
-    from bot.replies.watch import ReplyWatcher
 
 log = logging.getLogger("bot.daemon")
-BACKUP_CHECK_EVERY = 3600.0  # seconds between looks at whether a daily backup is due
-
-
-@dataclass
-class JobResult:
-    """What one run of a job did."""
-
-    ok: bool
-    summary: str
-    needs_human: bool = False
 
 
 @dataclass
@@ -126,7 +110,7 @@ class Job:
             log.debug("%s: backing off for %.0fs more", self.name, self.resume_at - time.time())
             return None
         state = self.runtime.state
-        run_id = state.start_run(self.name)
+        run_id = state.runs.start(self.name)
         try:
             result = self.action()
         except StateCorrupt:
@@ -166,7 +150,7 @@ class Job:
         else:
             if failures := self.backoff.recover():
                 log.info("%s: recovered after %d failed run(s)", self.name, failures)
-        state.finish_run(
+        state.runs.finish(
             run_id,
             ok=result.ok,
             summary=result.summary if result.ok else "",
@@ -188,102 +172,19 @@ class Job:
 
 
 class Daemon:
-    """Builds the jobs over one runtime; ``run_once`` or ``serve`` them."""
+    """The schedule: builds a ``Job`` per enabled job over one runtime; ``run_once`` or
+    ``serve`` them. Each job's work is its own object (``bot/jobs/``)."""
 
     def __init__(self, settings: Settings, runtime: Runtime) -> None:
         self.settings = settings
         self.runtime = runtime
-        schedule = settings.schedule
-        # Wiki sync alone needs nothing of the reply module: no rules file, model or encoder.
-        self.rules = _reply_rules(settings) if schedule.replies else None
+        self.backup = BackupJob(runtime)
         self._published: dict[str, str] = {}
-        self._next_backup_check = 0.0
-        self._watcher: ReplyWatcher | None = None
-        wanted = (
-            ("sync", schedule.sync, self.sync_once, schedule.sync_interval),
-            ("replies", schedule.replies, self.replies_once, schedule.reply_interval),
-            ("feedback", schedule.replies, self.feedback_once, schedule.feedback_interval),
-        )
+        max_backoff = settings.schedule.max_backoff
         self.jobs: list[Job] = [
-            Job(name, action, interval=interval, max_backoff=schedule.max_backoff, runtime=runtime)
-            for name, enabled, action, interval in wanted
-            if enabled
+            Job(name, work, interval=interval, max_backoff=max_backoff, runtime=runtime)
+            for name, interval, work in _enabled_work(settings, runtime)
         ]
-
-    # --- the jobs ----------------------------------------------------------------------------
-
-    def sync_once(self) -> JobResult:
-        """Pull git (optional), plan, push what is safe, alert humans about the rest."""
-        if self.settings.schedule.git_pull:
-            ok, line = gitinfo.pull_ff_only(self.settings.wiki_pages_dir)
-            (log.info if ok else log.warning)("sync: git pull --ff-only: %s", line)
-        workspace = load_workspace(self.settings)
-        wiki = WikiSync(self.settings, self.runtime.gateway, self.runtime.state)
-        plan = wiki.plan(workspace)
-        report = wiki.push(plan, workspace)
-        for outcome in report.outcomes:
-            if outcome.result in (*WRITTEN, Result.ADOPTED, Result.SETTINGS):
-                log.info(
-                    "sync: %s %s%s",
-                    outcome.result,
-                    outcome.page,
-                    f": {outcome.message}" if outcome.message else "",
-                )
-                if outcome.result in WRITTEN:
-                    metrics.count("wiki_edits")
-            elif outcome.result == Result.ERROR:
-                log.error("sync: %s: %s", outcome.page, outcome.message)
-            elif outcome.edit_refused:
-                log.warning("sync: %s: edit refused (conflict): %s", outcome.page, outcome.message)
-            elif outcome.result == Result.DRIFT:  # a merged edit, or settings changed by hand
-                log.warning("sync: %s: %s", outcome.page, outcome.message)
-        sent = wiki.alert_moderators(plan)
-        human = [a for a in plan.actions if a.kind in (Kind.DRIFT, Kind.CONFLICT)]
-        human += [a for a in plan.actions if a.settings_drift and a not in human]
-        for action in human:
-            log.warning(
-                "sync: %s on %s: %s (moderators alerted once per revision)",
-                action.kind.value,
-                action.page,
-                action.note,
-            )
-        summary = (
-            f"{report.count(Result.CREATED)} created, {report.count(Result.UPDATED)} updated, "
-            f"{len(plan.of(Kind.UNCHANGED))} unchanged, {len(human)} need a human"
-            f"{f', {sent} alert(s) sent' if sent else ''}"
-        )
-        log.info("sync: %s", summary)
-        needs_human = bool(human) or report.count(Result.DRIFT) > 0
-        return JobResult(
-            ok=report.count(Result.ERROR) == 0, summary=summary, needs_human=needs_human
-        )
-
-    def replies_once(self) -> JobResult:
-        from bot.replies.watch import ReplyWatcher  # noqa: PLC0415
-
-        if self._watcher is None:  # kept across runs: it caches the moderator list
-            assert self.rules is not None  # loaded whenever the replies job is on
-            self._watcher = ReplyWatcher(
-                self.settings, self.runtime.gateway, self.runtime.state, self.rules
-            )
-        report = self._watcher.scan()
-        metrics.count("replies", len(report.replied))
-        summary = report.summary()
-        log.info("replies: %s", summary)
-        return JobResult(ok=True, summary=summary)
-
-    def feedback_once(self) -> JobResult:
-        """Act on votes, removals and authors' answers to the bot's recent replies."""
-        from bot.replies.feedback import FeedbackCheck  # noqa: PLC0415
-
-        report = FeedbackCheck(gateway=self.runtime.gateway, state=self.runtime.state).run()
-        summary = report.summary()
-        (log.info if report.deleted or report.labelled or report.opted_out else log.debug)(
-            "feedback: %s", summary
-        )
-        return JobResult(ok=True, summary=summary)
-
-    # --- running -----------------------------------------------------------------------------
 
     def run_once(self) -> int:
         """Each job once: 0 ok, 1 a job failed, 3 ok but a wiki page needs a human."""
@@ -294,7 +195,7 @@ class Daemon:
             results.append(job.run())
             if job.fatal is not None:
                 raise job.fatal
-        self._backup()
+        self.backup.run()
         if any(r is None or not r.ok for r in results):
             return EXIT_FAILED
         return EXIT_NEEDS_HUMAN if any(r.needs_human for r in results if r) else EXIT_OK
@@ -337,7 +238,7 @@ class Daemon:
                 if fatal := next((j.fatal for j in self.jobs if j.fatal is not None), None):
                     raise fatal  # the state is damaged: stop, saying what to do
                 self._record_next_runs(scheduler)
-                self._backup()
+                self.backup.run()
         finally:
             if self.runtime.has_gateway:
                 self.runtime.gateway.stop()  # cut retry chains short; nothing half-sent
@@ -345,20 +246,9 @@ class Daemon:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             with contextlib.suppress(StateCorrupt):
-                self.runtime.state.set_meta("daemon_stopped_at", str(time.time()))
+                self.runtime.state.meta.set("daemon_stopped_at", str(time.time()))
             log.info("daemon stopped cleanly")
         return EXIT_OK
-
-    def _backup(self) -> None:
-        """A daily online backup of the state (checked hourly; ``bot/backup.py``)."""
-        now = time.time()
-        if now < self._next_backup_check:
-            return
-        self._next_backup_check = now + BACKUP_CHECK_EVERY
-        try:
-            backup.backup_if_due(self.runtime.state, now=now)
-        except OSError as exc:  # a full disk, say: the bot goes on, the log says why
-            log.error("state backup failed: %s", exc)
 
     def _record_next_runs(self, scheduler: BackgroundScheduler) -> None:
         """Publish when each job runs next (for `wikibot status`), writing only changes."""
@@ -371,20 +261,26 @@ class Daemon:
                     when = mine.resume_at
                 value = "disabled" if mine is not None and mine.disabled_reason else f"{when:.0f}"
                 if self._published.get(job.id) != value:
-                    state.set_meta(f"next_run:{job.id}", value)
+                    state.meta.set(f"next_run:{job.id}", value)
                     self._published[job.id] = value
 
 
-def _reply_rules(settings: Settings) -> Rules:
-    """The reply rules and model, checked now: a missing encoder stops here, not mid-poll."""
-    from bot.replies.respond import validate_templates  # noqa: PLC0415
-    from bot.replies.rules import load_rules  # noqa: PLC0415
+def _enabled_work(
+    settings: Settings, runtime: Runtime
+) -> list[tuple[str, float, Callable[[], JobResult]]]:
+    """Each enabled job's name, interval and work, in the order they run."""
+    schedule = settings.schedule
+    work: list[tuple[str, float, Callable[[], JobResult]]] = []
+    if schedule.sync:
+        work.append(("sync", schedule.sync_interval, SyncJob(settings, runtime).run))
+    if schedule.replies:  # wiki sync alone loads nothing of the reply module
+        from bot.jobs.feedback import FeedbackJob  # noqa: PLC0415
+        from bot.jobs.replies import ReplyJob  # noqa: PLC0415
 
-    rules = load_rules(settings.replies.rules_file)
-    validate_templates(rules, subreddit=settings.subreddit)
-    if rules.model is not None:
-        rules.model.ready()
-    return rules
+        replies = ReplyJob(settings, runtime)  # loads and checks the rules and model now
+        work.append(("replies", schedule.reply_interval, replies.run))
+        work.append(("feedback", schedule.feedback_interval, FeedbackJob(runtime).run))
+    return work
 
 
 def _now_datetime() -> datetime:

@@ -170,7 +170,7 @@ def _pages(settings: Settings, state: State) -> tuple[list[PageStatus], str | No
     except InputError as exc:
         local, local_error = {}, str(exc)
     pages = []
-    for name, record in state.pages().items():
+    for name, record in state.pages.all().items():
         wiki_only = name not in local and record.synced_revision is None
         if wiki_only and (record.seen_revision is None or is_special(name) or local_error):
             continue
@@ -238,22 +238,22 @@ def collect_status(settings: Settings, state: State) -> StatusReport:
     """Pages, pending drift/conflicts, recent replies, errors, last good runs, next runs."""
     pages, local_error = _pages(settings, state)
     now = time.time()
-    replies = state.replies_since(now - 86400)
+    replies = state.posts.replies_since(now - 86400)
     reply_status = reply_statuses(state, replies)
     holder = lock_holder(lock_path(settings.state_db))
     owner = holder.pid if holder is not None and holder.is_daemon else None
     next_runs: dict[str, str | None] = {}
     for job in JOBS:
-        value = state.get_meta(f"next_run:{job}")
+        value = state.meta.get(f"next_run:{job}")
         if owner and value:
             next_runs[job] = value if value == "disabled" else iso(float(value))
-    runs = state.recent_runs(1000)
+    runs = state.runs.recent(1000)
     last_ok: dict[str, RunStatus | None] = {}
     for job in JOBS:
         good = next((r for r in runs if r.job == job and r.ok), None)
         last_ok[job] = _run(good) if good else None
     errors = []
-    for row in state.recent_errors():
+    for row in state.runs.errors():
         later_ok = any(r.job == row.job and r.ok and r.id > row.id for r in runs)
         errors.append(
             ErrorStatus(
@@ -270,7 +270,7 @@ def collect_status(settings: Settings, state: State) -> StatusReport:
         local_error=local_error,
         alerts=[  # the row's fields, one for one
             AlertStatus(a.page, a.revision, a.kind, a.author, sent_at=iso(a.sent_at))
-            for a in state.alerts()[:20]
+            for a in state.alerts.all()[:20]
         ],
         moderation=_loop_status(state),
         replies_24h=[

@@ -144,7 +144,7 @@ def plain_praw(
     *,
     username: str = "wikibot",
     password: str = "sandbox",  # noqa: S107 - the sandbox's public test login
-    **options: object,
+    ratelimit_seconds: int = 5,  # praw's default
 ) -> praw.Reddit:
     """A plain PRAW client (no wikibot code) logged in to the sandbox at ``url``."""
     return praw.Reddit(
@@ -156,7 +156,7 @@ def plain_praw(
         oauth_url=url,
         reddit_url=url,
         check_for_updates=False,
-        **options,
+        ratelimit_seconds=ratelimit_seconds,
     )
 
 
@@ -372,8 +372,11 @@ def settings(scenario: Scenario) -> Settings:
     return scenario.settings
 
 
+RunCli = Callable[..., Result]  # the ``wikibot`` fixture: run the CLI in-process
+
+
 @pytest.fixture
-def wikibot(scenario: Scenario) -> Callable[..., Result]:
+def wikibot(scenario: Scenario) -> RunCli:
     """``scenario.run_cli``: ``wikibot("plan", "--json")``."""
     return scenario.run_cli
 
@@ -403,18 +406,20 @@ def wiki_text(client: SandboxClient, page: str) -> str:
     return str(wiki_revisions(client, page)[-1]["content"])
 
 
-def wikibot_process(config: Path, *args: str, **kwargs: object) -> subprocess.Popen[str]:
-    """Start ``wikibot`` as a real subprocess (for daemon, signal and crash tests)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("WIKIBOT_", "REDDIT_"))}
-    env.update(kwargs.pop("env", {}) or {})  # type: ignore[arg-type]
+def wikibot_process(
+    config: Path, *args: str, env: Mapping[str, str] | None = None
+) -> subprocess.Popen[str]:
+    """Start ``wikibot`` as a real subprocess (for daemon, signal and crash tests), in the
+    test's environment without WIKIBOT_*/REDDIT_* variables, plus ``env``."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("WIKIBOT_", "REDDIT_"))}
+    environ.update(env or {})
     return subprocess.Popen(
         [sys.executable, "-m", "bot", "--config", str(config), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env,
+        env=environ,
         cwd=REPO,
-        **kwargs,  # type: ignore[arg-type]
     )
 
 
@@ -447,12 +452,14 @@ def wikibot_on_terminal(config: Path, *args: str) -> Result:
     return Result(process.returncode, out, b"".join(chunks).decode("utf-8", "replace"))
 
 
-def api_calls(entries: list[dict[str, object]]) -> list[dict[str, object]]:
+def api_calls(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Request-log entries that are API calls (token requests excluded)."""
     return [e for e in entries if e["path"] != "/api/v1/access_token"]
 
 
-def wait_for(condition, timeout: float = 10.0, interval: float = 0.05) -> bool:  # type: ignore[no-untyped-def]
+def wait_for(
+    condition: Callable[[], object], timeout: float = 10.0, interval: float = 0.05
+) -> bool:
     """Poll ``condition()`` until it is truthy or ``timeout`` seconds pass."""
     import time
 

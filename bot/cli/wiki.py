@@ -299,7 +299,7 @@ def _pull_history(app: App, workspace: Workspace, runtime: Runtime, pages: tuple
             raise click.BadParameter(f"{page!r}: {problem}", param_hint="PAGE")
     listed = () if pages else valid_page_names(runtime.gateway.list_pages())
     names = pages or tuple(sorted(n for n in listed if not is_special(n)))
-    records = {n: record for n in names if (record := runtime.state.page(n)) is not None}
+    records = {n: record for n in names if (record := runtime.state.pages.get(n)) is not None}
     synced = {n: r.synced_content for n, r in records.items() if r.synced_content is not None}
     synced_revisions = {n: r.synced_revision for n, r in records.items() if r.synced_revision}
     advance: Callable[[int], None] | None = None
@@ -353,7 +353,7 @@ def _pull_history(app: App, workspace: Workspace, runtime: Runtime, pages: tuple
 def _record_synced(runtime: Runtime, revision: WikiRevision, text: str) -> None:
     """The page file holds the wiki's newest revision, as after ``pull``."""
     with runtime.state.transaction() as db:
-        runtime.state.record_synced(
+        runtime.state.pages.record_synced(
             db, revision.page, revision=revision.id, content=text, author=revision.author
         )
 

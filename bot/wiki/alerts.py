@@ -32,7 +32,7 @@ def alert_moderators(plan: Plan, *, gateway: Gateway, state: State, subreddit: s
         if a.settings_drift
     ]
     for action, revision, kind, body in alerts:
-        if not state.record_alert(
+        if not state.alerts.record(
             page=action.page,
             revision=revision,
             kind=kind,
@@ -45,7 +45,7 @@ def alert_moderators(plan: Plan, *, gateway: Gateway, state: State, subreddit: s
         except WriteUncertain:
             log.warning("alert for %s: outcome unknown; not resending", action.page)
         except Exception:
-            state.forget_alert(page=action.page, revision=revision)
+            state.alerts.forget(page=action.page, revision=revision)
             raise
         log.info(
             "wiki: %s on %s (revision %s by %s); moderators messaged",

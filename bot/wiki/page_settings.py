@@ -26,7 +26,7 @@ _PREFIX = "wiki_settings:"
 
 def known(state: State, page: str) -> tuple[bool, int] | None:
     """The settings the wiki was last seen (or made) to hold, or None when never read."""
-    value = state.get_meta(_PREFIX + page)
+    value = state.meta.get(_PREFIX + page)
     if not value:
         return None
     listed, _sep, permlevel = value.partition(",")
@@ -35,7 +35,7 @@ def known(state: State, page: str) -> tuple[bool, int] | None:
 
 def remember(state: State, page: str, settings: tuple[bool, int]) -> None:
     """Record what the wiki holds (after reading or applying settings)."""
-    state.set_meta(_PREFIX + page, f"{int(settings[0])},{settings[1]}")
+    state.meta.set(_PREFIX + page, f"{int(settings[0])},{settings[1]}")
 
 
 def next_page(pages: Iterable[str], cursor: str | None) -> str | None:
@@ -48,10 +48,10 @@ def next_page(pages: Iterable[str], cursor: str | None) -> str | None:
 
 def probe_one(*, gateway: Gateway, state: State, pages: Iterable[str]) -> str | None:
     """Read one page's settings (round-robin); return the page name when they changed."""
-    page = next_page(pages, state.get_meta(CURSOR_KEY))
+    page = next_page(pages, state.meta.get(CURSOR_KEY))
     if page is None:
         return None
-    state.set_meta(CURSOR_KEY, page)
+    state.meta.set(CURSOR_KEY, page)
     try:
         found = gateway.page_settings(page)
     except NotFound:
@@ -79,7 +79,7 @@ def apply_settings(
     force: bool,
 ) -> None:
     """Write the files' settings of the pages a push synced, and record them as applied."""
-    heads = state.page_heads()
+    heads = state.pages.heads()
     for action in plan.actions:
         record = heads.get(action.page)
         if record is None or record.synced_revision is None:
@@ -106,7 +106,7 @@ def apply_settings(
         else:
             continue
         with state.transaction() as db:
-            state.record_settings(db, action.page, listed=listed, permlevel=permlevel)
+            state.pages.record_settings(db, action.page, listed=listed, permlevel=permlevel)
 
 
 def _reddit_settings(page: str, *, gateway: Gateway) -> tuple[bool, int] | None:

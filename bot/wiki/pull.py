@@ -61,7 +61,7 @@ def pull_pages(
             continue
         write_page_body(source, remote_text)
         with state.transaction() as db:
-            state.record_synced(
+            state.pages.record_synced(
                 db,
                 action.page,
                 revision=action.remote_revision or "",
@@ -80,7 +80,7 @@ def _pull_settings(
     source = workspace.sources[action.page]
     workspace.sources[action.page] = write_page_settings(source, listed=listed, permlevel=permlevel)
     with state.transaction() as db:
-        state.record_settings(db, action.page, listed=listed, permlevel=permlevel)
+        state.pages.record_settings(db, action.page, listed=listed, permlevel=permlevel)
     report.add(
         action.page,
         Result.PULLED,
@@ -107,9 +107,9 @@ def _import(
     text = normalize(page.content)
     new_page_file(pages_dir, name=action.page, body=text, listed=listed, permlevel=permlevel)
     with state.transaction() as db:
-        state.record_synced(
+        state.pages.record_synced(
             db, action.page, revision=page.revision_id, content=text, author=page.revision_by
         )
-        state.record_settings(db, action.page, listed=listed, permlevel=permlevel)
+        state.pages.record_settings(db, action.page, listed=listed, permlevel=permlevel)
     page_settings.remember(state, action.page, (listed, permlevel))
     report.add(action.page, Result.PULLED, f"created {display_path(path)}")

@@ -81,11 +81,11 @@ def _adopt(action: PageAction, report: SyncReport, *, state: State, dry_run: boo
     """The wiki already holds the local text: record it as synced."""
     if dry_run or action.remote_revision is None or action.remote_content is None:
         return  # (hash-equal pages carry no text: nothing to adopt, nothing to query)
-    record = state.page(action.page)
+    record = state.pages.get(action.page)
     if record is not None and record.synced_revision == action.remote_revision:
         return
     with state.transaction() as db:
-        state.record_synced(
+        state.pages.record_synced(
             db,
             action.page,
             revision=action.remote_revision,
@@ -121,7 +121,7 @@ def _write(
         page = gateway.read_page(action.page)
         if page is not None and normalize(page.content) == content:
             with state.transaction() as db:
-                state.record_synced(
+                state.pages.record_synced(
                     db,
                     action.page,
                     revision=page.revision_id,
@@ -176,7 +176,7 @@ def _confirm_written(
     older than ours but newer than the plan, means Reddit merged our stale edit into
     it: that page is read back and, unless it holds exactly our text, reported as drift.
     """
-    cursor = state.get_meta(CURSOR_KEY)
+    cursor = state.meta.get(CURSOR_KEY)
 
     def by_me(revision: WikiRevision) -> bool:
         return _by_me(revision, gateway=gateway)
@@ -215,7 +215,9 @@ def _confirm_written(
                 found = WikiRevision(
                     page.revision_id, name, page.revision_date, page.revision_by, None
                 )
-            state.record_synced(db, name, revision=found.id, content=content, author=found.author)
+            state.pages.record_synced(
+                db, name, revision=found.id, content=content, author=found.author
+            )
     record_listing(revisions, state=state, authors=merges)  # a later human edit stays visible
 
 
@@ -235,14 +237,14 @@ def _record_merge(
     and shows drift, which ``pull`` adopts and ``push --force`` replaces.
     """
     who = other or "someone"
-    state.record_synced(
+    state.pages.record_synced(
         db,
         action.page,
         revision=action.previous or "",
         content=action.content or "",
         author=None,
     )
-    state.record_seen(db, action.page, revision=page.revision_id, author=who)
+    state.pages.record_seen(db, action.page, revision=page.revision_id, author=who)
     report.revise(
         action.page,
         Result.DRIFT,

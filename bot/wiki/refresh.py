@@ -55,7 +55,7 @@ def refresh_remote(
     every managed page once).
     """
     managed = set(managed)
-    cursor = state.get_meta(CURSOR_KEY)
+    cursor = state.meta.get(CURSOR_KEY)
     revisions: list[WikiRevision] = []
     reached = False
     if cursor:
@@ -68,10 +68,10 @@ def refresh_remote(
         top, _ = gateway.revisions(limit=1)
         existing = set(valid_page_names(gateway.list_pages())) if top else set()
         with state.transaction() as db:
-            state.record_existing(db, existing)
-            state.set_meta(CURSOR_KEY, top[0].id if top else None, db=db)
+            state.pages.record_existing(db, existing)
+            state.meta.set(CURSOR_KEY, top[0].id if top else None, db=db)
     remote: dict[str, RemotePage] = {}
-    records = state.page_heads()
+    records = state.pages.heads()
     on_wiki = {
         name
         for name, record in records.items()
@@ -97,7 +97,7 @@ def refresh_remote(
             if page.revision_id == record.seen_revision and record.seen_author:
                 author = record.seen_author  # as attributed (a merge: the human)
             with state.transaction() as db:
-                state.record_seen(db, name, revision=page.revision_id, author=author)
+                state.pages.record_seen(db, name, revision=page.revision_id, author=author)
             remote[name] = RemotePage(name, page.revision_id, author, page.content)
         else:
             remote[name] = RemotePage(name, record.seen_revision or None, record.seen_author)
@@ -123,8 +123,8 @@ def record_listing(
     with state.transaction() as db:
         for name, revision in newest.items():
             author = authors.get(revision.id, revision.author)
-            state.record_seen(db, name, revision=revision.id, author=author)
-        state.set_meta(CURSOR_KEY, revisions[0].id, db=db)
+            state.pages.record_seen(db, name, revision=revision.id, author=author)
+        state.meta.set(CURSOR_KEY, revisions[0].id, db=db)
 
 
 def make_plan(
@@ -147,7 +147,7 @@ def make_plan(
             r.permlevel,
             content_hash=r.synced_hash,
         )
-        for name, r in state.page_heads().items()
+        for name, r in state.pages.heads().items()
         if r.synced_revision and r.synced_hash
     }
     ignore = frozenset(n for n in remote if is_special(n))
@@ -195,7 +195,7 @@ def _synced_text(
         and local.digest == record.synced_hash
     ):
         return None
-    return state.synced_content(record.name)
+    return state.pages.synced_content(record.name)
 
 
 def _flag_pasted_front_matter(action: PageAction, workspace: Workspace) -> PageAction:

@@ -153,8 +153,8 @@ def _wiki(client: SandboxClient, page: str = "test", versions: int = 3) -> list[
     ]
 
 
-def _post(client: SandboxClient, **flags: bool) -> str:
-    return client.post(title="How do I get into ML?", body="Where to start?", **flags)[3:]
+def _post(client: SandboxClient, *, deleted: bool = False) -> str:
+    return client.post(title="How do I get into ML?", body="Where to start?", deleted=deleted)[3:]
 
 
 def _comment(sandbox: SandboxServer, post_id: str) -> str:
@@ -208,7 +208,7 @@ def _body(request: dict[str, Any]) -> str:
 def replay(reddit: praw.Reddit, request: dict[str, Any], ids: dict[str, str]) -> tuple[int, Any]:
     """Send a recorded request through PRAW; return (status, parsed JSON)."""
     url = urlsplit(_rewrite(request["uri"], ids))
-    params = {k: v for k, v in parse_qsl(url.query) if k != "raw_json"}
+    params: dict[str, str | int] = {k: v for k, v in parse_qsl(url.query) if k != "raw_json"}
     if "id" in params and url.path.endswith("/api/info/"):
         params["id"] = f"t1_{ids['d7ltv00']},t3_{ids['5dec00']},{ids['t5']}"
     data = {k: v for k, v in parse_qsl(_rewrite(_body(request), ids)) if k != "api_type"}
@@ -305,7 +305,7 @@ def test_structure_comparison_catches_drift() -> None:
         "kind": "t3",
         "data": {"id": "x", "locked": False, "score": 1, "media": None, "selftext_html": None},
     }
-    same = {
+    same: dict[str, Any] = {
         "kind": "t3",
         "data": {"id": "y", "locked": True, "score": 2.0, "media": None, "selftext_html": "<p>"},
     }
@@ -330,7 +330,7 @@ def test_structure_comparison_catches_drift() -> None:
     assert structure_mismatches(None, {"kind": "t3"}) == [": expected null, got dict"]
     # An empty list matches only an empty list.
     listing = {"data": {"children": [{"kind": "t3", "data": {"id": "x"}}]}}
-    empty = {"data": {"children": []}}
+    empty: dict[str, Any] = {"data": {"children": []}}
     assert structure_mismatches(listing, empty) == [".data.children: expected 1 item(s), got 0"]
     assert structure_mismatches(empty, listing) == [".data.children: expected 0 item(s), got 1"]
     assert structure_mismatches({"json": {"errors": []}}, {"json": {"errors": [["X"]]}}) == [

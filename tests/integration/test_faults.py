@@ -149,7 +149,7 @@ def test_shutdown_between_look_and_reply_keeps_the_post(daemon: Daemon, scenario
     result = job(daemon, "replies").run()
     stopper.join()
     assert result is not None and not result.ok and "shutting down" in result.summary
-    row = daemon.runtime.state.post(fullname.removeprefix("t3_"))
+    row = daemon.runtime.state.posts.get(fullname.removeprefix("t3_"))
     assert row is not None and row.status == PostStatus.INTENT
     with scenario.daemon() as restarted:
         run_until_settled(job(restarted, "replies"))

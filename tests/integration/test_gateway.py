@@ -20,7 +20,7 @@ from bot.errors import (
 )
 from bot.reddit import RETRIED_STATUSES, Gateway, WriteOutcomeUnknown
 from bot.sandbox.client import SandboxClient
-from conftest import api_calls, wait_for
+from conftest import RunCli, api_calls, wait_for
 
 
 @pytest.fixture
@@ -235,7 +235,7 @@ def test_a_refusal_carries_reddits_code(gateway: Gateway, client: SandboxClient)
     assert missing.value.status == 404
 
 
-def test_an_unreadable_login_answer_is_one_line(wikibot, client: SandboxClient) -> None:  # type: ignore[no-untyped-def]
+def test_an_unreadable_login_answer_is_one_line(wikibot: RunCli, client: SandboxClient) -> None:
     client.add_fault("apply_html", path="access_token")
     result = wikibot("plan")
     assert result.code == 1 and "Traceback" not in result.err

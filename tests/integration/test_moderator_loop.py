@@ -167,7 +167,7 @@ def test_an_uncertain_post_goes_to_the_mod_queue_once_and_never_to_the_public(
     assert client.state()["modmail"] == []
     state = State(scenario.settings.state_db)
     try:
-        state.set_meta(DIGEST_SINCE_KEY, repr(time.time() - 86_401))  # a day later
+        state.meta.set(DIGEST_SINCE_KEY, repr(time.time() - 86_401))  # a day later
     finally:
         state.close()
     scan(scenario)

@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import re
 
+import praw
 import pytest
 import yaml
 
 from bot.config import Settings
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import SandboxServer
-from conftest import api_calls, body_of, edit_local, plain_praw
+from conftest import RunCli, api_calls, body_of, edit_local, plain_praw
 
 DETAILS = re.compile(
     r"<details><summary><code>(?P<page>[^<]+)</code>: (?P<kind>[a-z-]+) "
@@ -26,14 +27,14 @@ def comment_diffs(comment: str) -> dict[str, str]:
     return {m["page"]: m["diff"] for m in DETAILS.finditer(comment)}
 
 
-def plan_diffs(wikibot) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def plan_diffs(wikibot: RunCli) -> dict[str, str]:
     plan = json.loads(wikibot("plan", "--json").out)
     return {p["page"]: p["diff"] for p in plan["pages"] if p["diff"]}
 
 
 def test_markdown_plan_diffs_are_exactly_plans(
-    wikibot, client: SandboxClient, settings: Settings
-) -> None:  # type: ignore[no-untyped-def]
+    wikibot: RunCli, client: SandboxClient, settings: Settings
+) -> None:
     created = wikibot("plan", "--format", "markdown")
     assert created.code == 0, created.err
     assert created.out.startswith("<!-- wikibot-plan -->\n")
@@ -62,7 +63,9 @@ def test_markdown_plan_diffs_are_exactly_plans(
         assert int(match["added"]) == added
 
 
-def test_a_200_kb_diff_is_cut_to_fit_one_github_comment(wikibot, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_200_kb_diff_is_cut_to_fit_one_github_comment(
+    wikibot: RunCli, settings: Settings
+) -> None:
     assert wikibot("push").code == 0
     paragraph = "Linear algebra first, then probability, then practice on real data.\n\n"
     big = settings.wiki_pages_dir / "index.md"
@@ -90,14 +93,14 @@ def test_a_200_kb_diff_is_cut_to_fit_one_github_comment(wikibot, settings: Setti
 
 
 @pytest.fixture
-def mod_praw(sandbox: SandboxServer):  # type: ignore[no-untyped-def]
+def mod_praw(sandbox: SandboxServer) -> praw.Reddit:
     """A moderator's own PRAW session, changing things by hand."""
     return plain_praw(sandbox.url, username="alice_mod", password="sandbox")
 
 
 def test_settings_changed_by_hand_show_in_plan_within_one_cycle_per_page(
-    wikibot, client: SandboxClient, settings: Settings, mod_praw
-) -> None:  # type: ignore[no-untyped-def]
+    wikibot: RunCli, client: SandboxClient, settings: Settings, mod_praw: praw.Reddit
+) -> None:
     client.add_account(user="alice_mod", password="sandbox")
     assert wikibot("push").code == 0
     wiki_body = body_of(settings.wiki_pages_dir / "researchers.md")
@@ -134,8 +137,8 @@ def test_settings_changed_by_hand_show_in_plan_within_one_cycle_per_page(
 
 
 def test_push_force_restores_the_files_settings_and_dry_run_lists_changes(
-    wikibot, client: SandboxClient, settings: Settings, mod_praw
-) -> None:  # type: ignore[no-untyped-def]
+    wikibot: RunCli, client: SandboxClient, settings: Settings, mod_praw: praw.Reddit
+) -> None:
     client.add_account(user="alice_mod", password="sandbox")
     assert wikibot("push").code == 0
     mod_praw.subreddit("learnmachinelearning").wiki["engineers"].mod.update(
@@ -157,8 +160,8 @@ def test_push_force_restores_the_files_settings_and_dry_run_lists_changes(
 
 
 def test_run_once_reports_settings_drift_as_needing_a_person(
-    wikibot, client: SandboxClient, mod_praw
-) -> None:  # type: ignore[no-untyped-def]
+    wikibot: RunCli, client: SandboxClient, mod_praw: praw.Reddit
+) -> None:
     client.add_account(user="alice_mod", password="sandbox")
     assert wikibot("push").code == 0
     mod_praw.subreddit("learnmachinelearning").wiki["hackers"].mod.update(listed=False, permlevel=2)
@@ -177,7 +180,9 @@ def test_run_once_reports_settings_drift_as_needing_a_person(
     assert len([m for m in client.state()["modmail"] if "hackers" in m["subject"]]) == 1
 
 
-def test_a_refused_settings_read_does_not_stop_the_sync(wikibot, client: SandboxClient) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_settings_read_does_not_stop_the_sync(
+    wikibot: RunCli, client: SandboxClient
+) -> None:
     assert wikibot("push").code == 0
     client.add_fault("403", path="/wiki/settings/", count=1)  # not a moderator any more
     start = len(client.log())

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import SandboxServer
-from conftest import Scenario, wikibot_process, write_config
+from conftest import RunCli, Scenario, wikibot_process, write_config
 
 CLIENT_ID = "wbq-client-7Hk2"
 CLIENT_SECRET = "wbq-secret-Zr81LmQ0"
@@ -39,7 +39,7 @@ def test_credentials_never_appear_in_logs_state_or_request_log(
     client.add_fault("apply_503", path="/api/comment")
     client.add_fault("503", path="/wiki/revisions", count=1)
     client.add_fault("expire_token", path="/api/wiki/edit")
-    outputs = []
+    outputs: list[str] = []
     for args in (
         ("-vv", "run", "--once"),
         ("-vv", "run", "--once"),
@@ -66,7 +66,7 @@ def test_credentials_never_appear_in_logs_state_or_request_log(
             assert secret not in text
 
 
-def test_sandbox_refuses_non_loopback_addresses(tmp_path: Path, wikibot) -> None:  # type: ignore[no-untyped-def]
+def test_sandbox_refuses_non_loopback_addresses(tmp_path: Path, wikibot: RunCli) -> None:
     result = wikibot("sandbox", "serve", "--host", "0.0.0.0", "--port", "0")  # noqa: S104
     assert result.code == 2 and "loopback" in result.err
     config = tmp_path / "bot.yaml"

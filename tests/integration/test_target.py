@@ -16,7 +16,7 @@ import yaml
 
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import SandboxServer
-from conftest import Scenario, wikibot_process, write_config
+from conftest import RunCli, Scenario, wikibot_process, write_config
 
 
 @pytest.fixture
@@ -60,8 +60,8 @@ def run(config: Path, *args: str, env: dict[str, str]) -> tuple[int, str]:
     return process.returncode, err
 
 
-def test_a_sandbox_state_is_not_reused_against_reddit(  # type: ignore[no-untyped-def]
-    wikibot, tmp_path: Path, standin: SandboxServer, config_path: Path
+def test_a_sandbox_state_is_not_reused_against_reddit(
+    wikibot: RunCli, tmp_path: Path, standin: SandboxServer, config_path: Path
 ) -> None:
     assert wikibot("push").code == 0  # the sandbox tour
     env = praw_ini(tmp_path, standin.url)

@@ -18,7 +18,7 @@ from bot.sandbox.faults import RACING_LINE
 from bot.sandbox.server import SandboxServer
 from bot.wiki.plan import Kind
 from bot.wiki.workspace import load_workspace
-from conftest import Scenario, api_calls, edit_local, plain_praw
+from conftest import RunCli, Scenario, api_calls, edit_local, plain_praw
 
 SUB = "learnmachinelearning"
 BASE = "one\ntwo\nthree\nfour\nfive\n"
@@ -84,8 +84,8 @@ def test_a_merge_by_reddit_is_reported_as_drift_not_recorded_as_ours(
 
 
 def test_push_without_interference_reads_no_page_back(
-    wikibot, settings: Settings, client: SandboxClient
-) -> None:  # type: ignore[no-untyped-def]
+    wikibot: RunCli, settings: Settings, client: SandboxClient
+) -> None:
     assert wikibot("push").code == 0
     edit_local(settings, "hackers", "cool shit", "cool things")
     start = len(client.log())

@@ -15,15 +15,16 @@ from pathlib import Path
 import pytest
 import requests
 
-from bot.config import load_settings
+from bot.config import Settings, load_settings
 from bot.errors import Unavailable
 from bot.reddit import Gateway
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import RATE_LIMIT, RATE_WINDOW, SandboxServer
 from bot.state import State
+from bot.wiki.outcomes import Result as PageResult
 from bot.wiki.sync import WikiSync
 from bot.wiki.workspace import load_workspace
-from conftest import api_calls, body_of, wiki_text, wikibot_on_terminal, write_config
+from conftest import RunCli, api_calls, body_of, wiki_text, wikibot_on_terminal, write_config
 
 SUB = "learnmachinelearning"
 WORDS = [
@@ -61,8 +62,8 @@ def _text(chars: int, *, seed: int = 1) -> str:
 
 
 def test_pushes_cost_k_plus_ceil_k_over_100_plus_1_and_listings_page(
-    wikibot, settings, client: SandboxClient
-) -> None:  # type: ignore[no-untyped-def]
+    wikibot: RunCli, settings: Settings, client: SandboxClient
+) -> None:
     _only_generated_pages(settings.wiki_pages_dir, 150)
     start = len(client.log())
     assert wikibot("push").code == 0
@@ -95,7 +96,9 @@ def test_pushes_cost_k_plus_ceil_k_over_100_plus_1_and_listings_page(
     ], calls
 
 
-def test_a_512_kb_page_round_trips(wikibot, settings, client: SandboxClient) -> None:  # type: ignore[no-untyped-def]
+def test_a_512_kb_page_round_trips(
+    wikibot: RunCli, settings: Settings, client: SandboxClient
+) -> None:
     text = _text(524_000)
     (settings.wiki_pages_dir / "big.md").write_text(f"---\ntitle: Big\n---\n{text}")
     assert wikibot("push").code == 0
@@ -124,7 +127,7 @@ def test_a_burst_larger_than_the_rate_limit_is_paced_without_429(tmp_path: Path)
         workspace = load_workspace(settings)
         report = sync.push(sync.plan(workspace), workspace)
         state.close()
-        assert report.count("created") == 12, report.outcomes
+        assert report.count(PageResult.CREATED) == 12, report.outcomes
         statuses = [e["status"] for e in server.app.log.entries]
         assert 429 not in statuses
         assert len(api_calls(server.app.log.entries)) > 8  # more than one window's allowance
@@ -132,8 +135,8 @@ def test_a_burst_larger_than_the_rate_limit_is_paced_without_429(tmp_path: Path)
 
 
 def test_first_sync_of_an_existing_wiki_reads_each_page_once_with_a_bar_on_a_terminal(
-    wikibot, config_path: Path, settings, client: SandboxClient
-) -> None:  # type: ignore[no-untyped-def]
+    wikibot: RunCli, config_path: Path, settings: Settings, client: SandboxClient
+) -> None:
     _only_generated_pages(settings.wiki_pages_dir, 30)
     for path in sorted(settings.wiki_pages_dir.glob("*.md")):
         client.edit_wiki(page=path.stem, content=body_of(path))  # the wiki already has them
@@ -151,8 +154,8 @@ def test_first_sync_of_an_existing_wiki_reads_each_page_once_with_a_bar_on_a_ter
 
 
 def test_adopting_an_existing_page_writes_settings_only_where_reddit_differs(
-    wikibot, settings, client: SandboxClient, sandbox: SandboxServer
-) -> None:  # type: ignore[no-untyped-def]
+    wikibot: RunCli, settings: Settings, client: SandboxClient, sandbox: SandboxServer
+) -> None:
     for name in ("hackers", "engineers"):  # both files ask for permlevel 2
         client.edit_wiki(page=name, content=body_of(settings.wiki_pages_dir / f"{name}.md"))
     sandbox.app.store.update_settings("hackers", listed=True, permlevel=2)  # as wanted

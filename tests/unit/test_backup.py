@@ -14,7 +14,7 @@ DAY = 86400.0
 def test_daily_backups_are_sound_copies_and_the_newest_seven_are_kept(tmp_path: Path) -> None:
     state = State(tmp_path / "state-sandbox.db")
     try:
-        state.set_meta("wiki_cursor", "rev-1")
+        state.meta.set("wiki_cursor", "rev-1")
         start = 1_800_000_000.0
         made = [backup.backup_if_due(state, now=start + i * DAY) for i in range(9)]
         assert all(made)

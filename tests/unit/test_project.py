@@ -89,7 +89,7 @@ def test_readme_quickstart_commands_exist() -> None:
 
 def imported_packages(path: Path) -> set[str]:
     """The top-level packages a module imports (``import x.y``, ``from x.y import z``)."""
-    found = set()
+    found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
         if isinstance(node, ast.Import):
             found.update(alias.name.split(".")[0] for alias in node.names)
@@ -220,9 +220,9 @@ print(sorted(m for m in sys.modules if m.split(".")[0] in heavy
 @pytest.mark.parametrize(
     ("command", "shows"),
     [
+        (("--help",), "replies train"),
         (("status",), "Pages:"),
         (("preview", "index"), "<title>How to get into Machine Learning</title>"),
-        (("--help",), "replies train"),
     ],
 )
 def test_offline_commands_load_no_praw(
