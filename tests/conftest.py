@@ -20,7 +20,7 @@ from collections.abc import Callable, Generator, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import hypothesis
 import hypothesis.configuration
@@ -183,8 +183,9 @@ def write_config(tmp_path: Path, port: int, **overrides: object) -> Path:
         },
     }
     for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(config.get(key), dict):
-            config[key] = {**config[key], **value}  # type: ignore[dict-item]
+        current = config.get(key)
+        if isinstance(value, dict) and isinstance(current, dict):
+            config[key] = {**current, **value}
         else:
             config[key] = value
     path = tmp_path / "config" / "bot.yaml"
@@ -372,7 +373,10 @@ def settings(scenario: Scenario) -> Settings:
     return scenario.settings
 
 
-RunCli = Callable[..., Result]  # the ``wikibot`` fixture: run the CLI in-process
+class RunCli(Protocol):
+    """The ``wikibot`` fixture: run the CLI in-process (``Scenario.run_cli``)."""
+
+    def __call__(self, *args: str, config: Path | None = None) -> Result: ...
 
 
 @pytest.fixture

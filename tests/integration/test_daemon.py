@@ -8,12 +8,15 @@ import sqlite3
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot.config import Settings
 from bot.errors import EXIT_BUSY
 from bot.sandbox.client import SandboxClient
-from conftest import Scenario, wait_for, wikibot_process
+from bot.sandbox.server import SandboxServer
+from conftest import RunCli, Scenario, wait_for, wikibot_process
 
 GUIDES = {"index", "highschool", "engineers", "researchers", "hackers"}
 
@@ -22,7 +25,7 @@ def published(client: SandboxClient) -> set[str]:
     return set(client.state()["wiki"])
 
 
-def bot_replies(client: SandboxClient) -> list[dict]:  # type: ignore[type-arg]
+def bot_replies(client: SandboxClient) -> list[dict[str, Any]]:
     return [c for c in client.state()["comments"] if c["author"] == "wikibot"]
 
 
@@ -36,7 +39,7 @@ def stop(process: subprocess.Popen[str], timeout: float = 10.0) -> tuple[int, st
 
 def test_run_publishes_answers_and_stops_cleanly_on_sigterm(
     config_path: Path,
-    settings,  # type: ignore[no-untyped-def]
+    settings: Settings,
     client: SandboxClient,
 ) -> None:
     daemon = wikibot_process(config_path, "run")
@@ -90,8 +93,8 @@ def test_daemon_survives_5xx_and_timeouts_with_backoff_then_catches_up(
 
 def test_conflict_reaches_moderators_exactly_once(
     config_path: Path,
-    client: SandboxClient,  # type: ignore[no-untyped-def]
-    settings,
+    client: SandboxClient,
+    settings: Settings,
 ) -> None:
     assert wikibot_process(config_path, "run", "--once").wait(timeout=60) == 0
     page = settings.wiki_pages_dir / "engineers.md"
@@ -125,7 +128,7 @@ def test_conflict_reaches_moderators_exactly_once(
 
 def test_status_json_reports_pages_conflicts_replies_and_errors(
     config_path: Path,
-    wikibot,  # type: ignore[no-untyped-def]
+    wikibot: RunCli,
     client: SandboxClient,
 ) -> None:
     assert wikibot_process(config_path, "run", "--once").wait(timeout=60) == 0
@@ -145,7 +148,7 @@ def test_status_json_reports_pages_conflicts_replies_and_errors(
     assert "index" in text and "drift" in text
 
 
-def test_bad_credentials_stop_only_the_affected_job(tmp_path: Path, sandbox) -> None:  # type: ignore[no-untyped-def]
+def test_bad_credentials_stop_only_the_affected_job(tmp_path: Path, sandbox: SandboxServer) -> None:
     from conftest import write_config
 
     config = write_config(tmp_path, sandbox.port)
@@ -166,8 +169,8 @@ def test_bad_credentials_stop_only_the_affected_job(tmp_path: Path, sandbox) -> 
 @pytest.mark.slow
 def test_sigterm_during_a_hung_request_still_stops_within_10_seconds(
     tmp_path: Path,
-    sandbox,
-    client: SandboxClient,  # type: ignore[no-untyped-def]
+    sandbox: SandboxServer,
+    client: SandboxClient,
 ) -> None:
     from conftest import write_config
 

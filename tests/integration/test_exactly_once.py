@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,12 +18,12 @@ from bot.errors import EXIT_BUSY
 from bot.lockfile import WAIT_FOR_LOCK, CommandLock, lock_path
 from bot.sandbox.client import SandboxClient
 from bot.sandbox.server import SandboxServer
-from conftest import wait_for, wikibot_process
+from conftest import RunCli, wait_for, wikibot_process
 
 GETTING_STARTED = ("How do I get into machine learning?", "Complete beginner. Where do I start?")
 
 
-def bot_replies(client: SandboxClient, fullname: str) -> list[dict]:  # type: ignore[type-arg]
+def bot_replies(client: SandboxClient, fullname: str) -> list[dict[str, Any]]:
     return [
         c
         for c in client.state()["comments"]
@@ -30,8 +31,8 @@ def bot_replies(client: SandboxClient, fullname: str) -> list[dict]:  # type: ig
     ]
 
 
-def test_overlapping_scans_reply_once(  # type: ignore[no-untyped-def]
-    wikibot, client: SandboxClient, config_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_overlapping_scans_reply_once(
+    wikibot: RunCli, client: SandboxClient, config_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("bot.lockfile.WAIT_FOR_LOCK", 30.0)  # a slow machine: wait it out
     assert wikibot("replies", "scan").code == 0  # the seeded posts, out of the way
@@ -53,8 +54,8 @@ def test_overlapping_scans_reply_once(  # type: ignore[no-untyped-def]
     assert len(bot_replies(client, fullname)) == 1
 
 
-def test_scan_during_the_daemon_stops_at_once_with_one_line(  # type: ignore[no-untyped-def]
-    wikibot, settings: Settings
+def test_scan_during_the_daemon_stops_at_once_with_one_line(
+    wikibot: RunCli, settings: Settings
 ) -> None:
     with CommandLock(lock_path(settings.state_db), command="run"):
         started = time.monotonic()
@@ -70,8 +71,8 @@ def test_scan_during_the_daemon_stops_at_once_with_one_line(  # type: ignore[no-
     assert wikibot("replies", "scan").code == 0  # free again
 
 
-def test_a_reply_buried_in_a_big_thread_is_found(  # type: ignore[no-untyped-def]
-    wikibot, client: SandboxClient, sandbox: SandboxServer, settings: Settings
+def test_a_reply_buried_in_a_big_thread_is_found(
+    wikibot: RunCli, client: SandboxClient, sandbox: SandboxServer, settings: Settings
 ) -> None:
     assert wikibot("replies", "scan").code == 0
     backup = settings.state_db.with_name("backup.db")

@@ -5,28 +5,33 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot.config import Settings
 from bot.labels import LabelBook, LabelEvent
 from bot.sandbox.client import SandboxClient
 from bot.state import State
-from conftest import Scenario, api_calls, wait_for
+from conftest import RunCli, Scenario, api_calls, wait_for
 
 ASKER = "curious_student"
 QUESTION = ("How do I get into machine learning?", "I'm 16. Where should I start? Any roadmap?")
 
 
-def bot_reply(client: SandboxClient, post: str) -> dict:  # type: ignore[type-arg]
-    found = [
+def bot_reply(client: SandboxClient, post: str) -> dict[str, Any]:
+    found: list[dict[str, Any]] = [
         c for c in client.state()["comments"] if c["author"] == "wikibot" and c["link_id"] == post
     ]
     assert len(found) == 1, found
     return found[0]
 
 
+Answered = tuple[str, dict[str, Any]]  # the question's fullname and the bot's reply
+
+
 @pytest.fixture
-def answered(wikibot, client: SandboxClient) -> tuple[str, dict]:  # type: ignore[no-untyped-def, type-arg]
+def answered(wikibot: RunCli, client: SandboxClient) -> Answered:
     """The seeded posts handled, then one getting-started question answered by the bot."""
     assert wikibot("replies", "scan").code == 0
     post = client.post(title=QUESTION[0], body=QUESTION[1], author=ASKER)
@@ -51,14 +56,21 @@ def label_events(state_db: Path) -> list[LabelEvent]:
         state.close()
 
 
-def deletes(entries: list[dict]) -> list[dict]:  # type: ignore[type-arg]
+def deletes(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [e for e in entries if e["path"] == "/api/del"]
 
 
-NOTHING = {"deleted": [], "labelled": [], "opted_out": [], "unconfirmed": []}
+NOTHING: dict[str, list[object]] = {
+    "deleted": [],
+    "labelled": [],
+    "opted_out": [],
+    "unconfirmed": [],
+}
 
 
-def test_idle_check_costs_two_calls(wikibot, client: SandboxClient, answered) -> None:  # type: ignore[no-untyped-def]
+def test_idle_check_costs_two_calls(
+    wikibot: RunCli, client: SandboxClient, answered: Answered
+) -> None:
     start = len(client.log())
     result = wikibot("replies", "feedback", "--json")
     assert result.code == 0, result.err
@@ -67,8 +79,8 @@ def test_idle_check_costs_two_calls(wikibot, client: SandboxClient, answered) ->
     assert [c["path"] for c in calls] == ["/user/wikibot/comments", "/message/comments"]
 
 
-def test_downvoted_reply_is_deleted_once_and_labelled(  # type: ignore[no-untyped-def]
-    wikibot, client: SandboxClient, settings, answered
+def test_downvoted_reply_is_deleted_once_and_labelled(
+    wikibot: RunCli, client: SandboxClient, settings: Settings, answered: Answered
 ) -> None:
     post, reply = answered
     client.set_comment(reply["id"], score=-2)
@@ -89,8 +101,8 @@ def test_downvoted_reply_is_deleted_once_and_labelled(  # type: ignore[no-untype
 
 
 def test_author_saying_delete_removes_the_reply(
-    wikibot, client: SandboxClient, settings, answered
-) -> None:  # type: ignore[no-untyped-def]
+    wikibot: RunCli, client: SandboxClient, settings: Settings, answered: Answered
+) -> None:
     post, reply = answered
     client.comment(parent=f"t1_{reply['id']}", body="wrong guide, delete please", author=ASKER)
     result = json.loads(wikibot("replies", "feedback", "--json").out)
@@ -111,8 +123,8 @@ def test_author_saying_delete_removes_the_reply(
 
 
 def test_someone_else_saying_wrong_changes_nothing(
-    wikibot, client: SandboxClient, settings, answered
-) -> None:  # type: ignore[no-untyped-def]
+    wikibot: RunCli, client: SandboxClient, settings: Settings, answered: Answered
+) -> None:
     post, reply = answered
     client.comment(parent=f"t1_{reply['id']}", body="wrong", author="drive_by_troll")
     long_answer = (
@@ -126,7 +138,9 @@ def test_someone_else_saying_wrong_changes_nothing(
     assert labels(settings.state_db) == []
 
 
-def test_author_opting_out_gets_no_more_replies(wikibot, client: SandboxClient, answered) -> None:  # type: ignore[no-untyped-def]
+def test_author_opting_out_gets_no_more_replies(
+    wikibot: RunCli, client: SandboxClient, answered: Answered
+) -> None:
     _post, reply = answered
     client.comment(parent=f"t1_{reply['id']}", body="stop", author=ASKER)
     result = json.loads(wikibot("replies", "feedback", "--json").out)
@@ -138,8 +152,8 @@ def test_author_opting_out_gets_no_more_replies(wikibot, client: SandboxClient, 
 
 
 def test_moderator_removal_is_labelled_not_deleted(
-    wikibot, client: SandboxClient, settings, answered
-) -> None:  # type: ignore[no-untyped-def]
+    wikibot: RunCli, client: SandboxClient, settings: Settings, answered: Answered
+) -> None:
     post, reply = answered
     client.set_comment(reply["id"], removed_by="alice_mod")
     start = len(client.log())
@@ -149,8 +163,8 @@ def test_moderator_removal_is_labelled_not_deleted(
     assert [x.source for x in labels(settings.state_db)] == ["removal"]
 
 
-def test_thanks_and_negations_never_act_and_a_moderators_label_outranks_the_asker(  # type: ignore[no-untyped-def]
-    wikibot, client: SandboxClient, settings, answered
+def test_thanks_and_negations_never_act_and_a_moderators_label_outranks_the_asker(
+    wikibot: RunCli, client: SandboxClient, settings: Settings, answered: Answered
 ) -> None:
     post, reply = answered
     for words in ("Nothing wrong with this, thanks!", "Don't stop, this is exactly what I needed"):
@@ -177,8 +191,8 @@ def test_thanks_and_negations_never_act_and_a_moderators_label_outranks_the_aske
     assert "labels by source: moderator 1 (2 label event(s))" in status.out
 
 
-def test_a_delete_whose_answer_is_lost_is_labelled_by_the_next_check(  # type: ignore[no-untyped-def]
-    scenario: Scenario, client: SandboxClient, answered
+def test_a_delete_whose_answer_is_lost_is_labelled_by_the_next_check(
+    scenario: Scenario, client: SandboxClient, answered: Answered
 ) -> None:
     post, reply = answered
     scenario.configure(request_timeout=1)
@@ -198,8 +212,8 @@ def test_a_delete_whose_answer_is_lost_is_labelled_by_the_next_check(  # type: i
     assert json.loads(scenario.run_cli("replies", "feedback", "--json").out) == NOTHING
 
 
-def test_a_command_under_a_flood_of_replies_and_newer_bot_comments_is_acted_on(  # type: ignore[no-untyped-def]
-    wikibot, client: SandboxClient, settings, answered
+def test_a_command_under_a_flood_of_replies_and_newer_bot_comments_is_acted_on(
+    wikibot: RunCli, client: SandboxClient, settings: Settings, answered: Answered
 ) -> None:
     post, reply = answered
     client.comment(parent=f"t1_{reply['id']}", body="stop, thanks", author=ASKER)
@@ -218,7 +232,7 @@ def test_a_command_under_a_flood_of_replies_and_newer_bot_comments_is_acted_on( 
     assert len(api_calls(client.log()[start:])) == 2  # idle again: two calls
 
 
-def test_a_fresh_clone_trains_on_labels_of_sandbox_posts_by_fetching_their_text(  # type: ignore[no-untyped-def]
+def test_a_fresh_clone_trains_on_labels_of_sandbox_posts_by_fetching_their_text(
     scenario: Scenario, client: SandboxClient
 ) -> None:
     """No ../shared, no --texts: the labels are post ids, their text read from the target."""
@@ -274,7 +288,9 @@ def test_a_fresh_clone_trains_on_labels_of_sandbox_posts_by_fetching_their_text(
         (["not an id!", "other"], "is not a post id like t3_abc123"),
     ],
 )
-def test_bad_labels_are_one_line_and_exit_2(wikibot, args: list[str], expected: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_labels_are_one_line_and_exit_2(
+    wikibot: RunCli, args: list[str], expected: str
+) -> None:
     result = wikibot("replies", "label", *args)
     assert result.code == 2, result
     assert expected in result.err and "Traceback" not in result.err

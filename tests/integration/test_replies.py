@@ -7,11 +7,13 @@ import signal
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot.config import Settings
 from bot.sandbox.client import SandboxClient
-from conftest import Scenario, api_calls, wait_for, wikibot_process
+from conftest import RunCli, Scenario, api_calls, wait_for, wikibot_process
 
 GETTING_STARTED = (
     "I'm 16, how do I get into machine learning?",
@@ -19,7 +21,7 @@ GETTING_STARTED = (
 )
 
 
-def bot_comments(client: SandboxClient, fullname: str | None = None) -> list[dict]:  # type: ignore[type-arg]
+def bot_comments(client: SandboxClient, fullname: str | None = None) -> list[dict[str, Any]]:
     return [
         c
         for c in client.state()["comments"]
@@ -28,13 +30,15 @@ def bot_comments(client: SandboxClient, fullname: str | None = None) -> list[dic
 
 
 @pytest.fixture
-def quiet_sub(wikibot, client: SandboxClient):  # type: ignore[no-untyped-def]
+def quiet_sub(wikibot: RunCli, client: SandboxClient) -> SandboxClient:
     """The seeded posts handled once, so each test sees only its own posts."""
     assert wikibot("replies", "scan").code == 0
     return client
 
 
-def test_getting_started_post_gets_exactly_one_reply(wikibot, quiet_sub: SandboxClient) -> None:  # type: ignore[no-untyped-def]
+def test_getting_started_post_gets_exactly_one_reply(
+    wikibot: RunCli, quiet_sub: SandboxClient
+) -> None:
     fullname = quiet_sub.post(title=GETTING_STARTED[0], body=GETTING_STARTED[1])
     first = wikibot("replies", "scan")
     assert first.code == 0 and "-> highschool" in first.out
@@ -52,7 +56,7 @@ def test_getting_started_post_gets_exactly_one_reply(wikibot, quiet_sub: Sandbox
     assert fullname[3:] in {row["post_id"] for row in listed}
 
 
-def test_seeded_posts_are_answered_precisely(wikibot, client: SandboxClient) -> None:  # type: ignore[no-untyped-def]
+def test_seeded_posts_are_answered_precisely(wikibot: RunCli, client: SandboxClient) -> None:
     result = json.loads(wikibot("replies", "scan", "--json").out)
     answered = {entry["audience"] for entry in result["replied"]}
     assert answered == {"highschool", "engineers"}
@@ -92,8 +96,8 @@ def test_seeded_posts_are_answered_precisely(wikibot, client: SandboxClient) -> 
         ),
     ],
 )
-def test_no_reply_to_other_posts(  # type: ignore[no-untyped-def]
-    wikibot,
+def test_no_reply_to_other_posts(
+    wikibot: RunCli,
     quiet_sub: SandboxClient,
     *,
     title: str,
@@ -106,7 +110,9 @@ def test_no_reply_to_other_posts(  # type: ignore[no-untyped-def]
     assert bot_comments(quiet_sub, fullname) == []
 
 
-def test_locked_old_and_opted_out_posts_get_no_reply(wikibot, quiet_sub: SandboxClient) -> None:  # type: ignore[no-untyped-def]
+def test_locked_old_and_opted_out_posts_get_no_reply(
+    wikibot: RunCli, quiet_sub: SandboxClient
+) -> None:
     before = len(bot_comments(quiet_sub))
     quiet_sub.post(title=GETTING_STARTED[0], body=GETTING_STARTED[1], locked=True)
     quiet_sub.post(
@@ -123,7 +129,9 @@ def test_locked_old_and_opted_out_posts_get_no_reply(wikibot, quiet_sub: Sandbox
     assert result["skipped"].get("locked, archived or removed") == 1
 
 
-def test_dry_run_posts_nothing_and_remembers_nothing(wikibot, client: SandboxClient) -> None:  # type: ignore[no-untyped-def]
+def test_dry_run_posts_nothing_and_remembers_nothing(
+    wikibot: RunCli, client: SandboxClient
+) -> None:
     dry = wikibot("replies", "scan", "--dry-run")
     assert dry.code == 0 and "would reply" in dry.out
     assert bot_comments(client) == []
@@ -182,8 +190,8 @@ def test_after_a_downtime_the_cap_goes_to_the_newest_posts_and_holds_the_rest(
 
 
 def test_reply_that_failed_with_503_but_was_applied_is_not_repeated(
-    wikibot, quiet_sub: SandboxClient
-) -> None:  # type: ignore[no-untyped-def]
+    wikibot: RunCli, quiet_sub: SandboxClient
+) -> None:
     fullname = quiet_sub.post(title=GETTING_STARTED[0], body=GETTING_STARTED[1])
     quiet_sub.add_fault("apply_503", path="/api/comment", count=3)
     assert wikibot("replies", "scan").code == 0
@@ -193,7 +201,7 @@ def test_reply_that_failed_with_503_but_was_applied_is_not_repeated(
     assert len(bot_comments(quiet_sub, fullname)) == 1
 
 
-def test_ratelimit_waits_and_replies_once_later(wikibot, quiet_sub: SandboxClient) -> None:  # type: ignore[no-untyped-def]
+def test_ratelimit_waits_and_replies_once_later(wikibot: RunCli, quiet_sub: SandboxClient) -> None:
     fullname = quiet_sub.post(title=GETTING_STARTED[0], body=GETTING_STARTED[1])
     quiet_sub.add_fault("ratelimit", path="/api/comment", wait_seconds=120)
     start = len(quiet_sub.log())
@@ -206,9 +214,9 @@ def test_ratelimit_waits_and_replies_once_later(wikibot, quiet_sub: SandboxClien
 
 
 def test_lost_state_does_not_cause_a_second_reply(
-    wikibot,
-    client: SandboxClient,  # type: ignore[no-untyped-def]
-    settings,
+    wikibot: RunCli,
+    client: SandboxClient,
+    settings: Settings,
 ) -> None:
     assert "2 replied" in wikibot("replies", "scan").out
     settings.state_db.unlink()
@@ -220,8 +228,8 @@ def test_lost_state_does_not_cause_a_second_reply(
 
 
 def test_crash_between_intent_and_confirmation_ends_with_one_reply(
-    config_path: Path, settings, client: SandboxClient, wikibot
-) -> None:  # type: ignore[no-untyped-def]
+    config_path: Path, settings: Settings, client: SandboxClient, wikibot: RunCli
+) -> None:
     assert wikibot("replies", "scan").code == 0
     fullname = client.post(title=GETTING_STARTED[0], body=GETTING_STARTED[1])
     # The sandbox applies the comment, then holds the answer back; we kill the bot while
@@ -242,7 +250,7 @@ def test_crash_between_intent_and_confirmation_ends_with_one_reply(
     assert len(bot_comments(client, fullname)) == 1
 
 
-def test_replies_test_command_explains(wikibot) -> None:  # type: ignore[no-untyped-def]
+def test_replies_test_command_explains(wikibot: RunCli) -> None:
     result = wikibot("replies", "test", *GETTING_STARTED)
     assert result.code == 0 and result.out.startswith("REPLY")
     assert "guide: highschool" in result.out and "wiki/highschool" in result.out
@@ -259,7 +267,7 @@ def test_replies_test_command_explains(wikibot) -> None:  # type: ignore[no-unty
     assert data["reply"] is None
 
 
-def test_eval_rejects_a_bad_file(wikibot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_eval_rejects_a_bad_file(wikibot: RunCli, tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"key": "t3_a", "title": "x", "intent": "getting_started"}\nnot json\n')
     result = wikibot("replies", "eval", "--posts", str(bad), "--labels", "")
@@ -268,9 +276,9 @@ def test_eval_rejects_a_bad_file(wikibot, tmp_path: Path) -> None:  # type: igno
 
 
 def test_a_vanished_cursor_post_does_not_silence_the_bot(
-    wikibot,
-    quiet_sub: SandboxClient,  # type: ignore[no-untyped-def]
-    settings,
+    wikibot: RunCli,
+    quiet_sub: SandboxClient,
+    settings: Settings,
 ) -> None:
     newest = quiet_sub.post(title="Weekly question thread", body="Ask here?")
     assert wikibot("replies", "scan").code == 0  # the cursor is now this post

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -123,10 +125,11 @@ def test_reply_never_contains_the_post_text() -> None:
     assert "secret-marker-7731" not in text
 
 
-def base_rules() -> dict:  # type: ignore[type-arg]
+def base_rules() -> dict[str, Any]:
     import yaml
 
-    return yaml.safe_load(FIXTURE_RULES.read_text())
+    rules: dict[str, Any] = yaml.safe_load(FIXTURE_RULES.read_text())
+    return rules
 
 
 @pytest.mark.parametrize(
@@ -145,7 +148,9 @@ def base_rules() -> dict:  # type: ignore[type-arg]
         (lambda d: d["paths"].update(pirates="x"), "paths.pirates: unknown audience"),
     ],
 )
-def test_bad_rules_are_config_errors(change, expected: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_rules_are_config_errors(
+    change: Callable[[dict[str, Any]], object], expected: str
+) -> None:
     data = base_rules()
     change(data)
     with pytest.raises(ConfigError, match=expected):

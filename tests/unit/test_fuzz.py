@@ -66,7 +66,7 @@ def assert_settings_or_config_error(path: Path, env: dict[str, str] | None = Non
 
 @FUZZ
 @given(text=st.text(max_size=300))
-def test_config_any_text(tmp_path_factory, text: str) -> None:  # type: ignore[no-untyped-def]
+def test_config_any_text(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
     path = tmp_path_factory.mktemp("cfg") / "bot.yaml"
     path.write_text(
         text, encoding="utf-8", errors="surrogatepass"
@@ -90,7 +90,9 @@ def test_config_any_text(tmp_path_factory, text: str) -> None:  # type: ignore[n
         max_size=2,
     ),
 )
-def test_config_any_yaml_structure(tmp_path_factory, data, env) -> None:  # type: ignore[no-untyped-def]
+def test_config_any_yaml_structure(
+    tmp_path_factory: pytest.TempPathFactory, data: dict[str, object], env: dict[str, str]
+) -> None:
     path = tmp_path_factory.mktemp("cfg") / "bot.yaml"
     path.write_text(yaml.safe_dump(data))
     assert_settings_or_config_error(path, {k: v.replace("\0", "") for k, v in env.items()})

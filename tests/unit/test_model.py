@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from labelled_fixture import fixture_rows, write_fixture
@@ -25,9 +26,11 @@ from bot.replies.model import DEFAULT_PATH, load_model
 from bot.replies.rules import load_rules
 from conftest import FIXTURE_RULES, Scenario
 
+Trained = tuple[Path, dict[str, Any]]  # the model file's folder and its document
+
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:  # type: ignore[type-arg]
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
     folder = tmp_path_factory.mktemp("model")
     examples = load_posts(write_fixture(folder / "posts.jsonl"))
     options = TrainOptions(min_df=1, audience_head=True)
@@ -54,7 +57,7 @@ def test_training_is_deterministic_byte_for_byte(offline: Scenario, tmp_path: Pa
     assert 0.0 < model.threshold < 1.0
 
 
-def test_model_file_is_plain_reviewable_json(trained) -> None:  # type: ignore[no-untyped-def]
+def test_model_file_is_plain_reviewable_json(trained: Trained) -> None:
     folder, _document = trained
     text = (folder / "model.json").read_text()
     data = json.loads(text)
@@ -68,7 +71,7 @@ def test_model_file_is_plain_reviewable_json(trained) -> None:  # type: ignore[n
     assert all(isinstance(v, list) for v in data["features"].values())
 
 
-def test_run_time_scores_equal_the_trained_logistic_regression(trained) -> None:  # type: ignore[no-untyped-def]
+def test_run_time_scores_equal_the_trained_logistic_regression(trained: Trained) -> None:
     """The pure-Python scorer reproduces scikit-learn's decision function."""
     from sklearn.linear_model import LogisticRegression
 
@@ -94,7 +97,7 @@ def test_run_time_scores_equal_the_trained_logistic_regression(trained) -> None:
         model.score(title="How do I get into ML?")
 
 
-def test_trained_model_separates_the_fixture_and_routes(trained) -> None:  # type: ignore[no-untyped-def]
+def test_trained_model_separates_the_fixture_and_routes(trained: Trained) -> None:
     folder, _document = trained
     rules = load_rules(FIXTURE_RULES, model=load_model(folder / "model.json"))
     asking = classify(
@@ -241,7 +244,7 @@ def test_near_duplicates_share_a_group() -> None:
     assert len({groups[0], groups[2], groups[4]}) == 3
 
 
-def test_threshold_is_the_calibrated_reply_probability(trained) -> None:  # type: ignore[no-untyped-def]
+def test_threshold_is_the_calibrated_reply_probability(trained: Trained) -> None:
     folder, document = trained
     assert document["intent"]["threshold"] == TrainOptions().reply_probability
     examples = load_posts(folder / "posts.jsonl")
