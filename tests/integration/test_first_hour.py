@@ -15,13 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_settings
+from bot.config import Settings, load_settings
 from bot.errors import ConfigError
 from bot.lockfile import lock_path
 from bot.sandbox.client import SandboxClient, is_listening
 from bot.sandbox.server import SandboxServer
-from bot.wiki.plan import Kind, LocalPage, RemotePage, SyncedPage, build_plan, unified_diff
-from conftest import REPO, Scenario, api_calls, free_port, wikibot_process, write_config
+from bot.wiki.diff import unified_diff
+from bot.wiki.plan import Kind, LocalPage, RemotePage, SyncedPage, build_plan
+from conftest import REPO, RunCli, Scenario, api_calls, free_port, wikibot_process, write_config
 
 README = (REPO / "README.md").read_text()
 VENV_BIN = Path(sys.executable).parent
@@ -85,7 +86,7 @@ def test_readme_by_hand_tour_runs_as_written_and_keeps_its_promises(tmp_path: Pa
         engineers = (tmp_path / "wiki_pages" / "engineers.md").read_text()
         assert engineers.endswith("Rewritten on the wiki by a moderator.\n")
 
-    promises = {
+    promises: dict[str, Callable[[str], object]] = {
         "what push would change (exit 0)": lambda out: "No changes" in out,
         "one reply, linking the high school guide": one_reply_to_the_high_school_guide,
         "nothing: exactly once": nothing_exactly_once,
@@ -212,7 +213,7 @@ def test_config_errors_name_the_environment_variable_and_the_section(tmp_path: P
     assert "schedule.sync_interval: expected a duration like '5m', got 'soon'" in README
 
 
-def test_check_reports_every_error_of_a_file(wikibot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_check_reports_every_error_of_a_file(wikibot: RunCli, tmp_path: Path) -> None:
     bad = tmp_path / "wiki_pages" / "bad.md"
     bad.write_text(
         "---\ncolour: blue\nlisted: perhaps\npermlevel: 9\n---\n[x](https://example.com/)\n"
@@ -225,7 +226,9 @@ def test_check_reports_every_error_of_a_file(wikibot, tmp_path: Path) -> None:  
     assert "placeholder link" in lines[3]
 
 
-def test_pull_of_a_wiki_only_page_says_how_to_import_it(wikibot, client: SandboxClient) -> None:  # type: ignore[no-untyped-def]
+def test_pull_of_a_wiki_only_page_says_how_to_import_it(
+    wikibot: RunCli, client: SandboxClient
+) -> None:
     assert wikibot("push").code == 0
     client.edit_wiki(page="faq", content="# FAQ\n")
     result = wikibot("pull", "faq")
@@ -302,7 +305,7 @@ def test_run_once_does_not_announce_a_backoff_it_never_waits(
     assert "backing off" not in err
 
 
-def test_final_error_line_is_json_under_json_logs(wikibot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_final_error_line_is_json_under_json_logs(wikibot: RunCli, tmp_path: Path) -> None:
     (tmp_path / "wiki_pages" / "bad.md").write_text("---\nlisted: perhaps\n---\nx\n")
     result = wikibot("--log-format", "json", "plan")
     assert result.code == 1
@@ -312,7 +315,9 @@ def test_final_error_line_is_json_under_json_logs(wikibot, tmp_path: Path) -> No
     assert usage.code == 2 and json.loads(usage.err.strip().splitlines()[-1])["level"] == "error"
 
 
-def test_readme_names_the_lock_file_the_daemon_writes(config_path: Path, settings) -> None:  # type: ignore[no-untyped-def]
+def test_readme_names_the_lock_file_the_daemon_writes(
+    config_path: Path, settings: Settings
+) -> None:
     named = re.search(r"A lock file \(`<state_db>\.lock`, for example `([^`]+)`\)", README)
     assert named is not None
     assert named.group(1) == ".wikibot/state-reddit.lock"  # the live default state_db's lock
@@ -335,8 +340,8 @@ def test_labels_with_an_unknown_audience_are_rejected() -> None:
 
 
 def test_pasted_front_matter_is_flagged_by_check_and_plan(
-    wikibot, client: SandboxClient, tmp_path: Path
-) -> None:  # type: ignore[no-untyped-def]
+    wikibot: RunCli, client: SandboxClient, tmp_path: Path
+) -> None:
     pages = tmp_path / "wiki_pages"
     hackers = pages / "hackers.md"
     copied = hackers.read_text()
@@ -370,7 +375,7 @@ def test_plan_counts_match_its_diff_when_removed_lines_start_with_dashes() -> No
     assert action.stats() == (0, 8)
 
 
-def test_status_says_what_to_do(config_path: Path, wikibot, client: SandboxClient) -> None:  # type: ignore[no-untyped-def]
+def test_status_says_what_to_do(config_path: Path, wikibot: RunCli, client: SandboxClient) -> None:
     client.add_fault("503", path="/new", count=3)
     assert wikibot_process(config_path, "run", "--once").wait(timeout=60) == 1  # replies fail
     assert wikibot_process(config_path, "run", "--once").wait(timeout=60) == 0  # and recover
@@ -480,7 +485,7 @@ def test_sandbox_serve_started_in_the_background_stops_on_sigint(tmp_path: Path)
     assert "Traceback" not in (tmp_path / "err").read_text()
 
 
-def test_idle_cycle_costs_at_most_two_calls(wikibot, client: SandboxClient) -> None:  # type: ignore[no-untyped-def]
+def test_idle_cycle_costs_at_most_two_calls(wikibot: RunCli, client: SandboxClient) -> None:
     assert wikibot("push").code == 0
     for _ in range(3):
         start = len(client.log())

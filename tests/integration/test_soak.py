@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_settings
+from bot.config import Settings, load_settings
 from bot.replies.classify import classify
 from bot.replies.rules import load_rules
 from bot.sandbox.client import SandboxClient
@@ -88,9 +88,9 @@ def drive(
         page = pages_dir / f"{rng.choice(PAGES)}.md"
         page.write_text(page.read_text() + f"\nUpdate {step}.\n")
     if rng.random() < 0.12:
-        page = rng.choice(PAGES)
-        if page in client.state()["wiki"]:
-            client.edit_wiki(page=page, content=f"Human rewrite {step}.\n", author="alice_mod")
+        wiki_page = rng.choice(PAGES)
+        if wiki_page in client.state()["wiki"]:
+            client.edit_wiki(page=wiki_page, content=f"Human rewrite {step}.\n", author="alice_mod")
     if rng.random() < 0.5:
         kind, path = rng.choice(FAULTS)
         if kind == "refresh_503":
@@ -155,7 +155,7 @@ def check_replies(client: SandboxClient, posts: list[tuple[str, str, str]]) -> N
     assert any(classify(title=t, body=b, rules=rules).is_getting_started for _, t, b in posts)
 
 
-def check_wiki(settings, client: SandboxClient) -> None:  # type: ignore[no-untyped-def]
+def check_wiki(settings: Settings, client: SandboxClient) -> None:
     local = load_workspace(settings).local
     state = State(settings.state_db)
     try:
