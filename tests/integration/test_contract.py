@@ -220,8 +220,11 @@ def replay(reddit: praw.Reddit, request: dict[str, Any], ids: dict[str, str]) ->
     except (prawcore.ResponseException, praw.exceptions.RedditAPIException) as exc:
         # PRAW turns a 400 with a JSON reason into RedditAPIException; the HTTP answer is
         # on the prawcore exception it was raised from.
-        response = exc if isinstance(exc, prawcore.ResponseException) else exc.__cause__
-        response = response.response  # type: ignore[union-attr]
+        # (A RedditAPIException for errors in a 200 answer has no such cause, and no answer
+        # to compare: none of the cassettes holds one.)
+        cause = exc if isinstance(exc, prawcore.ResponseException) else exc.__cause__
+        assert isinstance(cause, prawcore.ResponseException), f"no HTTP error behind {exc!r}"
+        response = cause.response
         try:
             return response.status_code, response.json()
         except ValueError:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 import prawcore.sessions
 import pytest
@@ -18,6 +18,7 @@ from bot.errors import (
     Unavailable,
     WriteUncertain,
 )
+from bot.models import Post
 from bot.reddit import RETRIED_STATUSES, Gateway, WriteOutcomeUnknown
 from bot.sandbox.client import SandboxClient
 from conftest import RunCli, api_calls, wait_for
@@ -66,7 +67,9 @@ def test_operations_return_plain_data(gateway: Gateway, client: SandboxClient) -
 
 def test_stale_previous_is_conflict(gateway: Gateway, client: SandboxClient) -> None:
     gateway.edit_page("index", content="a", reason=None, previous=None)
-    first = gateway.read_page("index").revision_id  # type: ignore[union-attr]
+    page = gateway.read_page("index")
+    assert page is not None
+    first = page.revision_id
     newer = client.edit_wiki(page="index", content="human")
     with pytest.raises(Conflict) as caught:
         gateway.edit_page("index", content="b", reason=None, previous=first)
@@ -101,7 +104,7 @@ def test_503_on_reply_is_uncertain_and_sent_once(gateway: Gateway, client: Sandb
     ids=["reply", "wiki-edit"],
 )
 def test_cut_body_on_a_write_is_uncertain_and_sent_once(
-    gateway: Gateway, client: SandboxClient, path: str, write: Any
+    gateway: Gateway, client: SandboxClient, path: str, write: Callable[[Gateway, Post], object]
 ) -> None:
     post = gateway.new_posts()[0]
     client.add_fault("apply_cut", path=path)
@@ -150,7 +153,8 @@ def test_timeout_on_wiki_edit_is_uncertain(settings: Settings, client: SandboxCl
     with pytest.raises(WriteUncertain):
         gateway.edit_page("index", content="x", reason=None, previous=None)
     assert wait_for(lambda: posts_of(client, "/r/learnmachinelearning/api/wiki/edit") == 1)
-    assert gateway.read_page("index").content == "x"  # type: ignore[union-attr]
+    page = gateway.read_page("index")
+    assert page is not None and page.content == "x"
 
 
 def test_reads_keep_prawcore_retries(gateway: Gateway, client: SandboxClient) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 from bot.labels import LabelBook
 from bot.replies.review import DIGEST_SINCE_KEY, REASON
@@ -23,7 +24,7 @@ UNSURE = (
 IGNORED = ("Data analyst wanting to do more ML", "I use SQL and Excel daily at work.")
 
 
-def bot_comments(client: SandboxClient, fullname: str) -> list[dict]:  # type: ignore[type-arg]
+def bot_comments(client: SandboxClient, fullname: str) -> list[dict[str, Any]]:
     return [
         c
         for c in client.state()["comments"]
@@ -40,10 +41,11 @@ def label_in_force(scenario: Scenario, fullname: str) -> tuple[str, str, str, st
     return None if label is None else (label.intent, label.audience, label.source, label.who)
 
 
-def scan(scenario: Scenario) -> dict:  # type: ignore[type-arg]
+def scan(scenario: Scenario) -> dict[str, Any]:
     result = scenario.run_cli("replies", "scan", "--json")
     assert result.code == 0, result.err
-    return json.loads(result.out)  # type: ignore[no-any-return]
+    summary: dict[str, Any] = json.loads(result.out)
+    return summary
 
 
 def test_summons_are_answered_once_for_moderators_and_helpers_and_nobody_else(
@@ -87,7 +89,8 @@ def test_summons_are_answered_once_for_moderators_and_helpers_and_nobody_else(
     helped = scan(scenario)
     assert [e["post"] for e in helped["summoned"]] == [other]
     (helper_reply,) = bot_comments(client, other)
-    assert label_in_force(scenario, other)[2:] == ("summon", HELPER)  # type: ignore[index]
+    helper_label = label_in_force(scenario, other)
+    assert helper_label is not None and helper_label[2:] == ("summon", HELPER)
     # Nothing new: two calls, no second reply anywhere.
     start = len(client.log())
     assert scan(scenario)["summoned"] == []

@@ -120,7 +120,8 @@ def test_wiki_page_names_from_reddit_never_become_paths_outside_the_pages(
     skipped by `pull --all`, `pull --history` and `plan`; nothing is written for it."""
     outside = scenario.root / "outside"
     hostile = ["../escape", f"{outside}", "sub\\evil", "nul\x00x", "Upper", "edit/x", "a/b/c/d/e"]
-    store = scenario.server.app.store  # type: ignore[union-attr]  # past the sandbox validation
+    assert scenario.server is not None
+    store = scenario.server.app.store  # past the sandbox validation
     for name in [*hostile, "fine"]:
         store.edit_page(page=name, content=f"# {name!r}\n", author="mallory", reason=None)
 

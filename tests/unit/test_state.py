@@ -59,8 +59,8 @@ def test_a_state_made_by_the_previous_schema_opens_and_every_store_works(tmp_pat
         assert pages["index"].listed is True and pages["index"].seen_author == "alice_mod"
         assert state.pages.heads()["index"].synced_content is None
         assert state.pages.synced_content("index") == "# Welcome\n"
-        assert state.pages.get("only_on_wiki") is not None
-        assert state.pages.get("only_on_wiki").seen_revision == ""  # type: ignore[union-attr]
+        only_on_wiki = state.pages.get("only_on_wiki")
+        assert only_on_wiki is not None and only_on_wiki.seen_revision == ""
 
         assert set(state.posts.known(["p1", "p2", "p9"])) == {"p1", "p2"}
         assert [row.post_id for row in state.posts.held()] == ["p3"]
@@ -86,7 +86,8 @@ def test_a_state_made_by_the_previous_schema_opens_and_every_store_works(tmp_pat
         assert journal.count((WriteKind.DELETE, WriteKind.DIGEST)) == 2
 
         state.posts.record(post_id="p4", status=PostStatus.REPLIED, comment_id="c4")
-        assert state.posts.get("p4").comment_id == "c4"  # type: ignore[union-attr]
+        p4 = state.posts.get("p4")
+        assert p4 is not None and p4.comment_id == "c4"
         assert state.optout.add("someone") and not state.optout.add("Someone")
         assert not state.alerts.record(page="index", revision="rev-3", kind="drift", author=None)
         assert state.runs.start("feedback") == 3
@@ -99,7 +100,8 @@ def test_a_state_made_by_the_previous_schema_opens_and_every_store_works(tmp_pat
             state.pages.record_synced(
                 db, "only_on_wiki", revision="rev-4", content="x", author="me"
             )
-        assert state.pages.get("only_on_wiki").synced_revision == "rev-4"  # type: ignore[union-attr]
+        only_on_wiki = state.pages.get("only_on_wiki")
+        assert only_on_wiki is not None and only_on_wiki.synced_revision == "rev-4"
     finally:
         state.close()
 
@@ -125,7 +127,8 @@ def test_wikibot_0_1_labels_and_posts_are_migrated_once(tmp_path: Path) -> None:
             ("t3_c", "removal", "C", 30.0),
         ]
         assert [row.post_id for row in state.posts.held()] == ["p3"]
-        assert state.posts.get("p3").created_utc is None  # type: ignore[union-attr]
+        p3 = state.posts.get("p3")
+        assert p3 is not None and p3.created_utc is None
     finally:
         state.close()
     again = State(old)
