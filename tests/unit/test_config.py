@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_settings
+from bot.config import TargetKind, load_settings
 from bot.errors import ConfigError
 from conftest import Scenario
 
@@ -27,7 +27,8 @@ def test_defaults_and_durations(tmp_path: Path) -> None:
     assert settings.schedule.sync_interval == 300
     assert settings.replies.max_age == 86400
     with pytest.raises(FrozenInstanceError):
-        settings.target = "reddit"  # type: ignore[misc]
+        # mypy rejects the assignment to a frozen field (misc) at once; this checks the run time.
+        settings.target = TargetKind.REDDIT  # type: ignore[misc]
 
 
 def test_moderator_loop_settings_default_off_and_read_yaml_and_environment(

@@ -30,10 +30,19 @@ def test_ruff_lint_and_format_are_clean() -> None:
         assert result.returncode == 0, result.stdout + result.stderr
 
 
+class SystemdUnit(configparser.ConfigParser):
+    """A systemd unit file: its keys are case-sensitive (``ExecStart``)."""
+
+    def __init__(self) -> None:
+        super().__init__(strict=True, interpolation=None)
+        self.read(REPO / "deploy" / "wikibot.service")
+
+    def optionxform(self, optionstr: str) -> str:
+        return optionstr
+
+
 def test_systemd_unit_parses_and_runs_the_daemon() -> None:
-    unit = configparser.ConfigParser(strict=True, interpolation=None)
-    unit.optionxform = str  # type: ignore[assignment,method-assign]
-    unit.read(REPO / "deploy" / "wikibot.service")
+    unit = SystemdUnit()
     exec_start = unit["Service"]["ExecStart"]
     assert exec_start.endswith("wikibot --config /opt/wikibot/config/bot.yaml run")
     assert unit["Service"]["KillSignal"] == "SIGTERM"
@@ -41,10 +50,7 @@ def test_systemd_unit_parses_and_runs_the_daemon() -> None:
 
 
 def test_readme_systemd_recipe_creates_what_the_unit_assumes() -> None:
-    unit = configparser.ConfigParser(strict=True, interpolation=None)
-    unit.optionxform = str  # type: ignore[assignment,method-assign]
-    unit.read(REPO / "deploy" / "wikibot.service")
-    service = unit["Service"]
+    service = SystemdUnit()["Service"]
     readme = (REPO / "README.md").read_text()
     section = readme[readme.index("**systemd**") :]
     recipe = section[section.index("```sh") : section.index("```", section.index("```sh") + 5)]

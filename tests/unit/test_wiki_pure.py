@@ -88,8 +88,8 @@ def test_relative_links_become_wiki_paths(tmp_path: Path) -> None:
     assert rendered["engineers"] == "[home](/r/sub/wiki/index)\n"
 
 
-def local(name: str, text: str, **kw: object) -> LocalPage:
-    return LocalPage(name=name, content=normalize(text), path=f"{name}.md", **kw)  # type: ignore[arg-type]
+def local(name: str, text: str, *, permlevel: int = 0) -> LocalPage:
+    return LocalPage(name=name, content=normalize(text), path=f"{name}.md", permlevel=permlevel)
 
 
 def test_plan_decision_table() -> None:
