@@ -5,9 +5,10 @@ push); 2 bad usage or configuration (and, for ``plan --detailed-exitcode``, "cha
 pending"; a damaged state database); 3 done, but a wiki page needs a human (drift or
 conflict); 4 busy (another command holds the state's lock); 130 interrupted.
 
-One module a command group: ``wiki`` (plan, push, pull, check, preview), ``replies`` (a
-package: run-time commands, labels, and train/eval apart), ``daemon`` (run, status),
-``sandbox`` and ``state`` (check, restore); ``common`` holds what they share. Each command
+One module a command group: ``wiki`` (plan, push, pull, check, preview; ``wiki_history``
+for ``pull --history``), ``replies`` (a package: run-time commands, labels, and
+train/eval apart), ``daemon`` (run, status), ``sandbox`` and ``state`` (check, restore);
+``common`` holds what they share, ``progress`` the progress shown on a terminal. Each command
 imports the heavy modules it needs inside its function, to keep ``--help`` fast.
 """
 

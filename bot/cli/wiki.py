@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from bot.cli import progress
 from bot.cli.common import App, json_option, pass_app, write_lock
+from bot.cli.wiki_history import pull_history
 from bot.errors import (
     EXIT_FAILED,
     EXIT_NEEDS_HUMAN,
@@ -23,7 +25,6 @@ from bot.errors import (
 from bot.output import colour_diff, kind_label, print_json
 
 if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
-    from bot.models import WikiRevision
     from bot.runtime import Runtime
     from bot.wiki.outcomes import Outcome, SyncReport
     from bot.wiki.plan import Plan
@@ -46,6 +47,7 @@ def _open_wiki(app: App) -> tuple[Workspace, Runtime, Callable[[], WikiSync]]:
 
 
 UNKNOWN_PAGE = "unknown page "  # how WikiSync.plan names a PAGE argument it cannot find
+READING = "reading wiki pages"  # the bar while plan reads pages (a first sync of a big wiki)
 
 
 @contextlib.contextmanager
@@ -85,7 +87,7 @@ def plan(
     """Show what `push` would change on the wiki, and any edits made on the wiki."""
     workspace, runtime, wiki = _open_wiki(app)
     with runtime, _page_arguments():
-        result = wiki().plan(workspace, pages, on_read=_read_progress(app))
+        result = wiki().plan(workspace, pages, on_read=progress.bar(app, READING))
     if app.as_json:
         print_json(_plan_json(result))
     elif output_format == "markdown":
@@ -163,14 +165,10 @@ def _print_plan(result: Plan, *, diffs: bool) -> None:
                 click.echo(colour_diff(action.diff), nl=False)
 
 
-def _shows_progress(app: App) -> bool:
-    """Progress goes to a terminal's stderr only, and never with --json or -q."""
-    return not app.as_json and app.verbosity >= 0 and sys.stderr.isatty()
-
-
 def _progress(app: App, plan: Plan) -> Callable[[Outcome], None] | None:
-    """Per-page progress on stderr (see ``_shows_progress``)."""
-    if not _shows_progress(app):
+    """A line per page pushed or pulled, on a terminal (``bot/cli/progress.py``)."""
+    echo = progress.lines(app)
+    if echo is None:
         return None
     from bot.wiki.plan import Kind  # noqa: PLC0415
 
@@ -180,20 +178,7 @@ def _progress(app: App, plan: Plan) -> Callable[[Outcome], None] | None:
     def show(outcome: Outcome) -> None:
         pages.add(outcome.page)
         shown = max(total, len(pages))
-        click.echo(f"[{len(pages)}/{shown}] {outcome.result} {outcome.page}", err=True)
-
-    return show
-
-
-def _read_progress(app: App) -> Callable[[int, int], None] | None:
-    """A bar for page reads (a first sync of a large wiki; see ``_shows_progress``)."""
-    if not _shows_progress(app):
-        return None
-
-    def show(done: int, total: int) -> None:
-        filled = 30 * done // max(total, 1)
-        bar = "#" * filled + "." * (30 - filled)
-        click.echo(f"\rreading wiki pages [{bar}] {done}/{total}", err=True, nl=done == total)
+        echo(f"[{len(pages)}/{shown}] {outcome.result} {outcome.page}")
 
     return show
 
@@ -259,7 +244,7 @@ def pull(app: App, pages: tuple[str, ...], force: bool, include_all: bool, histo
     if history:
         workspace, runtime, _wiki = _open_wiki(app)
         with write_lock(app, "pull"), runtime:
-            sys.exit(_pull_history(app, workspace, runtime, pages))
+            sys.exit(pull_history(app, workspace, runtime, pages))
     _plan_then(
         app,
         pages,
@@ -283,79 +268,9 @@ def _plan_then(
     with write_lock(app, verb, dry_run=dry_run), runtime:
         sync = wiki()
         with _page_arguments():
-            result = sync.plan(workspace, pages, on_read=_read_progress(app))
+            result = sync.plan(workspace, pages, on_read=progress.bar(app, READING))
         report = then(sync, result, workspace, _progress(app, result))
     sys.exit(_print_report(app, report, verb=verb))
-
-
-def _pull_history(app: App, workspace: Workspace, runtime: Runtime, pages: tuple[str, ...]) -> int:
-    from bot.limits import page_name_problem  # noqa: PLC0415
-    from bot.wiki.history import import_history  # noqa: PLC0415
-    from bot.wiki.refresh import valid_page_names  # noqa: PLC0415
-    from bot.wiki.workspace import is_special  # noqa: PLC0415
-
-    for page in pages:
-        if problem := page_name_problem(page):
-            raise click.BadParameter(f"{page!r}: {problem}", param_hint="PAGE")
-    listed = () if pages else valid_page_names(runtime.gateway.list_pages())
-    names = pages or tuple(sorted(n for n in listed if not is_special(n)))
-    records = {n: record for n in names if (record := runtime.state.pages.get(n)) is not None}
-    synced = {n: r.synced_content for n, r in records.items() if r.synced_content is not None}
-    synced_revisions = {n: r.synced_revision for n, r in records.items() if r.synced_revision}
-    advance: Callable[[int], None] | None = None
-    show = _shows_progress(app)
-    with contextlib.ExitStack() as stack:
-
-        def on_total(total: int) -> None:  # a progress bar on a terminal only
-            nonlocal advance
-            if show and total:
-                bar = stack.enter_context(
-                    click.progressbar(length=total, label="wiki revisions", file=sys.stderr)
-                )
-                advance = bar.update
-
-        result = import_history(
-            gateway=runtime.gateway,
-            pages_dir=app.settings.wiki_pages_dir,
-            sources=dict(workspace.sources),
-            pages=names,
-            local={name: page.content for name, page in workspace.local.items()},
-            synced=synced,
-            synced_revisions=synced_revisions,
-            on_total=on_total,
-            on_commit=lambda _item: advance(1) if advance is not None else None,
-            on_synced=lambda revision, text: _record_synced(runtime, revision, text),
-        )
-    done = result.commits
-    if app.as_json:
-        print_json(
-            {
-                "ok": not result.held,
-                "commits": [item.__dict__ for item in done],
-                "held": [held.__dict__ for held in result.held],
-            }
-        )
-    elif result.held:
-        for held in result.held:
-            click.echo(f"  {'conflict':<12} {held.page}  {held.message}")
-        click.echo(f"Nothing imported: {len(result.held)} page file(s) would lose work.")
-    else:
-        for item in done:
-            click.echo(f"  {item.commit[:10]} {item.page:<16} {item.revision[:8]} by {item.author}")
-        click.echo(
-            f"{len(done)} commit(s) for {len({item.page for item in done})} page(s)."
-            if done
-            else "Nothing to import: git already has every wiki revision."
-        )
-    return EXIT_NEEDS_HUMAN if result.held else EXIT_OK
-
-
-def _record_synced(runtime: Runtime, revision: WikiRevision, text: str) -> None:
-    """The page file holds the wiki's newest revision, as after ``pull``."""
-    with runtime.state.transaction() as db:
-        runtime.state.pages.record_synced(
-            db, revision.page, revision=revision.id, content=text, author=revision.author
-        )
 
 
 @click.command()

@@ -12,8 +12,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.config import values
 from bot.config.settings import (
     LOG_FORMATS,
@@ -26,8 +24,9 @@ from bot.config.settings import (
     Settings,
     TargetKind,
 )
-from bot.config.values import Reader, parse_duration, reject_unknown
+from bot.config.values import Reader, parse_duration
 from bot.errors import ConfigError
+from bot.yamlfile import Fault, load_yaml, parse_yaml, reject_unknown
 
 DEFAULT_CONFIG = Path("config/bot.yaml")
 _SUBREDDIT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]{1,20}$")
@@ -81,33 +80,12 @@ def load_settings(
     environ = os.environ if environ is None else environ
     _reject_unknown_env(environ)
     config_file = Path(path or environ.get("WIKIBOT_CONFIG") or DEFAULT_CONFIG)
-    raw = _read_yaml(config_file)
-    reject_unknown(raw, _TOP_KEYS, source=str(config_file), prefix="")
+    raw = load_yaml(
+        config_file, what="config file", fix="run from the project root or pass --config PATH"
+    )
+    reject_unknown(raw, _TOP_KEYS, file=str(config_file))
     from_env = _apply_env_overrides(raw, environ)
     return _build(raw, config_file=config_file, environ=environ, from_env=from_env)
-
-
-def _read_yaml(config_file: Path) -> dict[str, Any]:
-    try:
-        text = config_file.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(
-            f"{config_file}: config file not found; run from the project root or pass --config PATH"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{config_file}: cannot read config file: {exc}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{config_file}:{mark.line + 1}" if mark is not None else str(config_file)
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ConfigError(f"{where}: YAML syntax error: {problem}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
-        raise ConfigError(f"{config_file}: expected a mapping of settings at the top level")
-    return data
 
 
 def known_env_names() -> list[str]:
@@ -156,10 +134,13 @@ def _apply_env_overrides(raw: dict[str, Any], environ: Mapping[str, str]) -> dic
 
 
 def _env_value(name: str, text: str) -> Any:
-    try:
-        return yaml.safe_load(text) if text.strip() else None
-    except yaml.YAMLError:
-        raise ConfigError(f"environment variable {name}: cannot parse {text!r}") from None
+    def error(fault: Fault) -> ConfigError:
+        return ConfigError(
+            f"environment variable {name}: cannot parse {text!r} ({fault.problem}); "
+            "write the value as in bot.yaml (quote text with ':' or '#')"
+        )
+
+    return parse_yaml(text, file=name, error=error) if text.strip() else None
 
 
 def _build(

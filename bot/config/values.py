@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.config.settings import REVIEW_MODES
 from bot.errors import ConfigError
+from bot.yamlfile import reject_unknown, wrong_value
 
 _DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 _DURATION_UNITS = {None: 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -41,8 +42,12 @@ class Reader:
         """Blame the environment variable or the file the value came from, by dotted key."""
         dotted = self.prefix + key
         variable = self.from_env.get(dotted)
-        where = f"environment variable {variable}" if variable else f"{self.source}: {dotted}"
-        return ConfigError(f"{where}: expected {expected}, got {value!r}")
+        if variable:
+            return ConfigError(
+                f"environment variable {variable}: expected {expected}, got {value!r}"
+            )
+        fault = wrong_value(file=self.source, key=dotted, expected=expected, value=value)
+        return ConfigError(str(fault))
 
     def section(self, name: str, allowed: set[str]) -> Reader:
         value = self.data.get(name, {})
@@ -50,7 +55,7 @@ class Reader:
             value = {}
         if not isinstance(value, Mapping):
             raise self.fail(name, "a mapping of settings", value)
-        reject_unknown(value, allowed, source=self.source, prefix=f"{name}.")
+        reject_unknown(value, allowed, file=self.source, prefix=f"{name}.")
         return Reader(
             value,
             source=self.source,
@@ -65,13 +70,6 @@ class Reader:
             return parse(value)
         except (TypeError, ValueError):
             raise self.fail(key, expected, value) from None
-
-
-def reject_unknown(data: Mapping[str, Any], allowed: set[str], *, source: str, prefix: str) -> None:
-    for key in data:
-        if key not in allowed:
-            known = ", ".join(sorted(allowed))
-            raise ConfigError(f"{source}: {prefix}{key}: unknown key (known keys: {known})")
 
 
 def boolean(value: Any) -> bool:

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from bot.replies.features import prepare
 from bot.replies.routing import rule_audience
-from bot.replies.rules import Rule, parse_rules, read_yaml
+from bot.replies.rules import Rule, parse_rules
+from bot.yamlfile import load_yaml
 
 RULES_V1 = Path(__file__).with_name("rules-v1.yaml")
 # wikibot 0.1 read this much of a post, with URLs as ``<url>``: it is scored as it ran.
@@ -73,7 +74,7 @@ class RulesV1:
 
 def load_rules_v1(path: Path = RULES_V1) -> Callable[[str, str], Verdict]:
     """The rules-v1 classifier as a function of title and body."""
-    data = read_yaml(path, "rules-v1 baseline")
+    data = load_yaml(path, what="rules-v1 baseline")
     title_boost = float(data["title_boost"])
     v1 = RulesV1(
         threshold=float(data["threshold"]),

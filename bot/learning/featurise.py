@@ -22,7 +22,8 @@ from bot.learning.model_file import rounded
 from bot.learning.options import TrainOptions
 from bot.replies.encoder import DIMENSIONS
 from bot.replies.features import Cue, cue_features, extract
-from bot.replies.rules import parse_rules, read_yaml
+from bot.replies.rules import parse_rules
+from bot.yamlfile import load_yaml, reject_unknown
 
 if TYPE_CHECKING:
     import numpy as np
@@ -33,7 +34,8 @@ CUES_FILE = Path(__file__).with_name("cues.yaml")
 
 def load_cues(path: Path = CUES_FILE) -> tuple[Cue, ...]:
     """The cue patterns; ``ConfigError`` names the file and entry of a bad one."""
-    data = read_yaml(path, "cues file")
+    data = load_yaml(path, what="cues file")
+    reject_unknown(data, {"cues"}, file=str(path))
     rules = parse_rules(data.get("cues"), f"{path}: cues", weighted=False, required=True)
     names = [str(item.get("name") or "") for item in data["cues"]]
     if len(set(names)) != len(names) or not all(names):

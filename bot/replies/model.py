@@ -32,16 +32,17 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from bot.errors import ConfigError
 from bot.replies.encoder import DIMENSIONS, Encoder, EncoderSpec, verify
 from bot.replies.features import Cue, cue_features, extract, prepare_post
+from bot.yamlfile import Fault, config_error, unknown_keys
 
 FORMAT = "wikibot-reply-model/1"
 DEFAULT_PATH = Path(__file__).with_name("model.json")
+KEYS = frozenset({"format", "trained_on", "intent", "audience", "embedding", "cues", "features"})
 
 
 @dataclass(frozen=True)
@@ -210,23 +211,25 @@ def softmax(values: list[float]) -> list[float]:
 def load_model(path: Path | None = None) -> Model:
     """Read and validate a model file; ``ConfigError`` names the file and what to do."""
     path = path or DEFAULT_PATH
-    fix = _restore_hint(path)
+    file, fix = str(path), _restore_hint(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path}: reply model not found; {fix}") from None
+        raise config_error(Fault(file, "reply model not found", fix=fix)) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the reply model ({exc}); {fix}") from None
+        raise config_error(Fault(file, f"cannot read the reply model ({exc})", fix=fix)) from None
     except json.JSONDecodeError as exc:
-        raise ConfigError(
-            f"{path}:{exc.lineno}: reply model is not valid JSON ({exc.msg}); {fix}"
-        ) from None
+        problem = f"reply model is not valid JSON ({exc.msg})"
+        raise config_error(Fault(file, problem, fix=fix, line=exc.lineno)) from None
+    if isinstance(data, dict) and (unknown := unknown_keys(data, KEYS, file=file)):
+        raise config_error(replace(unknown[0], problem=f"unknown key in a {FORMAT} file", fix=fix))
     try:
-        return model_from_dict(data, source=str(path))
+        return model_from_dict(data, source=file)
     except KeyError as exc:
-        raise ConfigError(f"{path}: reply model is corrupt (no {exc.args[0]!r}); {fix}") from None
+        problem = f"reply model is corrupt (no {exc.args[0]!r})"
+        raise config_error(Fault(file, problem, fix=fix)) from None
     except (TypeError, ValueError, re.error) as exc:
-        raise ConfigError(f"{path}: reply model is corrupt ({exc}); {fix}") from None
+        raise config_error(Fault(file, f"reply model is corrupt ({exc})", fix=fix)) from None
 
 
 def _restore_hint(path: Path) -> str:

@@ -3,8 +3,8 @@
 ``load_rules`` turns the file into one frozen ``Rules`` (the guard rails, the audience
 phrase groups, the router's knobs, the reply templates) and loads the model it names
 (``model_file``; the shipped ``model.json`` by default). Every fault is a ``ConfigError``
-naming the file and the key. ``read_yaml`` and ``parse_rules`` also read the rules-v1
-baseline and the training cues (``bot/learning/``).
+naming the file and the key, in ``bot/yamlfile.py``'s shape. ``parse_rules`` also reads
+the rules-v1 baseline and the training cues (``bot/learning/``).
 """
 
 from __future__ import annotations
@@ -15,13 +15,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.errors import ConfigError
 from bot.replies.model import Model, load_model
 from bot.replies.terms import AUDIENCES, SPECIFIC_AUDIENCES
-
-KNOWN_AUDIENCES = ", ".join(SPECIFIC_AUDIENCES)  # for the errors
+from bot.yamlfile import config_error, expect_mapping, load_yaml, reject_unknown, wrong_value
 
 AUDIENCE_SOURCES = ("model", "rules")
 # Reply templates: one per audience (a confident guide), one for a guide named without a
@@ -105,29 +102,15 @@ KNOWN_KEYS = frozenset(
 )
 
 
-def read_yaml(path: Path, what: str, *, fix: str = "check the path") -> dict[str, Any]:
-    """Parse a YAML mapping; ``ConfigError`` names the file (and line) on failure."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: {what} not found; {fix}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        raise ConfigError(
-            f"{where}: YAML syntax error: {getattr(exc, 'problem', None) or exc}"
-        ) from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping at the top level")
-    return data
-
-
 def load_rules(path: Path, *, model: Model | None = None) -> Rules:
     """Read and validate ``replies.yaml`` and load its model; ``ConfigError`` on any fault."""
-    data = read_yaml(path, "reply rules file", fix="set replies.rules_file")
+    data = load_yaml(path, what="reply rules file", fix="set replies.rules_file")
     named = data.get("model_file")
     if named is not None and not isinstance(named, str):
-        raise ConfigError(f"{path}: model_file: expected a path relative to {path.parent}")
+        expected = f"a path relative to {path.parent}"
+        raise config_error(
+            wrong_value(file=str(path), key="model_file", expected=expected, value=named)
+        )
     model_file = path.parent / named if named else None
     if model is None:
         model = load_model(model_file)
@@ -136,19 +119,16 @@ def load_rules(path: Path, *, model: Model | None = None) -> Rules:
 
 def rules_from_dict(data: Mapping[str, Any], *, source: str, model: Model | None = None) -> Rules:
     """Build ``Rules`` from parsed YAML (also used by tests)."""
-    for key in data:
-        if key not in KNOWN_KEYS:
-            raise ConfigError(
-                f"{source}: {key}: unknown key (known: {', '.join(sorted(KNOWN_KEYS))})"
-            )
-    audiences_raw = data.get("audiences") or {}
-    if not isinstance(audiences_raw, dict):
-        raise ConfigError(f"{source}: audiences: expected a mapping of audience to rules")
-    for name in audiences_raw:
-        if name not in SPECIFIC_AUDIENCES:
-            raise ConfigError(
-                f"{source}: audiences.{name}: unknown audience (known: {KNOWN_AUDIENCES})"
-            )
+    reject_unknown(data, KNOWN_KEYS, file=source)
+    audiences_raw = expect_mapping(
+        data.get("audiences") or {},
+        file=source,
+        key="audiences",
+        expected="a mapping of audience to rules",
+    )
+    reject_unknown(
+        audiences_raw, SPECIFIC_AUDIENCES, file=source, prefix="audiences.", what="audience"
+    )
     templates, paths = _templates_and_paths(data, source)
     footer = data.get("footer")
     if not isinstance(footer, str) or not footer.strip():
@@ -200,7 +180,7 @@ def rules_from_dict(data: Mapping[str, Any], *, source: str, model: Model | None
 def _number(data: Mapping[str, Any], key: str, source: str, default: float | None = None) -> float:
     value = data.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"{source}: {key}: expected a number, got {value!r}")
+        raise config_error(wrong_value(file=source, key=key, expected="a number", value=value))
     return float(value)
 
 
@@ -212,17 +192,9 @@ def _templates_and_paths(
     for name in TEMPLATE_NAMES:
         if name not in templates:
             raise ConfigError(f"{source}: templates.{name}: missing reply template")
-    for name in templates:
-        if name not in TEMPLATE_NAMES:
-            raise ConfigError(
-                f"{source}: templates.{name}: unknown template (known: {', '.join(TEMPLATE_NAMES)})"
-            )
+    reject_unknown(templates, TEMPLATE_NAMES, file=source, prefix="templates.", what="template")
     paths = _strings(data.get("paths") or {}, f"{source}: paths")
-    for name in paths:
-        if name not in SPECIFIC_AUDIENCES:
-            raise ConfigError(
-                f"{source}: paths.{name}: unknown audience (known: {KNOWN_AUDIENCES})"
-            )
+    reject_unknown(paths, SPECIFIC_AUDIENCES, file=source, prefix="paths.", what="audience")
     return templates, paths
 
 

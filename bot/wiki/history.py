@@ -1,16 +1,12 @@
 """``wikibot pull --history``: the wiki's revisions as git commits, oldest first.
 
 Each wiki revision becomes one commit of the page file in the checkout holding
-``wiki_pages/``: author and committer ``user <user@users.reddit>``, dated at the
-revision time, message = the edit reason, then trailers::
-
-    Wiki-Page: engineers
-    Wiki-Revision: 5f0c...
-
-The trailers make it incremental and idempotent: revisions already in the branch's
-history are skipped, and each page's revisions listing stops at the newest one
-imported. Cost: one listing call per page per 100 revisions, plus one read per new
-revision (prawcore paces the calls on Reddit's rate-limit headers).
+``wiki_pages/``, by the revision's author at its time, with trailers naming the page and
+revision (``history_git.py``, the git side). The trailers make it incremental and
+idempotent: revisions already in the branch's history are skipped, and each page's
+revisions listing stops at the newest one imported. Cost: one listing call per page per
+100 revisions, plus one read per new revision (prawcore paces the calls on Reddit's
+rate-limit headers).
 
 It never writes over work the wiki does not have. With the three-way rule of ``pull``, a
 page file is *held* when the wiki has new revisions and the file at HEAD is neither the
@@ -28,9 +24,6 @@ so the next run says so and how to discard it.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,12 +31,18 @@ from pathlib import Path
 from bot.errors import BadArgument, InputError, NotFound
 from bot.models import WikiPage, WikiRevision
 from bot.reddit import Gateway
+from bot.wiki.history_git import (
+    Imports,
+    checkout_root,
+    commit_revision,
+    display,
+    git,
+    imported_revisions,
+    mark_writing,
+    refuse_unclean,
+)
 from bot.wiki.pages import PageSource, new_page_file, parse_page, write_page_body
 from bot.wiki.render import normalize
-
-PAGE_TRAILER = "Wiki-Page"
-REVISION_TRAILER = "Wiki-Revision"
-MARKER = "wikibot-history-import"  # in the git directory while a file is written, uncommitted
 
 
 @dataclass(frozen=True)
@@ -72,67 +71,6 @@ class HistoryImport:
     held: list[Held] = field(default_factory=list)
 
 
-@dataclass
-class Imports:
-    """What HEAD's history already holds: revision ids per page, the newest import's commit."""
-
-    revisions: dict[str, set[str]] = field(default_factory=dict)
-    last_commit: dict[str, str] = field(default_factory=dict)
-
-
-def git(root: Path, *args: str, env: dict[str, str] | None = None) -> str:
-    """Run git in ``root``; raise ``InputError`` with git's own line on failure."""
-    try:
-        result = subprocess.run(
-            ["git", *args],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=False,
-            env={**os.environ, **(env or {})},
-        )
-    except FileNotFoundError:
-        raise InputError("git is not installed; `pull --history` needs it") from None
-    if result.returncode != 0:
-        detail = (result.stderr.strip() or result.stdout.strip()).splitlines()
-        raise InputError(f"git {args[0]}: {detail[-1] if detail else 'failed'}", path=root)
-    return result.stdout
-
-
-def checkout_root(pages_dir: Path) -> Path:
-    """The git work tree holding the pages folder."""
-    try:
-        return Path(git(pages_dir, "rev-parse", "--show-toplevel").strip())
-    except InputError:
-        raise InputError(
-            f"{pages_dir}: not inside a git checkout; run `git init` there first "
-            "(pull --history writes one commit per wiki revision)"
-        ) from None
-
-
-def imported_revisions(root: Path) -> Imports:
-    """Revision ids already committed, per page, read from the trailers of HEAD's history."""
-    found = Imports()
-    try:
-        git(root, "rev-parse", "--verify", "-q", "HEAD")
-    except InputError:
-        return found  # no commit yet
-    out = git(
-        root,
-        "log",
-        f"--grep=^{REVISION_TRAILER}: ",
-        f"--format=%H%x1f%(trailers:key={PAGE_TRAILER},valueonly,separator=%x1f)%x1f"
-        f"%(trailers:key={REVISION_TRAILER},valueonly,separator=%x1f)%x1e",
-    )
-    for record in out.split("\x1e"):  # newest first
-        fields = [f.strip() for f in record.strip().split("\x1f") if f.strip()]
-        if len(fields) == 3:
-            commit, page, revision = fields
-            found.revisions.setdefault(page, set()).add(revision)
-            found.last_commit.setdefault(page, commit)
-    return found
-
-
 def new_revisions(
     gateway: Gateway,
     pages: Iterable[str],
@@ -154,12 +92,6 @@ def new_revisions(
             if revision.page == page and revision.id not in known.get(page, set()):
                 found.append((revision.timestamp, -order, revision))
     return [revision for _t, _o, revision in sorted(found, key=lambda x: (x[0], x[1]))]
-
-
-def commit_message(revision: WikiRevision) -> str:
-    """The edit reason (or a default), a blank line, the resume trailers."""
-    reason = " ".join((revision.reason or "").split()) or f"Wiki edit of {revision.page}"
-    return f"{reason}\n\n{PAGE_TRAILER}: {revision.page}\n{REVISION_TRAILER}: {revision.id}\n"
 
 
 def import_history(
@@ -186,7 +118,7 @@ def import_history(
     root = checkout_root(pages_dir)
     pages = sorted(set(pages))
     paths = {p: (sources[p].path if p in sources else pages_dir / f"{p}.md") for p in pages}
-    _refuse_unclean(root, paths.values())
+    refuse_unclean(root, paths.values())
     known = imported_revisions(root)
     absent: set[str] = set()
     revisions = new_revisions(gateway, pages, known.revisions, absent=absent)
@@ -220,7 +152,6 @@ def import_history(
     if on_total is not None:
         on_total(len(revisions))
     done: list[Imported] = []
-    marker = _git_path(root, MARKER)
     newest = {revision.page: revision.id for revision in revisions}  # oldest first
     for revision in revisions:
         page = texts.pop(revision.id, None) or gateway.read_page(
@@ -229,96 +160,17 @@ def import_history(
         if page is None:
             continue  # hidden or deleted revision
         path = paths[revision.page]
-        marker.write_text(
-            json.dumps({"path": str(path), "page": revision.page, "revision": revision.id})
-        )
+        mark_writing(root, path, revision)
         text = normalize(page.content)
         _write(path, revision.page, text, sources, pages_dir)
-        author = revision.author or "[deleted]"
-        when = f"{int(revision.timestamp)} +0000"
-        identity = {
-            "GIT_AUTHOR_NAME": author,
-            "GIT_AUTHOR_EMAIL": f"{author}@users.reddit",
-            "GIT_AUTHOR_DATE": when,
-            "GIT_COMMITTER_NAME": author,
-            "GIT_COMMITTER_EMAIL": f"{author}@users.reddit",
-            "GIT_COMMITTER_DATE": when,
-        }
-        git(root, "add", "--", str(path))
-        git(
-            root,
-            "commit",
-            "-q",
-            "--allow-empty",
-            "--no-verify",
-            "-m",
-            commit_message(revision),
-            "--",
-            str(path),
-            env=identity,
-        )
-        marker.unlink()
+        commit = commit_revision(root, path, revision)
         if on_synced is not None and newest[revision.page] == revision.id:
             on_synced(revision, text)
-        commit = git(root, "rev-parse", "HEAD").strip()
-        item = Imported(revision.page, revision.id, author, commit)
+        item = Imported(revision.page, revision.id, revision.author or "[deleted]", commit)
         done.append(item)
         if on_commit is not None:
             on_commit(item)
     return HistoryImport(commits=done)
-
-
-def _git_path(root: Path, name: str) -> Path:
-    """A file in the git directory (``.git/<name>``, also in a linked work tree)."""
-    return root / git(root, "rev-parse", "--git-path", name).strip()
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-def _refuse_unclean(root: Path, paths: Iterable[Path]) -> None:
-    """Stop on uncommitted page files (naming a killed import's own) or git's index lock."""
-    lock = _git_path(root, "index.lock")
-    marker = _git_path(root, MARKER)
-    interrupted: dict[str, str] = json.loads(marker.read_text()) if marker.exists() else {}
-    entries = git(root, "status", "--porcelain", "-z", "--", *(str(p) for p in paths))
-    first = entries.split("\0", 1)[0]
-    if first:
-        code, path = first[:2], root / first[3:]
-        shown = _display(path)
-        if interrupted and Path(interrupted["path"]).resolve() == path.resolve():
-            discard = (
-                f"rm {shown}"
-                if code == "??"
-                else f"git rm -qf {shown}"
-                if code[0] == "A"
-                else f"git checkout HEAD -- {shown}"
-            )
-            unlock = (
-                f"delete {_display(lock)} (left by the killed git, if no git command runs), then "
-                if lock.exists()
-                else ""
-            )
-            raise InputError(
-                f"{shown}: written by an interrupted `wikibot pull --history` (wiki revision "
-                f"{interrupted['revision'][:8]} of {interrupted['page']}), not committed; it "
-                f"is wikibot's own: {unlock}discard it with `{discard}` and run "
-                "`wikibot pull --history` again"
-            )
-        raise InputError(
-            f"{shown}: has uncommitted changes; commit or stash them before "
-            "`pull --history` writes the wiki's revisions over it"
-        )
-    if lock.exists():
-        raise InputError(
-            f"{_display(lock)} exists: a git command is running in {root}, or one was killed; "
-            "if none is running, delete it and run `wikibot pull --history` again"
-        )
-    marker.unlink(missing_ok=True)  # killed before writing or after committing: nothing left
 
 
 def _held(
@@ -343,7 +195,7 @@ def _held(
     if not path.exists():
         return None
     if mine is None:
-        return Held(page, f"{_display(path)} exists but publishes another page name")
+        return Held(page, f"{display(path)} exists but publishes another page name")
     if synced.get(page) is not None and normalize(synced[page]) == mine:
         return None
     if _untouched_since_import(root, page, path, known, synced_revision):
@@ -356,7 +208,7 @@ def _held(
         return None
     return Held(
         page,
-        f"{_display(path)} has changes the wiki does not have (committed, not pushed), and "
+        f"{display(path)} has changes the wiki does not have (committed, not pushed), and "
         f"the wiki has {len(new)} revision(s) not in git (the newest by "
         f"{newest.author or 'someone'}); importing them would overwrite the file: see "
         f"`wikibot plan {page}`, push or merge first, then run `wikibot pull --history` again",

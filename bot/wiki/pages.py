@@ -18,6 +18,7 @@ import yaml
 from bot.errors import InputError
 from bot.fileio import atomic_write_text
 from bot.limits import MAX_REASON_CHARS, page_name_problem
+from bot.yamlfile import expect_mapping, input_error, parse_yaml, unknown_keys, wrong_value
 
 PAGE_NAME_RE = re.compile(r"^[a-z0-9_\-]+(/[a-z0-9_\-]+)*$")
 FRONT_MATTER_KEYS = {"page", "title", "reason", "listed", "permlevel"}
@@ -205,31 +206,28 @@ def new_page_file(root: Path, *, name: str, body: str, listed: bool, permlevel: 
 def _front_matter_data(
     path: Path, front_matter: str, *, problems: list[InputError] | None = None
 ) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(front_matter) if front_matter.strip() else {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 2
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise InputError(f"front matter YAML error: {problem}", path=path, line=line) from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise InputError(
-            f"front matter must be 'key: value' lines, not {type(data).__name__}", path=path, line=2
-        )
-    for key in list(data):
-        if key not in FRONT_MATTER_KEYS:
-            line = _key_line(front_matter, str(key)) or 2
-            known = ", ".join(sorted(FRONT_MATTER_KEYS))
-            error = InputError(
-                f"unknown front matter key {key!r} (known: {known})", path=path, line=line
-            )
-            if problems is None:
-                raise error
-            problems.append(error)
-            del data[key]
-    return data
+    file = str(path)
+    data = parse_yaml(front_matter, file=file, key="front matter", first_line=2, error=input_error)
+    data = expect_mapping(
+        {} if data is None else data,
+        file=file,
+        key="front matter",
+        expected="'key: value' lines",
+        line=2,
+        error=input_error,
+    )
+    faults = unknown_keys(
+        data,
+        FRONT_MATTER_KEYS,
+        file=file,
+        prefix="front matter ",
+        line_of=lambda key: _key_line(front_matter, key) or 2,
+    )
+    if faults and problems is None:
+        raise input_error(faults[0])
+    if problems is not None:
+        problems.extend(input_error(fault) for fault in faults)
+    return {key: value for key, value in data.items() if key in FRONT_MATTER_KEYS}
 
 
 def _key_line(front_matter: str, key: str) -> int | None:
@@ -241,8 +239,10 @@ def _key_line(front_matter: str, key: str) -> int | None:
 
 def _fail(path: Path, front_matter: str, key: str, expected: str, value: object) -> InputError:
     line = _key_line(front_matter, key) or 2
-    return InputError(
-        f"front matter {key}: expected {expected}, got {value!r}", path=path, line=line
+    return input_error(
+        wrong_value(
+            file=str(path), key=f"front matter {key}", expected=expected, value=value, line=line
+        )
     )
 
 

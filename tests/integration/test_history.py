@@ -215,14 +215,19 @@ def test_pull_history_never_writes_over_committed_work_the_wiki_lacks(scenario: 
         assert git(repo, "rev-parse", "HEAD").strip() == head and page.read_text() == mine
 
 
-def test_pull_history_shows_a_progress_bar_on_a_terminal(scenario: Scenario) -> None:
+def test_pull_history_shows_a_progress_bar_on_a_terminal_unless_quiet(scenario: Scenario) -> None:
     scenario.git_checkout()
     for i in range(4):
         scenario.sandbox.edit_wiki(page="alpha", content=f"v{i}\n")
     result = wikibot_on_terminal(scenario.config, "pull", "--history", "alpha")
     assert result.code == 0
     assert "4 commit(s) for 1 page(s)." in result.out
-    assert "wiki revisions" in result.err and "100%" in result.err
+    assert f"\rwiki revisions [{'#' * 30}] 4/4\n" in result.err.replace("\r\n", "\n")
+    for i in range(2):
+        scenario.sandbox.edit_wiki(page="alpha", content=f"w{i}\n")
+    quiet = wikibot_on_terminal(scenario.config, "-q", "pull", "--history", "alpha")
+    assert quiet.code == 0 and "2 commit(s)" in quiet.out
+    assert quiet.err == ""  # no progress, although stderr is a terminal
 
 
 def test_pull_history_pages_through_a_long_revisions_listing(scenario: Scenario) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from labelled_fixture import fixture_rows
 
 from bot.replies.model import DEFAULT_PATH, load_model
-from conftest import FIXTURE_RULES, Scenario
+from conftest import FIXTURE_RULES, Scenario, wikibot_on_terminal
 
 CANDIDATE = Path("state") / "reply-model.candidate.json"
 
@@ -125,3 +125,17 @@ def test_eval_on_too_few_posts_is_one_line(offline: Scenario, tmp_path: Path) ->
     )
     assert result.code == 2 and len(result.err.strip().splitlines()) == 1, result.err
     assert "5-fold cross-validation needs at least 5 clear getting-started posts" in result.err
+
+
+def test_eval_shows_progress_on_a_terminal_only_without_json(
+    offline: Scenario, tmp_path: Path
+) -> None:
+    posts = _posts(tmp_path / "posts.jsonl", askers=12, others=24)
+    command = ("replies", "eval", "--posts", str(posts), "--labels", "", "--no-state-labels")
+    shown = wikibot_on_terminal(offline.config, *command, "--folds", "2")
+    assert shown.code == 0, shown.err
+    assert "\rencoding posts: 36/36" in shown.err and "\rcross-validating: fold 2/2" in shown.err
+    as_json = wikibot_on_terminal(offline.config, "--json", *command, "--folds", "2")
+    assert as_json.code == 0, as_json.err
+    assert json.loads(as_json.out)["folds"] == 2  # stdout is the JSON and nothing else
+    assert as_json.err == ""  # no progress, although stderr is a terminal (-q: test_history)

@@ -29,8 +29,8 @@ def test_front_matter_is_parsed_with_defaults(tmp_path: Path) -> None:
     [
         ("no front matter\n", ":1: missing front matter"),
         ("---\ntitle: x\n", ":1: front matter is not closed"),
-        (page_text("title: [x"), ":2: front matter YAML error"),
-        (page_text("title: x\ncolour: red"), ":3: unknown front matter key 'colour'"),
+        (page_text("title: [x"), ":2: front matter: YAML syntax error"),
+        (page_text("title: x\ncolour: red"), ":3: front matter colour: unknown key"),
         (page_text("permlevel: 7"), ":2: front matter permlevel: expected 0"),
         (page_text("listed: maybe"), ":2: front matter listed: expected true or false"),
         (page_text("page: Bad Name!"), ":2: front matter page: expected a wiki page name"),

@@ -3,14 +3,13 @@ and labels they name, and the posts' sentence vectors."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from bot.cli.common import App, F
+from bot.cli.progress import counter
 from bot.learning.dataset import FORMAT_HELP, Example, join, load_corpus, load_labels
 
 if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
@@ -98,7 +97,7 @@ def _fetched_labels(app: App, labels_file: Path) -> list[Example]:
             {label.key for label in labels},
             gateway=runtime.gateway,
             cache_dir=app.settings.state_db.parent / "cache",
-            progress=progress_counter(lambda done, total: f"fetching post texts: {done}/{total}"),
+            progress=counter(app, lambda done, total: f"fetching post texts: {done}/{total}"),
         )
     click.echo(
         f"{labels_file}: the text of {len(fetched.texts)} of {len(labels)} labelled post(s) "
@@ -144,17 +143,5 @@ def sentence_vectors(app: App, examples: list[Example]) -> np.ndarray:
     from bot.replies.encoder import DEFAULT_SPEC  # noqa: PLC0415
 
     cache = app.settings.state_db.parent / "cache"
-    shown = progress_counter(lambda done, total: f"encoding posts: {done}/{total}")
+    shown = counter(app, lambda done, total: f"encoding posts: {done}/{total}")
     return post_vectors(examples, spec=DEFAULT_SPEC, cache=cache, progress=shown)
-
-
-def progress_counter(describe: Callable[[int, int], str]) -> Callable[[int, int], None]:
-    """A one-line progress counter on a terminal's stderr; silent otherwise."""
-
-    def show(done: int, total: int) -> None:
-        if sys.stderr.isatty():
-            end = "\n" if done >= total else ""
-            click.echo(f"\r{describe(done, total)}", err=True, nl=False)
-            click.echo(end, err=True, nl=False)
-
-    return show

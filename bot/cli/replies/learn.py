@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 import click
 
 from bot.cli.common import App, json_option, pass_app
+from bot.cli.progress import counter
 from bot.cli.replies.data import (
     DATA_HELP,
     data_options,
     load_examples,
-    progress_counter,
     sentence_vectors,
 )
 from bot.cli.replies.run import reply_rules
@@ -163,8 +163,8 @@ def _compare(
     assert rules.model is not None
     known = set(rules.model.trained_on.get("keys") or ())
     current_options = options_of(rules.model.trained_on)
-    progress = progress_counter(
-        lambda done, n: f"cross-validating the candidate: fold {min(done + 1, n)}/{n}"
+    progress = counter(
+        app, lambda done, n: f"cross-validating the candidate: fold {min(done + 1, n)}/{n}"
     )
     candidate = cross_validate(
         examples, rules=rules, options=TrainOptions(), folds=folds, progress=progress,
@@ -174,8 +174,8 @@ def _compare(
     if same_data and current_options == TrainOptions():
         return Comparison(current=candidate, candidate=candidate, current_posts=len(examples))
     learned = [e for e in examples if not known or e.key in known]
-    progress = progress_counter(
-        lambda done, n: f"cross-validating the current model: fold {min(done + 1, n)}/{n}"
+    progress = counter(
+        app, lambda done, n: f"cross-validating the current model: fold {min(done + 1, n)}/{n}"
     )
     try:
         current = cross_validate(
@@ -252,7 +252,7 @@ def replies_eval(
         rules=reply_rules(app),
         options=TrainOptions(),
         folds=folds,
-        progress=progress_counter(lambda done, n: f"cross-validating: fold {min(done + 1, n)}/{n}"),
+        progress=counter(app, lambda done, n: f"cross-validating: fold {min(done + 1, n)}/{n}"),
         vectors=sentence_vectors(app, examples),
     )
     if app.as_json:

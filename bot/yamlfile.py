@@ -1,0 +1,171 @@
+"""Read a YAML document people edit, and report its faults in one shape.
+
+Every fault of ``config/bot.yaml``, ``replies.yaml``, a page's front matter, the learning
+side's YAML (and, through ``Fault``, the JSON model file) is one line::
+
+    <file>[:<line>]: [<key>: ]<problem>[; <what to do>]
+
+``Fault`` is that line's parts; each caller turns it into its own exception (its exit
+code): ``config_error`` (``ConfigError``, exit 2) by default, ``input_error`` for page
+files (``InputError`` keeps ``path`` and ``line`` for ``wikibot check``).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.errors import ConfigError, InputError, WikibotError
+
+SYNTAX_FIX = "check the indentation, colons and quotes there"
+MAX_SHOWN = 60  # characters of a wrong value shown in an error
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One fault of a file: where, which key, what is wrong, what to do."""
+
+    file: str
+    problem: str
+    key: str = ""
+    fix: str = ""
+    line: int | None = None
+
+    @property
+    def detail(self) -> str:
+        """``key: problem; fix`` (the line without the file)."""
+        key = f"{self.key}: " if self.key else ""
+        fix = f"; {self.fix}" if self.fix else ""
+        return f"{key}{self.problem}{fix}"
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.detail}"
+
+
+ErrorFor = Callable[[Fault], WikibotError]
+
+
+def config_error(fault: Fault) -> ConfigError:
+    """A configuration file's fault: ``ConfigError`` (exit 2)."""
+    return ConfigError(str(fault))
+
+
+def input_error(fault: Fault) -> InputError:
+    """A page file's fault: ``InputError`` with its path and line."""
+    return InputError(fault.detail, path=Path(fault.file), line=fault.line)
+
+
+def load_yaml(
+    path: Path, *, what: str, fix: str = "check the path", error: ErrorFor = config_error
+) -> dict[str, Any]:
+    """A YAML file whose top level is a mapping (an empty file is an empty one).
+
+    ``what`` names the file in errors ("reply rules file"); ``fix`` says what to do when it
+    does not exist.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(Fault(str(path), f"{what} not found", fix=fix)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        problem = f"cannot read the {what} ({getattr(exc, 'strerror', None) or exc})"
+        raise error(Fault(str(path), problem, fix="check the file and its permissions")) from None
+    data = parse_yaml(text, file=str(path), error=error)
+    return expect_mapping({} if data is None else data, file=str(path), error=error)
+
+
+def parse_yaml(
+    text: str, *, file: str, key: str = "", first_line: int = 1, error: ErrorFor = config_error
+) -> Any:
+    """``yaml.safe_load`` of ``text`` (no Python objects); a syntax error names the line.
+
+    ``key`` names the part of the file the text is (``front matter``); ``first_line`` is
+    the file's line number of the text's first line (front matter starts on line 2).
+    """
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        mark = getattr(exc, "problem_mark", None)
+        if "end of stream" in problem or "<stream end>" in problem:  # never closed:
+            mark = getattr(exc, "context_mark", None) or mark  # where it was opened
+        line = first_line + mark.line if mark is not None else first_line
+        raise error(
+            Fault(file, f"YAML syntax error: {problem}", key=key, fix=SYNTAX_FIX, line=line)
+        ) from None
+
+
+def expect_mapping(
+    value: Any,
+    *,
+    file: str,
+    key: str = "",
+    expected: str = "a mapping of 'key: value' lines",
+    line: int | None = None,
+    error: ErrorFor = config_error,
+) -> dict[str, Any]:
+    """``value`` as a mapping with text keys (``key`` names it; none: the top level)."""
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return value
+    where = "" if key else " at the top level"
+    raise error(
+        wrong_value(file=file, key=key, expected=f"{expected}{where}", value=value, line=line)
+    )
+
+
+def wrong_value(
+    *, file: str, key: str, expected: str, value: object, line: int | None = None, fix: str = ""
+) -> Fault:
+    """``key: expected <expected>, got <value>`` (a long value cut short)."""
+    shown = repr(value)
+    if len(shown) > MAX_SHOWN:
+        shown = f"{shown[: MAX_SHOWN - 3]}..."
+    return Fault(file, f"expected {expected}, got {shown}", key=key, fix=fix, line=line)
+
+
+def unknown_keys(
+    data: Mapping[str, Any],
+    known: Collection[str],
+    *,
+    file: str,
+    prefix: str = "",
+    what: str = "key",
+    line_of: Callable[[str], int | None] | None = None,
+) -> list[Fault]:
+    """One fault per key of ``data`` not in ``known``, with a "did you mean" when one is
+    close (``prefix`` goes before the key: ``schedule.``, ``front matter ``)."""
+    names = sorted(known)
+    faults = []
+    for key in data:
+        if key in known:
+            continue
+        close = difflib.get_close_matches(str(key), names, n=1)
+        listed = ", ".join(names)
+        fix = (
+            f"did you mean {close[0]}? (known: {listed})"
+            if close
+            else f"remove it or use a known {what} ({listed})"
+        )
+        line = line_of(str(key)) if line_of is not None else None
+        faults.append(Fault(file, f"unknown {what}", key=f"{prefix}{key}", fix=fix, line=line))
+    return faults
+
+
+def reject_unknown(
+    data: Mapping[str, Any],
+    known: Collection[str],
+    *,
+    file: str,
+    prefix: str = "",
+    what: str = "key",
+    error: ErrorFor = config_error,
+) -> None:
+    """Raise the first of ``unknown_keys``."""
+    for fault in unknown_keys(data, known, file=file, prefix=prefix, what=what):
+        raise error(fault)
