@@ -11,8 +11,8 @@ import logging
 from bot import metrics
 from bot.config import Settings
 from bot.jobs import JobResult
-from bot.replies.rules import Rules, load_rules
 from bot.replies.respond import validate_templates
+from bot.replies.rules import Rules, load_rules
 from bot.replies.watch import ReplyWatcher
 from bot.runtime import Runtime
 
