@@ -46,7 +46,7 @@ from bot.learning.train import fit, require_sklearn
 from bot.replies.classify import classify
 from bot.replies.features import prepare_post
 from bot.replies.model import model_from_dict
-from bot.replies.routing import Routing, rule_audience
+from bot.replies.routing import Routing, phrase_group_audience
 from bot.replies.rules import Rules
 
 if TYPE_CHECKING:
@@ -320,13 +320,6 @@ def _phrase_groups(examples: Sequence[Example], rules: Rules) -> list[Prediction
     predictions = []
     for e in examples:
         title, body = prepare_post(e.title, e.body)
-        audience, _scores = rule_audience(
-            title,
-            body,
-            rules.audiences,
-            minimum=rules.audience_min,
-            margin=rules.audience_margin,
-            title_boost=rules.title_boost,
-        )
+        audience, _scores = phrase_group_audience(title, body, rules)
         predictions.append(Prediction(False, Routing(audience, confident=True)))
     return predictions

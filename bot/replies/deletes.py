@@ -96,43 +96,35 @@ class ReplyDeleter:
         return True
 
     def _confirm(self, row: WriteRow, label: PlannedLabel) -> None:
-        record_label(
-            gateway=self.gateway,
-            state=self.state,
-            labels=self.labels,
-            post_id=row.post_id or "",
-            label=label,
-        )
+        self.record_label(post_id=row.post_id or "", label=label)
         self.journal.finish(WriteKind.DELETE, [row.key])
 
-
-def record_label(
-    *, gateway: Gateway, state: State, labels: LabelBook, post_id: str, label: PlannedLabel
-) -> None:
-    """Keep a label event with the post's text (read with one call when not given)."""
-    title, body = label.title, label.body
-    if not title:
-        post = gateway.posts_by_id([post_id]).get(post_id)
-        if post is not None and not post.removed and post.author is not None:
-            title, body = post.title, post.body
-        else:
-            known = state.post(post_id)
-            title, body = (known.title if known else ""), ""
-    in_force = labels.record(
-        key=post_fullname(post_id),
-        intent=label.intent,
-        audience=label.audience,
-        source=label.source,
-        who=label.who,
-        title=title,
-        body=body,
-    )
-    kept = "" if in_force.source == label.source else f"; the {in_force.source}'s label stays"
-    log.info(
-        "labels: %s labelled %s by %s (%s)%s",
-        post_fullname(post_id),
-        label.intent,
-        label.source,
-        label.why,
-        kept,
-    )
+    def record_label(self, *, post_id: str, label: PlannedLabel) -> None:
+        """Keep a label event with the post's text (read with one call when not given); a
+        confirmed delete's label, or one that goes with no delete."""
+        title, body = label.title, label.body
+        if not title:
+            post = self.gateway.posts_by_id([post_id]).get(post_id)
+            if post is not None and not post.removed and post.author is not None:
+                title, body = post.title, post.body
+            else:
+                known = self.state.post(post_id)
+                title, body = (known.title if known else ""), ""
+        in_force = self.labels.record(
+            key=post_fullname(post_id),
+            intent=label.intent,
+            audience=label.audience,
+            source=label.source,
+            who=label.who,
+            title=title,
+            body=body,
+        )
+        kept = "" if in_force.source == label.source else f"; the {in_force.source}'s label stays"
+        log.info(
+            "labels: %s labelled %s by %s (%s)%s",
+            post_fullname(post_id),
+            label.intent,
+            label.source,
+            label.why,
+            kept,
+        )

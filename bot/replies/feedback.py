@@ -27,7 +27,7 @@ from bot.labels import LabelBook
 from bot.models import CommentReply, ListingCursor, OwnComment
 from bot.reddit import Gateway
 from bot.replies.commands import STOP, WRONG, author_command
-from bot.replies.deletes import PlannedLabel, ReplyDeleter, record_label
+from bot.replies.deletes import PlannedLabel, ReplyDeleter
 from bot.state import PostRow, State
 
 log = logging.getLogger(__name__)
@@ -101,13 +101,7 @@ class FeedbackCheck:
     def _judge_score(self, comment: OwnComment, report: FeedbackReport) -> None:
         if comment.removed:
             label = PlannedLabel("other", "none", "removal", "", why="removed by a moderator")
-            record_label(
-                gateway=self.gateway,
-                state=self.state,
-                labels=self.labels,
-                post_id=comment.post_id,
-                label=label,
-            )
+            self.deleter.record_label(post_id=comment.post_id, label=label)
             self.labels.mark(comment.fullname, post_id=comment.post_id, action="labelled")
             report.labelled.append(comment.post_id)
         elif comment.score <= DOWNVOTE_LIMIT:

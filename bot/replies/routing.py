@@ -5,7 +5,7 @@ wins; otherwise, with ``audience_from: model`` (the default), ``route_by_probabi
 links the likeliest guide when the audience head's probability reaches ``audience_floor``,
 both paths when the runner-up is within ``audience_close``, and the Introduction (``index``)
 when no guide is likely enough; only at ``audience_confident`` may the reply speak about the
-asker. With ``audience_from: rules`` the phrase groups route (``rule_audience``), as in
+asker. With ``audience_from: rules`` the phrase groups route (``phrase_group_audience``), as in
 wikibot 0.1. The result is a ``Routing``, stored in the state as one short token.
 """
 
@@ -69,14 +69,7 @@ def choose_guide(
         scores = dict(scored.audience_probabilities)
         return Routing(name, confident=True), scores, f"audience: decisive phrase ({name})"
     if rules.audience_from == "rules" or not scored.audience_probabilities:
-        audience, scores = rule_audience(
-            title,
-            body,
-            rules.audiences,
-            minimum=rules.audience_min,
-            margin=rules.audience_margin,
-            title_boost=rules.title_boost,
-        )
+        audience, scores = phrase_group_audience(title, body, rules)
         routing = Routing(audience, confident=audience != "index")
         return routing, scores, "audience: phrase groups"
     probabilities = dict(scored.audience_probabilities)
@@ -102,6 +95,19 @@ def route_by_probability(probabilities: Mapping[str, float], *, rules: Rules) ->
     if best_p >= rules.audience_floor:
         return Routing(best, confident=best_p >= rules.audience_confident)
     return Routing("index")
+
+
+def phrase_group_audience(title: str, body: str, rules: Rules) -> tuple[str, dict[str, float]]:
+    """``rule_audience`` over the ``audiences`` groups of ``rules``, with their
+    ``audience_min``, ``audience_margin`` and ``title_boost`` (prepared text)."""
+    return rule_audience(
+        title,
+        body,
+        rules.audiences,
+        minimum=rules.audience_min,
+        margin=rules.audience_margin,
+        title_boost=rules.title_boost,
+    )
 
 
 def rule_audience(

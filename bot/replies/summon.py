@@ -29,7 +29,7 @@ from bot.labels import PRECEDENCE
 from bot.models import ListingCursor, Post, StreamComment, bare_id, post_fullname
 from bot.replies.classify import classify
 from bot.replies.commands import AUDIENCE_NAMES, Summon, summon_command
-from bot.replies.deletes import PlannedLabel, ReplyDeleter, record_label
+from bot.replies.deletes import PlannedLabel, ReplyDeleter
 from bot.replies.report import ReplyEntry, ScanReport
 from bot.state import PostStatus
 
@@ -273,13 +273,7 @@ class Summons:
             else False
         )
         if outcome is False:  # no reply (left) to delete: the label alone
-            record_label(
-                gateway=self.gateway,
-                state=self.state,
-                labels=self.labels,
-                post_id=post.id,
-                label=label,
-            )
+            self.deleter.record_label(post_id=post.id, label=label)
         elif outcome is None:  # the answer was lost: the next feedback check confirms it
             report.unsummoned_unconfirmed.append(post.fullname)
         else:

@@ -71,19 +71,7 @@ class PostStore(World):
         return next((c for c in self.data["comments"] if c["id"] == comment_id), None)
 
     def add_comment(self, *, parent: str, author: str, body: str) -> dict[str, Any]:
-        with self.lock:
-            link_id = parent if parent.startswith("t3_") else self.comment(parent[3:])["link_id"]  # type: ignore[index]
-            record = {
-                "id": self.next_id("comment"),
-                "link_id": link_id,
-                "parent_id": parent,
-                "author": author,
-                "body": body,
-                "created_utc": now(),
-            }
-            self.data["comments"].append(record)
-            self.save()
-            return record
+        return self.add_comments(parent=parent, author=author, bodies=[body])[0]
 
     def comments_newest_first(self) -> list[dict[str, Any]]:
         """The subreddit's comments, newest first (deleted ones are gone from the listing)."""

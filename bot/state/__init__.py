@@ -71,7 +71,7 @@ class State:
         self.optout = OptOutStore(self.db)
         self.alerts = AlertStore(self.db)
         self.runs = RunStore(self.db)
-        # The reply package (bot/replies/, bot/cli/replies.py) still calls these by their
+        # The reply package (bot/replies/, bot/cli/replies/) still calls these by their
         # names from before the stores; they go once it calls the stores (issue 18).
         self.get_meta = self.meta.get
         self.set_meta = self.meta.set

@@ -205,6 +205,41 @@ def test_a_decisive_phrase_wins_over_the_learned_router() -> None:
     assert "decisive phrase" in " ".join(classify(title=title, body=body, rules=rules).reasons)
 
 
+@pytest.mark.parametrize(
+    ("title", "body", "guide"),
+    [
+        ("How do I get into ML?", "I'm a developer.", "engineers"),  # 2.0: the minimum
+        ("How do I get into ML before my PhD?", "", "researchers"),  # 1.8 x title_boost
+        ("How do I get into ML?", "Thinking about a PhD.", "index"),  # 1.8: under the minimum
+        ("How do I get into ML?", "A developer, maybe a PhD later.", "index"),  # leads by 0.2
+        ("How do I get into ML before my PhD?", "I'm a developer.", "researchers"),  # by 0.7
+    ],
+)
+def test_with_audience_from_rules_the_phrase_groups_route(
+    title: str, body: str, guide: str
+) -> None:
+    groups = {
+        "engineers": parse_rules(
+            [{"pattern": r"\bdeveloper\b", "weight": 2, "reason": "a developer"}],
+            "audiences.engineers",
+        ),
+        "researchers": parse_rules(
+            [{"pattern": r"\bphd\b", "weight": 1.8, "reason": "a PhD"}], "audiences.researchers"
+        ),
+    }
+    rules = replace(
+        RULES,
+        audience_from="rules",
+        audiences=groups,
+        audience_min=2.0,
+        audience_margin=0.5,
+        title_boost=1.5,
+    )
+    decision = classify(title=title, body=body, rules=rules)
+    assert decision.routing == Routing(guide, confident=guide != "index")
+    assert "audience: phrase groups" in decision.reasons
+
+
 def test_replies_say_only_what_the_bot_knows() -> None:
     sub = "learnmachinelearning"
     sure = render_reply(Routing("highschool", confident=True), rules=RULES, subreddit=sub)

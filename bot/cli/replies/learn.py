@@ -3,6 +3,8 @@ and ``replies eval`` (cross-validated figures). They use ``bot/learning/``."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,12 +34,41 @@ if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
 CANDIDATE_FILE = "reply-model.candidate.json"
 
 
+def labelled_data(command: Callable[..., None]) -> Callable[..., None]:
+    """``data_options``, handed to ``command`` as one argument, ``labelled``: a function of
+    the app that loads the posts they name (called when the command is ready to)."""
+
+    @functools.wraps(command)
+    def with_data(
+        *args: object,
+        posts: tuple[Path, ...],
+        labels: Path | None,
+        texts: Path | None,
+        fetch_texts: bool,
+        state_labels: bool,
+        **kwargs: object,
+    ) -> None:
+        def labelled(app: App) -> list[Example]:
+            return load_examples(
+                app,
+                posts=posts,
+                labels=labels,
+                texts=texts,
+                state_labels=state_labels,
+                fetch_texts=fetch_texts,
+            )
+
+        command(*args, labelled=labelled, **kwargs)
+
+    return data_options(with_data)
+
+
 @click.command(
     "train",
     help="Train a candidate reply model from labelled posts, and cross-validate it beside the "
     "current model on the same folds. The bot keeps its model until --replace.\n\n" + DATA_HELP,
 )
-@data_options
+@labelled_data
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -64,11 +95,7 @@ CANDIDATE_FILE = "reply-model.candidate.json"
 def replies_train(
     app: App,
     *,
-    posts: tuple[Path, ...],
-    labels: Path | None,
-    texts: Path | None,
-    fetch_texts: bool,
-    state_labels: bool,
+    labelled: Callable[[App], list[Example]],
     out: Path | None,
     replace: bool,
     force: bool,
@@ -96,14 +123,7 @@ def replies_train(
             "wikibot, which train never overwrites: add 'model_file: reply-model.json' to it "
             "and run again"
         )
-    examples = load_examples(
-        app,
-        posts=posts,
-        labels=labels,
-        texts=texts,
-        state_labels=state_labels,
-        fetch_texts=fetch_texts,
-    )
+    examples = labelled(app)
     if not force:
         check_trainable(examples)
     vectors = sentence_vectors(app, examples)
@@ -212,7 +232,7 @@ def _print_comparison(comparison: Comparison) -> None:
     "its threshold are fitted inside each fold; near-duplicate posts share a fold; "
     "borderline posts are left out of the figures.\n\n" + DATA_HELP,
 )
-@data_options
+@labelled_data
 @click.option("--folds", type=click.IntRange(2, 20), default=5, show_default=True)
 @click.option("--errors", "show_errors", is_flag=True, help="List each miss and false reply.")
 @click.option(
@@ -228,25 +248,14 @@ def _print_comparison(comparison: Comparison) -> None:
 def replies_eval(
     app: App,
     *,
-    posts: tuple[Path, ...],
-    labels: Path | None,
-    texts: Path | None,
-    fetch_texts: bool,
-    state_labels: bool,
+    labelled: Callable[[App], list[Example]],
     folds: int,
     show_errors: bool,
     show_guard_rails: bool,
 ) -> None:
     from bot.learning.evaluate import cross_validate  # noqa: PLC0415
 
-    examples = load_examples(
-        app,
-        posts=posts,
-        labels=labels,
-        texts=texts,
-        state_labels=state_labels,
-        fetch_texts=fetch_texts,
-    )
+    examples = labelled(app)
     report = cross_validate(
         examples,
         rules=reply_rules(app),
