@@ -33,7 +33,7 @@ from bot.backup import Backup, backups, integrity_problems
 from bot.config import Settings
 from bot.errors import BadArgument, InputError, StateError
 from bot.labels import LabelBook, LabelEvent
-from bot.models import POST_PREFIX, WikiRevision
+from bot.records import POST_PREFIX, WikiRevision
 from bot.reddit import Gateway
 from bot.state import PostStatus, State
 from bot.wiki.refresh import CURSOR_KEY, SEGMENT_LIMIT

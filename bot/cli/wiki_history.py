@@ -16,7 +16,7 @@ from bot.errors import EXIT_NEEDS_HUMAN, EXIT_OK
 from bot.output import print_json
 
 if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
-    from bot.models import WikiRevision
+    from bot.records import WikiRevision
     from bot.runtime import Runtime
     from bot.wiki.workspace import Workspace
 

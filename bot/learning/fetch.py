@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bot.fileio import atomic_write_text
 from bot.learning.dataset import PostText
-from bot.models import bare_id, post_fullname
+from bot.records import bare_id, post_fullname
 from bot.reddit import Gateway
 
 BATCH = 100  # ids per /api/info call

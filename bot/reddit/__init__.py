@@ -8,7 +8,7 @@ Split by concern, the way prawcore is:
 - ``write_guard``: the session that keeps prawcore from resending a write
 - ``pacing``: waits on Reddit's rate-limit headers
 - ``mapping``: praw/prawcore exceptions and HTTP statuses -> ``bot.errors`` (a table)
-- ``parse``: raw JSON payloads -> ``bot.models`` dataclasses
+- ``parse``: raw JSON payloads -> ``bot.records`` dataclasses
 
 Callers import from here: ``from bot.reddit import Gateway``.
 """

@@ -2,7 +2,7 @@
 
 Reads go to the paths in ``ENDPOINTS`` (like praw's ``endpoints.py``); writes go through
 PRAW's models. Every call runs inside ``translate_errors``; the payloads are turned into
-``bot.models`` dataclasses by ``parse``.
+``bot.records`` dataclasses by ``parse``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from bot.config import Settings
 from bot.errors import NotFound, Refused
 from bot.limits import LISTING_MAX, REPORT_REASON_MAX
-from bot.models import (
+from bot.records import (
     SANDBOX_TARGET_PREFIX,
     Comment,
     CommentReply,

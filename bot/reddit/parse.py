@@ -1,4 +1,4 @@
-"""Parsing: Reddit's raw JSON payloads -> the plain dataclasses of ``bot.models``.
+"""Parsing: Reddit's raw JSON payloads -> the plain dataclasses of ``bot.records``.
 
 Pure functions over the decoded JSON; the gateway calls them on what PRAW returns.
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.models import (
+from bot.records import (
     Comment,
     CommentReply,
     OwnComment,

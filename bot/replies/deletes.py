@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from bot.errors import Forbidden, NotFound, Refused, WriteUncertain
 from bot.journal import WriteJournal, WriteKind, WriteRow, WriteStatus
 from bot.labels import LabelBook
-from bot.models import comment_fullname, post_fullname
+from bot.records import comment_fullname, post_fullname
 from bot.reddit import Gateway
 from bot.state import State
 

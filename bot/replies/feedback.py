@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bot.labels import LabelBook
-from bot.models import CommentReply, ListingCursor, OwnComment
+from bot.records import CommentReply, ListingCursor, OwnComment
 from bot.reddit import Gateway
 from bot.replies.commands import STOP, WRONG, author_command
 from bot.replies.deletes import PlannedLabel, ReplyDeleter

@@ -23,7 +23,7 @@ import time
 from bot.config import Settings
 from bot.errors import Forbidden, Refused, WriteUncertain
 from bot.journal import WriteJournal, WriteKind, WriteStatus
-from bot.models import Post, post_fullname
+from bot.records import Post, post_fullname
 from bot.reddit import Gateway
 from bot.state import State
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from bot.journal import WriteKind
 from bot.labels import PRECEDENCE
-from bot.models import ListingCursor, Post, StreamComment, bare_id, post_fullname
+from bot.records import ListingCursor, Post, StreamComment, bare_id, post_fullname
 from bot.replies.classify import classify
 from bot.replies.commands import AUDIENCE_NAMES, Summon, summon_command
 from bot.replies.deletes import PlannedLabel, ReplyDeleter

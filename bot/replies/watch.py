@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.errors import Forbidden, NotFound, Refused, WriteUncertain
 from bot.labels import LabelBook
 from bot.limits import LISTING_MAX
-from bot.models import Post
+from bot.records import Post
 from bot.reddit import Gateway
 from bot.replies.classify import Decision, classify
 from bot.replies.report import ReplyEntry, ScanReport

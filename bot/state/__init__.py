@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bot.errors import EXIT_USAGE, StateError
-from bot.models import Target
+from bot.records import Target
 from bot.state.alerts import AlertRow, AlertStore
 from bot.state.database import Database, StateCorrupt, is_corruption
 from bot.state.meta import MetaStore

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.models import post_fullname
+from bot.records import post_fullname
 from bot.state.database import Database
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.errors import BadArgument, InputError, NotFound
-from bot.models import WikiPage, WikiRevision
+from bot.records import WikiPage, WikiRevision
 from bot.reddit import Gateway
 from bot.wiki.history_git import (
     Imports,

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.errors import InputError
-from bot.models import WikiRevision
+from bot.records import WikiRevision
 
 PAGE_TRAILER = "Wiki-Page"
 REVISION_TRAILER = "Wiki-Revision"

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from bot.errors import Conflict, Forbidden, NotFound, Refused, WriteUncertain
 from bot.limits import MAX_REASON_CHARS, page_too_large
-from bot.models import WikiPage, WikiRevision
+from bot.records import WikiPage, WikiRevision
 from bot.reddit import Gateway
 from bot.state import State
 from bot.wiki import gitinfo

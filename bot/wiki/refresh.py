@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.errors import InputError
 from bot.limits import page_name_problem
-from bot.models import WikiRevision
+from bot.records import WikiRevision
 from bot.reddit import Gateway
 from bot.state import PageRecord, State
 from bot.wiki import page_settings

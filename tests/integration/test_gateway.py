@@ -18,7 +18,7 @@ from bot.errors import (
     Unavailable,
     WriteUncertain,
 )
-from bot.models import Post
+from bot.records import Post
 from bot.reddit import RETRIED_STATUSES, Gateway, WriteOutcomeUnknown
 from bot.sandbox.client import SandboxClient
 from conftest import RunCli, api_calls, wait_for

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.journal import WriteJournal, WriteKind, WriteStatus
 from bot.labels import LabelBook
-from bot.models import Target
+from bot.records import Target
 from bot.state import PostStatus, State
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "state" / "state-2ec54a7.sql"

@@ -11,8 +11,8 @@ import click
 
 from bot.cli.common import App, json_option, pass_app
 from bot.errors import BadArgument, NotFound
-from bot.models import POST_PREFIX, post_fullname
 from bot.output import print_json
+from bot.records import POST_PREFIX, post_fullname
 from bot.replies.terms import AUDIENCES
 
 

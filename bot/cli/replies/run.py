@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import click
 
 from bot.cli.common import App, json_option, pass_app, write_lock
-from bot.models import post_fullname
 from bot.output import print_json
+from bot.records import post_fullname
 
 if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
     from bot.replies.routing import Routing
