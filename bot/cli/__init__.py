@@ -99,7 +99,7 @@ for _group in (wiki, replies, daemon, sandbox, state):
 
 def main() -> None:
     """Console entry point: one-line errors, meaningful exit codes, no tracebacks."""
-    from bot.logs import error_line, json_logs  # noqa: PLC0415
+    from bot.logs import error_line, json_logs
 
     try:
         cli.main(standalone_mode=False, prog_name="wikibot")

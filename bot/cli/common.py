@@ -67,7 +67,7 @@ pass_app = click.make_pass_decorator(App)
 
 def write_lock(app: App, command: str, *, dry_run: bool = False) -> AbstractContextManager[object]:
     """The state's lock for a command that writes to Reddit (none for a dry run)."""
-    from bot.lockfile import WAIT_FOR_LOCK, CommandLock, lock_path  # noqa: PLC0415
+    from bot.lockfile import WAIT_FOR_LOCK, CommandLock, lock_path
 
     if dry_run:
         return nullcontext()

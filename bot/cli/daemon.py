@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
 @pass_app
 def run(app: App, once: bool, verbose: int) -> None:
     """Run the bot: wiki sync and reply scans on their schedules (Ctrl-C stops)."""
-    from bot.scheduler import run_daemon  # noqa: PLC0415
+    from bot.scheduler import run_daemon
 
     app.verbosity += verbose
     app.setup_logging(daemon=True)
@@ -37,8 +37,8 @@ def run(app: App, once: bool, verbose: int) -> None:
 @pass_app
 def status(app: App) -> None:
     """Show synced pages, pending drift/conflicts, recent replies, errors, next runs."""
-    from bot.state import State  # noqa: PLC0415
-    from bot.status import collect_status  # noqa: PLC0415
+    from bot.state import State
+    from bot.status import collect_status
 
     state = State(app.settings.state_db)
     try:
@@ -52,7 +52,7 @@ def status(app: App) -> None:
 
 
 def _print_status(report: StatusReport) -> None:
-    from bot.status import NEEDS_A_PERSON  # noqa: PLC0415
+    from bot.status import NEEDS_A_PERSON
 
     daemon = f"running (pid {report.daemon_pid})" if report.daemon_pid else "not running"
     click.echo(f"target {report.target}, r/{report.subreddit}; daemon {daemon}")
@@ -100,7 +100,7 @@ def _when(iso_time: str | None) -> str:
     """``2026-11-27 09:05 UTC`` from an ISO time, in the local timezone."""
     if not iso_time:
         return "never"
-    from datetime import datetime  # noqa: PLC0415
+    from datetime import datetime
 
     return datetime.fromisoformat(iso_time).strftime("%Y-%m-%d %H:%M %Z").strip()
 

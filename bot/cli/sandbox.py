@@ -27,7 +27,7 @@ def sandbox() -> None:
 
 def _sandbox_client(app: App) -> tuple[SandboxClient, SandboxServer | None]:
     """A client for the configured sandbox, starting it in-process when none runs."""
-    from bot.sandbox.client import SandboxClient, ensure_sandbox  # noqa: PLC0415
+    from bot.sandbox.client import SandboxClient, ensure_sandbox
 
     server = ensure_sandbox(app.settings)
     return SandboxClient(app.settings.sandbox_url), server
@@ -54,7 +54,7 @@ def sandbox_serve(
     app: App, host: str | None, port: int | None, state_file: Path | None, rate_limit: int
 ) -> None:
     """Serve the sandbox in the foreground until Ctrl-C or SIGTERM."""
-    from bot.sandbox.server import SandboxServer  # noqa: PLC0415
+    from bot.sandbox.server import SandboxServer
 
     settings = app.settings
     try:
@@ -210,7 +210,7 @@ def sandbox_fault(
     app: App, *, kind: str, path: str, method: str | None, count: int, delay: float
 ) -> None:
     """Make the next COUNT matching requests to a running sandbox misbehave."""
-    from bot.sandbox.client import SandboxClient, is_listening  # noqa: PLC0415
+    from bot.sandbox.client import SandboxClient, is_listening
 
     settings = app.settings
     if not is_listening(settings.sandbox.host, settings.sandbox.port):

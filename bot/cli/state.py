@@ -23,7 +23,7 @@ def state() -> None:
 def state_check(app: App) -> None:
     """Run SQLite's integrity check on the state (exit 0 sound, 1 damaged) and list the
     backups the daemon keeps (daily, the last 7)."""
-    from bot.backup import backup_dir, backups, integrity_problems  # noqa: PLC0415
+    from bot.backup import backup_dir, backups, integrity_problems
 
     state_db = app.settings.state_db
     if not state_db.exists():
@@ -70,9 +70,9 @@ def state_restore(app: App, force: bool) -> None:
     labels and opt-outs still readable in the damaged file are kept. Stop the daemon
     first (exit 4 while it runs).
     """
-    from bot.backup import backups  # noqa: PLC0415
-    from bot.restore import restore_state  # noqa: PLC0415
-    from bot.runtime import Runtime  # noqa: PLC0415
+    from bot.backup import backups
+    from bot.restore import restore_state
+    from bot.runtime import Runtime
 
     state_db = app.settings.state_db
     if not state_db.exists() and not backups(state_db):  # before the lock creates folders

@@ -33,9 +33,9 @@ if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
 
 
 def _open_wiki(app: App) -> tuple[Workspace, Runtime, Callable[[], WikiSync]]:
-    from bot.runtime import Runtime  # noqa: PLC0415 - praw only where the target is used
-    from bot.wiki.sync import WikiSync  # noqa: PLC0415
-    from bot.wiki.workspace import load_workspace  # noqa: PLC0415
+    from bot.runtime import Runtime  # praw only where the target is used
+    from bot.wiki.sync import WikiSync
+    from bot.wiki.workspace import load_workspace
 
     workspace = load_workspace(app.settings)
     runtime = Runtime(app.settings)
@@ -91,7 +91,7 @@ def plan(
     if app.as_json:
         print_json(_plan_json(result))
     elif output_format == "markdown":
-        from bot.wiki.comment import render_markdown  # noqa: PLC0415
+        from bot.wiki.comment import render_markdown
 
         click.echo(render_markdown(result, diffs=not no_diff), nl=False)
     else:
@@ -130,7 +130,7 @@ def _plan_json(result: Plan) -> dict[str, Any]:
 
 
 def _print_plan(result: Plan, *, diffs: bool) -> None:
-    from bot.wiki.plan import Kind  # noqa: PLC0415
+    from bot.wiki.plan import Kind
 
     for action in result.actions:
         added, removed = action.stats()
@@ -170,7 +170,7 @@ def _progress(app: App, plan: Plan) -> Callable[[Outcome], None] | None:
     echo = progress.lines(app)
     if echo is None:
         return None
-    from bot.wiki.plan import Kind  # noqa: PLC0415
+    from bot.wiki.plan import Kind
 
     total = sum(1 for a in plan.actions if a.kind != Kind.UNCHANGED or a.settings)
     pages: set[str] = set()
@@ -184,7 +184,7 @@ def _progress(app: App, plan: Plan) -> Callable[[Outcome], None] | None:
 
 
 def _print_report(app: App, report: SyncReport, *, verb: str) -> int:
-    from bot.wiki.outcomes import NEEDS_HUMAN, Result  # noqa: PLC0415
+    from bot.wiki.outcomes import NEEDS_HUMAN, Result
 
     if app.as_json:
         print_json({"ok": report.ok, "outcomes": [asdict(o) for o in report.outcomes]})
@@ -278,7 +278,7 @@ def _plan_then(
 @pass_app
 def check(app: App) -> None:
     """Validate page files offline: front matter, links, size, Reddit syntax."""
-    from bot.wiki.check import check_pages  # noqa: PLC0415
+    from bot.wiki.check import check_pages
 
     settings = app.settings
     problems = check_pages(settings.wiki_pages_dir, subreddit=settings.subreddit)
@@ -318,9 +318,9 @@ def check(app: App) -> None:
 @pass_app
 def preview(app: App, page: str, output: Path | None) -> None:
     """Render PAGE to HTML (as it will be published) to look at before pushing."""
-    from bot.fileio import atomic_write_text  # noqa: PLC0415
-    from bot.wiki.render import to_html  # noqa: PLC0415
-    from bot.wiki.workspace import load_workspace  # noqa: PLC0415
+    from bot.fileio import atomic_write_text
+    from bot.wiki.render import to_html
+    from bot.wiki.workspace import load_workspace
 
     workspace = load_workspace(app.settings)
     local = workspace.local.get(page)

@@ -24,10 +24,10 @@ if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
 def pull_history(app: App, workspace: Workspace, runtime: Runtime, pages: tuple[str, ...]) -> int:
     """Import the wiki revisions of ``pages`` (all, if none) not yet in git; print them and
     return the exit code (3 when a page file holds work the wiki lacks)."""
-    from bot.limits import page_name_problem  # noqa: PLC0415
-    from bot.wiki.history import import_history  # noqa: PLC0415
-    from bot.wiki.refresh import valid_page_names  # noqa: PLC0415
-    from bot.wiki.workspace import is_special  # noqa: PLC0415
+    from bot.limits import page_name_problem
+    from bot.wiki.history import import_history
+    from bot.wiki.refresh import valid_page_names
+    from bot.wiki.workspace import is_special
 
     for page in pages:
         if problem := page_name_problem(page):

@@ -85,8 +85,8 @@ def load_examples(
 
 def _fetched_labels(app: App, labels_file: Path) -> list[Example]:
     """The labels of ``labels_file`` joined with their posts' text, fetched by id."""
-    from bot.learning.fetch import fetch_texts  # noqa: PLC0415
-    from bot.runtime import Runtime  # noqa: PLC0415
+    from bot.learning.fetch import fetch_texts
+    from bot.runtime import Runtime
 
     labels = load_labels(labels_file)
     if not labels:
@@ -113,8 +113,8 @@ def _fetched_labels(app: App, labels_file: Path) -> list[Example]:
 def _state_labels(app: App) -> list[Example]:
     """The label in force of every post labelled in the state (moderators, summons,
     feedback), with the text read when it was labelled."""
-    from bot.labels import LabelBook  # noqa: PLC0415
-    from bot.state import State  # noqa: PLC0415
+    from bot.labels import LabelBook
+    from bot.state import State
 
     if not app.settings.state_db.exists():
         return []
@@ -139,8 +139,8 @@ def _state_labels(app: App) -> list[Example]:
 
 def sentence_vectors(app: App, examples: list[Example]) -> np.ndarray:
     """The examples' sentence vectors, cached beside the state database."""
-    from bot.learning.vectors import post_vectors  # noqa: PLC0415
-    from bot.replies.encoder import DEFAULT_SPEC  # noqa: PLC0415
+    from bot.learning.vectors import post_vectors
+    from bot.replies.encoder import DEFAULT_SPEC
 
     cache = app.settings.state_db.parent / "cache"
     shown = counter(app, lambda done, total: f"encoding posts: {done}/{total}")

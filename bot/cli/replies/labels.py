@@ -31,8 +31,8 @@ def replies_label(app: App, post_id: str, intent: str, audience: str | None) -> 
     POST_ID is the post's id or fullname (t3_...). AUDIENCE, for getting_started, is the
     guide that fits the asker (default: index, the Introduction).
     """
-    from bot.labels import LabelBook  # noqa: PLC0415
-    from bot.runtime import Runtime  # noqa: PLC0415
+    from bot.labels import LabelBook
+    from bot.runtime import Runtime
 
     ident = post_id.removeprefix(POST_PREFIX)
     if not ident.isalnum():
@@ -85,9 +85,9 @@ def replies_labels(app: App, export: Path | None) -> None:
     labelled_by (the source: moderator, summon, author, votes, removal), who and
     labelled_at (no post text), the format `replies train --labels` reads.
     """
-    from bot.fileio import atomic_write_text  # noqa: PLC0415
-    from bot.labels import LabelBook  # noqa: PLC0415
-    from bot.state import State  # noqa: PLC0415
+    from bot.fileio import atomic_write_text
+    from bot.labels import LabelBook
+    from bot.state import State
 
     records = []
     if app.settings.state_db.exists():

@@ -102,11 +102,11 @@ def replies_train(
     compare: bool,
     folds: int,
 ) -> None:
-    from bot.fileio import atomic_write_text  # noqa: PLC0415
-    from bot.learning.featurise import Featurised  # noqa: PLC0415
-    from bot.learning.model_file import write_model  # noqa: PLC0415
-    from bot.learning.train import check_trainable, fit  # noqa: PLC0415
-    from bot.replies.model import DEFAULT_PATH, load_model  # noqa: PLC0415
+    from bot.fileio import atomic_write_text
+    from bot.learning.featurise import Featurised
+    from bot.learning.model_file import write_model
+    from bot.learning.train import check_trainable, fit
+    from bot.replies.model import DEFAULT_PATH, load_model
 
     rules = reply_rules(app)
     target = out or app.settings.state_db.parent / CANDIDATE_FILE
@@ -178,7 +178,7 @@ def _compare(
     app: App, examples: list[Example], vectors: np.ndarray, rules: Rules, *, folds: int
 ) -> Comparison:
     """The candidate's recipe and the current model's, cross-validated on the same folds."""
-    from bot.learning.evaluate import Comparison, cross_validate  # noqa: PLC0415
+    from bot.learning.evaluate import Comparison, cross_validate
 
     assert rules.model is not None
     known = set(rules.model.trained_on.get("keys") or ())
@@ -253,7 +253,7 @@ def replies_eval(
     show_errors: bool,
     show_guard_rails: bool,
 ) -> None:
-    from bot.learning.evaluate import cross_validate  # noqa: PLC0415
+    from bot.learning.evaluate import cross_validate
 
     examples = labelled(app)
     report = cross_validate(
@@ -321,8 +321,8 @@ def _print_guard_rails(report: Report) -> None:
 
 def _print_routing(report: Report) -> None:
     """The routing tables of ``replies eval``: every clear asker, answered or not."""
-    from bot.learning.evaluate import PHRASE_SOURCES  # noqa: PLC0415
-    from bot.learning.figures import ROUTING_LABELS, ROUTING_OUTCOMES  # noqa: PLC0415
+    from bot.learning.evaluate import PHRASE_SOURCES
+    from bot.learning.figures import ROUTING_LABELS, ROUTING_OUTCOMES
 
     if not report.routing:
         return

@@ -24,9 +24,9 @@ if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
 
 def reply_rules(app: App, *, model_file: Path | None = None) -> Rules:
     """The reply rules and their model (``model_file``: a candidate instead), checked."""
-    from bot.replies.model import load_model  # noqa: PLC0415
-    from bot.replies.respond import validate_templates  # noqa: PLC0415
-    from bot.replies.rules import load_rules  # noqa: PLC0415
+    from bot.replies.model import load_model
+    from bot.replies.respond import validate_templates
+    from bot.replies.rules import load_rules
 
     model = load_model(model_file) if model_file else None
     rules = load_rules(app.settings.replies.rules_file, model=model)
@@ -40,8 +40,8 @@ def reply_rules(app: App, *, model_file: Path | None = None) -> Rules:
 @pass_app
 def replies_scan(app: App, dry_run: bool) -> None:
     """One pass over new posts: reply to getting-started questions."""
-    from bot.replies.watch import ReplyWatcher  # noqa: PLC0415
-    from bot.runtime import Runtime  # noqa: PLC0415
+    from bot.replies.watch import ReplyWatcher
+    from bot.runtime import Runtime
 
     rules = reply_rules(app)
     with write_lock(app, "replies scan", dry_run=dry_run), Runtime(app.settings) as runtime:
@@ -93,9 +93,9 @@ def replies_test(
     A --flair in replies.excluded_flairs gets no reply, as the watcher skips such posts;
     the model's verdict is still shown.
     """
-    from bot.replies.classify import classify  # noqa: PLC0415
-    from bot.replies.respond import render_reply  # noqa: PLC0415
-    from bot.replies.watch import is_excluded_flair  # noqa: PLC0415
+    from bot.replies.classify import classify
+    from bot.replies.respond import render_reply
+    from bot.replies.watch import is_excluded_flair
 
     rules = reply_rules(app, model_file=model_file)
     decision = classify(title=title, body=body, flair=flair, rules=rules)
@@ -159,8 +159,8 @@ def replies_feedback(app: App) -> None:
     must be the command itself: thanks and negations never act. A moderator's label stays
     in force. The daemon runs this every schedule.feedback_interval.
     """
-    from bot.replies.feedback import FeedbackCheck  # noqa: PLC0415
-    from bot.runtime import Runtime  # noqa: PLC0415
+    from bot.replies.feedback import FeedbackCheck
+    from bot.runtime import Runtime
 
     with write_lock(app, "replies feedback"), Runtime(app.settings) as runtime:
         report = FeedbackCheck(gateway=runtime.gateway, state=runtime.state).run()
@@ -175,7 +175,7 @@ def replies_feedback(app: App) -> None:
 @pass_app
 def replies_optout(app: App, user: str) -> None:
     """Never reply to USER again."""
-    from bot.state import State  # noqa: PLC0415
+    from bot.state import State
 
     name = user.removeprefix("/").removeprefix("u/")
     if not name or any(c.isspace() for c in name):
@@ -197,8 +197,8 @@ def replies_optout(app: App, user: str) -> None:
 def replies_list(app: App, days: float) -> None:
     """Recent replies from the state database (``deleted``: removed afterwards, by the
     asker's "wrong", a moderator's !noguide or votes)."""
-    from bot.journal import reply_statuses  # noqa: PLC0415
-    from bot.state import State  # noqa: PLC0415
+    from bot.journal import reply_statuses
+    from bot.state import State
 
     state = State(app.settings.state_db)
     try:
