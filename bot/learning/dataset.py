@@ -24,12 +24,6 @@ from bot.replies.terms import AUDIENCES
 
 INTENTS = ("getting_started", "other")
 CONFIDENCES = ("clear", "borderline")
-FORMAT_HELP = (
-    "one JSON object a line: key, intent (getting_started|other), audience "
-    "(highschool|engineers|researchers|hackers|index, or none when intent is other), "
-    "confidence (clear|borderline, default clear); title and body unless the file holds "
-    "labels only"
-)
 
 
 @dataclass(frozen=True)

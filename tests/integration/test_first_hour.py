@@ -329,8 +329,9 @@ def test_readme_names_the_lock_file_the_daemon_writes(
 def test_labels_with_an_unknown_audience_are_rejected() -> None:
     """`replies eval` reads labels through bot.learning.dataset (issue 9), which names the
     line of a typo such as 'highshcool' and documents the format for --help."""
+    from bot.cli.replies.data import FORMAT_HELP
     from bot.errors import WikibotError
-    from bot.learning.dataset import FORMAT_HELP, parse_label
+    from bot.learning.dataset import parse_label
 
     row = {"key": "t3_x", "intent": "getting_started", "audience": "highshcool"}
     with pytest.raises(WikibotError) as error:

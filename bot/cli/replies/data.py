@@ -10,11 +10,19 @@ import click
 
 from bot.cli.common import App, F
 from bot.cli.progress import counter
-from bot.learning.dataset import FORMAT_HELP, Example, join, load_corpus, load_labels
 
-if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
+if TYPE_CHECKING:  # imported lazily at run time: --help and the daemon load no learning code
     import numpy as np
 
+    from bot.learning.dataset import Example
+
+# What bot/learning/dataset.py reads.
+FORMAT_HELP = (
+    "one JSON object a line: key, intent (getting_started|other), audience "
+    "(highschool|engineers|researchers|hackers|index, or none when intent is other), "
+    "confidence (clear|borderline, default clear); title and body unless the file holds "
+    "labels only"
+)
 
 DATA_HELP = f"""Labelled data. JSONL, {FORMAT_HELP}.
 
@@ -66,6 +74,8 @@ def load_examples(
     fetch_texts: bool = False,
 ) -> list[Example]:
     """Every labelled post the data options name (defaults in ``DATA_HELP``)."""
+    from bot.learning.dataset import load_corpus
+
     if fetch_texts and texts is not None:
         raise click.BadParameter("give either --texts FILE or --fetch-texts", param_hint="--texts")
     root = app.settings.config_file.resolve().parent.parent
@@ -85,6 +95,7 @@ def load_examples(
 
 def _fetched_labels(app: App, labels_file: Path) -> list[Example]:
     """The labels of ``labels_file`` joined with their posts' text, fetched by id."""
+    from bot.learning.dataset import join, load_labels
     from bot.learning.fetch import fetch_texts
     from bot.runtime import Runtime
 
@@ -114,6 +125,7 @@ def _state_labels(app: App) -> list[Example]:
     """The label in force of every post labelled in the state (moderators, summons,
     feedback), with the text read when it was labelled."""
     from bot.labels import LabelBook
+    from bot.learning.dataset import Example
     from bot.state import State
 
     if not app.settings.state_db.exists():

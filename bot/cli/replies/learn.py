@@ -20,7 +20,6 @@ from bot.cli.replies.data import (
 )
 from bot.cli.replies.run import reply_rules
 from bot.errors import BadArgument, ConfigError
-from bot.learning.options import TrainOptions, options_of
 from bot.output import print_json
 
 if TYPE_CHECKING:  # imported lazily at run time, to keep --help fast
@@ -105,6 +104,7 @@ def replies_train(
     from bot.fileio import atomic_write_text
     from bot.learning.featurise import Featurised
     from bot.learning.model_file import write_model
+    from bot.learning.options import TrainOptions
     from bot.learning.train import check_trainable, fit
     from bot.replies.model import DEFAULT_PATH, load_model
 
@@ -179,6 +179,7 @@ def _compare(
 ) -> Comparison:
     """The candidate's recipe and the current model's, cross-validated on the same folds."""
     from bot.learning.evaluate import Comparison, cross_validate
+    from bot.learning.options import TrainOptions, options_of
 
     assert rules.model is not None
     known = set(rules.model.trained_on.get("keys") or ())
@@ -254,6 +255,7 @@ def replies_eval(
     show_guard_rails: bool,
 ) -> None:
     from bot.learning.evaluate import cross_validate
+    from bot.learning.options import TrainOptions
 
     examples = labelled(app)
     report = cross_validate(
