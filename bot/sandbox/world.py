@@ -16,7 +16,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bot.errors import StateError
 from bot.sandbox.seed import base36, new_user, seed_world
+
+# What to do with a damaged world file: nothing of the bot's own state is in it.
+_RESET = (
+    "move it aside to start a fresh sandbox (its posts and wiki pages are seeded again; "
+    "the bot's state is kept separately)"
+)
 
 PASSWORD = "sandbox"  # noqa: S105 - public sandbox credentials
 CLIENT_ID = "sandbox"
@@ -30,7 +37,7 @@ class World:
         self.path = path
         self.lock = threading.RLock()
         if path is not None and path.exists():
-            self.data = json.loads(path.read_text(encoding="utf-8"))
+            self.data = _read_world(path)
         else:
             self.data = seed_world(subreddit)
             self.save()
@@ -109,3 +116,15 @@ def digest(secret: str) -> str:
 def now() -> float:
     """Now, in seconds to the millisecond: the time a change is stamped with."""
     return round(time.time(), 3)
+
+
+def _read_world(path: Path) -> dict[str, Any]:
+    """The saved world; a damaged file is reported in one line and left as it is."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError both are
+        problem = "not UTF-8" if isinstance(exc, UnicodeDecodeError) else f"not valid JSON ({exc})"
+        raise StateError(f"{path}: the sandbox's saved world is {problem}; {_RESET}") from exc
+    if not isinstance(data, dict) or "wiki" not in data:
+        raise StateError(f"{path}: the sandbox's saved world has no wiki; {_RESET}")
+    return data

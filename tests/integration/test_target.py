@@ -182,3 +182,18 @@ def test_the_sandbox_is_identified_by_its_world_not_its_port(scenario: Scenario)
             "(WIKIBOT_SANDBOX_PORT) to a free port for this one"
         )
     assert scenario.sandbox.log()[start:] == []
+
+    # A damaged world file (cut off mid-write by something else): one line naming it and
+    # what to do; the file is left as it was, for its owner to look at.
+    damaged = checkout / "damaged.json"
+    damaged.write_text(world.read_text(encoding="utf-8")[:100], encoding="utf-8")
+    scenario.configure(
+        state_db=str(checkout / "state.db"),
+        sandbox={"port": free_port(), "state_file": str(damaged)},
+    )
+    broken = scenario.run_cli("plan")
+    assert broken.code == 1 and "Traceback" not in broken.err, broken.err
+    (line,) = broken.err.strip().splitlines()
+    assert line.startswith(f"wikibot: error: {damaged}") and "not valid JSON" in line, line
+    assert "move it aside" in line
+    assert damaged.read_text(encoding="utf-8") == world.read_text(encoding="utf-8")[:100]
