@@ -1,5 +1,4 @@
-"""wikibot benchmark: API cost, load, CPU time, memory and start-up, each row printed beside
-its goal.
+"""wikibot benchmark: API cost, load, CPU time, memory and start-up beside their goals.
 
     python bench/run.py            # the table
     python bench/run.py --json     # one JSON object (today's keys kept, new ones added)
