@@ -334,7 +334,8 @@ def preview(app: App, page: str, output: Path | None) -> None:
         click.echo(html, nl=False)
     else:
         atomic_write_text(output, html)
-        click.echo(f"wrote {output}", err=True)
+        if app.verbosity >= 0:  # -q: only errors
+            click.echo(f"wrote {output}", err=True)
 
 
 COMMANDS = (plan, push, pull, check, preview)

@@ -184,7 +184,10 @@ def test_bad_front_matter_stops_plan_with_one_line(scenario: Scenario) -> None:
 
 def test_preview_renders_html(scenario: Scenario) -> None:
     out = scenario.root / "index.html"
-    assert scenario.run_cli("preview", "index", "-o", str(out)).code == 0
+    written = scenario.run_cli("preview", "index", "-o", str(out))
+    assert written.code == 0 and written.err == f"wrote {out}\n"
+    quiet = scenario.run_cli("-q", "preview", "index", "-o", str(out))
+    assert quiet.code == 0 and quiet.out == quiet.err == ""  # -q: only errors
     html = out.read_text()
     assert "<h1>Introduction: How to get into Machine Learning</h1>" in html
     assert 'href="/r/learnmachinelearning/wiki/hackers"' in html
