@@ -2,11 +2,12 @@
 
 ``choose_guide`` (prepared text): a phrase of the ``audiences`` groups marked ``decisive``
 wins; otherwise, with ``audience_from: model`` (the default), ``route_by_probability``
-links the likeliest guide when the audience head's probability reaches ``audience_floor``,
-both paths when the runner-up is within ``audience_close``, and the Introduction (``index``)
-when no guide is likely enough; only at ``audience_confident`` may the reply speak about the
-asker. With ``audience_from: rules`` the phrase groups route (``phrase_group_audience``), as in
-wikibot 0.1. The result is a ``Routing``, stored in the state as one short token.
+links the likeliest guide when the audience head's probability reaches ``audience_floor``;
+both paths when the runner-up is within ``audience_close``, or when neither reaches the
+floor but the two together reach ``audience_pair``; and the Introduction (``index``)
+otherwise. Only at ``audience_confident`` may the reply speak about the asker. With
+``audience_from: rules`` the phrase groups route (``phrase_group_audience``), as in wikibot
+0.1. The result is a ``Routing``, stored in the state as one short token.
 """
 
 from __future__ import annotations
@@ -77,8 +78,9 @@ def choose_guide(
 
 
 def route_by_probability(probabilities: Mapping[str, float], *, rules: Rules) -> Routing:
-    """The learned router: the likeliest guide above the floor, both paths when the top two
-    are close, the Introduction when no guide is likely enough. Pure."""
+    """The learned router: the likeliest guide above the floor; both paths when the top two
+    are close, or when neither reaches the floor but together they reach ``audience_pair``
+    (the asker is one of two, most likely); else the Introduction. Pure."""
     ranked = sorted(
         ((p, name) for name, p in probabilities.items() if name != "index"), reverse=True
     )
@@ -94,6 +96,8 @@ def route_by_probability(probabilities: Mapping[str, float], *, rules: Rules) ->
         return Routing(best, second)
     if best_p >= rules.audience_floor:
         return Routing(best, confident=best_p >= rules.audience_confident)
+    if second and rules.audience_pair < 1.0 and best_p + second_p >= rules.audience_pair:
+        return Routing(best, second)
     return Routing("index")
 
 

@@ -61,6 +61,7 @@ class Rules:
     audience_floor: float
     audience_confident: float
     audience_close: float
+    audience_pair: float  # both paths when the top two reach this together (1: never)
     flair_weights: Mapping[str, float]
     templates: Mapping[str, str]
     paths: Mapping[str, str]  # per audience: who its guide is for, when a reply names two
@@ -91,6 +92,7 @@ KNOWN_KEYS = frozenset(
         "audience_floor",
         "audience_confident",
         "audience_close",
+        "audience_pair",
         "audiences",
         "audience_min",
         "audience_margin",
@@ -167,6 +169,7 @@ def rules_from_dict(data: Mapping[str, Any], *, source: str, model: Model | None
         audience_floor=_probability(data, "audience_floor", source, default=0.7),
         audience_confident=_probability(data, "audience_confident", source, default=0.9),
         audience_close=_probability(data, "audience_close", source, default=0.15),
+        audience_pair=_probability(data, "audience_pair", source, default=0.8),
         flair_weights={str(k).lower(): float(v) for k, v in flair_weights.items()},
         templates=templates,
         paths=paths,

@@ -182,14 +182,27 @@ def _probabilities(**specific: float) -> dict[str, float]:
         (_probabilities(engineers=0.40, researchers=0.35), Routing("engineers", "researchers")),
         (_probabilities(engineers=0.35, researchers=0.10), Routing("index")),
         (_probabilities(highschool=0.72, engineers=0.20), Routing("highschool")),
+        # neither reaches the floor, but one of the two is most likely: both paths
+        (_probabilities(engineers=0.55, researchers=0.30), Routing("engineers", "researchers")),
+        (_probabilities(engineers=0.55, researchers=0.20), Routing("index")),  # 0.75 < 0.8
     ],
 )
 def test_the_learned_router_links_what_it_is_sure_of(
     probabilities: dict[str, float], routing: Routing
 ) -> None:
-    rules = replace(RULES, audience_floor=0.7, audience_close=0.15, audience_confident=0.9)
+    rules = replace(
+        RULES, audience_floor=0.7, audience_close=0.15, audience_pair=0.8, audience_confident=0.9
+    )
     assert route_by_probability(probabilities, rules=rules) == routing
     assert Routing.parse(routing.token()) == routing
+
+
+def test_audience_pair_one_never_names_two_paths_below_the_floor() -> None:
+    rules = replace(RULES, audience_floor=0.7, audience_close=0.15, audience_pair=1.0)
+    pair = _probabilities(engineers=0.55, researchers=0.45)  # together 1.0, apart 0.10
+    assert route_by_probability(pair, rules=rules) == Routing("engineers", "researchers")
+    below = _probabilities(engineers=0.60, researchers=0.40)  # apart 0.20: not close
+    assert route_by_probability(below, rules=rules) == Routing("index")
 
 
 def test_a_decisive_phrase_wins_over_the_learned_router() -> None:
