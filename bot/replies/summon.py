@@ -138,7 +138,7 @@ class Summons:
     def _source(self, comment: StreamComment) -> str | None:
         """``moderator``, ``summon`` (a helper) or None: who may summon the bot."""
         author = (comment.author or "").lower()
-        if comment.distinguished == "moderator" or author in self.watcher._moderator_names():
+        if comment.distinguished == "moderator" or author in self.watcher.moderator_names():
             return "moderator"
         if author in self.watcher.settings.replies.helpers:
             return "summon"
@@ -243,7 +243,7 @@ class Summons:
         )
         log.info("summons: u/%s asks for the %s guide on %s", who, audience, post.fullname)
         replied = len(report.replied)
-        self.watcher._reply(post.id, report, entry, summoned=True)  # the exactly-once path
+        self.watcher.reply_once(post.id, report, entry, summoned=True)
         if len(report.replied) > replied:
             report.summoned.append(report.replied[-1])
 

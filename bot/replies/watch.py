@@ -164,12 +164,12 @@ class ReplyWatcher:
             return "labelled other"
         if post.distinguished == "admin":
             return "admin post"
-        if post.distinguished == "moderator" or author in self._moderator_names():
+        if post.distinguished == "moderator" or author in self.moderator_names():
             return "moderator post"
         return None
 
-    def _moderator_names(self) -> set[str]:
-        """The subreddit's moderators, lower-cased (one call an hour; summons use it too)."""
+    def moderator_names(self) -> set[str]:
+        """The subreddit's moderators, lower-cased (one call an hour; ``Summons`` uses it)."""
         if self._moderators is None or time.time() - self._moderators_at > MODERATORS_TTL:
             self._moderators = {name.lower() for name in self.gateway.moderators()}
             self._moderators_at = time.time()
@@ -263,7 +263,7 @@ class ReplyWatcher:
             else:
                 self.state.posts.record(post_id=candidate.post_id, status=PostStatus.INTENT)
             try:
-                self._reply(candidate.post_id, report, candidate.entry)
+                self.reply_once(candidate.post_id, report, candidate.entry)
             except NotFound:  # gone while it waited: nothing to answer
                 self.state.posts.record(
                     post_id=candidate.post_id, status=PostStatus.SKIPPED, reason="post gone"
@@ -303,11 +303,12 @@ class ReplyWatcher:
                 return post, own.id
         return post, None
 
-    def _reply(
+    def reply_once(
         self, post_id: str, report: ScanReport, entry: ReplyEntry, *, summoned: bool = False
     ) -> None:
         """Reply to a post whose intent is recorded, unless the bot's reply is already
-        there or the post became ineligible (summons use it too)."""
+        there or the post became ineligible: the one exactly-once reply path (``Summons``
+        uses it too; ``summoned`` skips only the rules nobody can overrule)."""
         post, existing = self._look(post_id)
         if existing is None and (reason := self._skip_reason(post, summoned=summoned)) is not None:
             self.state.posts.record(post_id=post_id, status=PostStatus.SKIPPED, reason=reason)
@@ -353,7 +354,7 @@ class ReplyWatcher:
             entry = ReplyEntry(pending.fullname, pending.audience or "index", pending.title[:80])
             summoned = (pending.reason or "").startswith("summoned")
             try:
-                self._reply(pending.post_id, report, entry, summoned=summoned)
+                self.reply_once(pending.post_id, report, entry, summoned=summoned)
             except NotFound:
                 self.state.posts.record(
                     post_id=pending.post_id, status=PostStatus.SKIPPED, reason="post gone"
