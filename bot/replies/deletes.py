@@ -108,7 +108,7 @@ class ReplyDeleter:
             if post is not None and not post.removed and post.author is not None:
                 title, body = post.title, post.body
             else:
-                known = self.state.post(post_id)
+                known = self.state.posts.get(post_id)
                 title, body = (known.title if known else ""), ""
         in_force = self.labels.record(
             key=post_fullname(post_id),

@@ -73,7 +73,7 @@ class FeedbackCheck:
             report.labelled.append(post_id)
         own = self.gateway.own_comments()
         inbox = self.gateway.comment_replies(since=self._inbox_cursor())
-        replies = self.state.posts_by_comment(
+        replies = self.state.posts.by_comment(
             [c.id for c in own] + [r.parent_comment_id for r in inbox]
         )
         handled = self.labels.handled([c.fullname for c in own] + [r.fullname for r in inbox])
@@ -87,15 +87,15 @@ class FeedbackCheck:
             self._judge_answer(reply, post, report)
         cursor = ListingCursor.newest([(r.created_utc, r.fullname) for r in inbox])
         if cursor is not None:
-            self.state.set_meta(INBOX_CURSOR_KEY, cursor.to_text())
+            self.state.meta.set(INBOX_CURSOR_KEY, cursor.to_text())
         return report
 
     def _inbox_cursor(self) -> ListingCursor | None:
         """The newest reply read before; at first, the time of the bot's oldest reply."""
-        cursor = ListingCursor.from_text(self.state.get_meta(INBOX_CURSOR_KEY))
+        cursor = ListingCursor.from_text(self.state.meta.get(INBOX_CURSOR_KEY))
         if cursor is not None:
             return cursor
-        oldest = [row.replied_at for row in self.state.replies_since(0) if row.replied_at]
+        oldest = [row.replied_at for row in self.state.posts.replies_since(0) if row.replied_at]
         return ListingCursor(min(oldest)) if oldest else None
 
     def _judge_score(self, comment: OwnComment, report: FeedbackReport) -> None:
@@ -118,7 +118,7 @@ class FeedbackCheck:
             label = PlannedLabel("other", "none", "author", author, why="the asker said wrong")
             self._delete(reply.parent_comment_id, post_id, label, report)
         if STOP in commands:
-            self.state.add_optout(author)
+            self.state.optout.add(author)
             report.opted_out.append(author)
             log.info("feedback: u/%s opted out of replies", author)
         action = "opted_out" if commands == {STOP} else ("acted" if commands else "seen")

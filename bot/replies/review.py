@@ -71,8 +71,8 @@ class Reviewer:
                 payload=payload,
                 status=WriteStatus.QUEUED,
             )
-            if self.state.get_meta(DIGEST_SINCE_KEY) is None:
-                self.state.set_meta(DIGEST_SINCE_KEY, repr(time.time()))
+            if self.state.meta.get(DIGEST_SINCE_KEY) is None:
+                self.state.meta.set(DIGEST_SINCE_KEY, repr(time.time()))
             log.info(
                 "review: %s queued for the moderators' digest (p=%.3f)", post.fullname, probability
             )
@@ -116,12 +116,12 @@ class Reviewer:
 
     def send_digest_if_due(self) -> int:
         """Once a day, one modmail listing the queued posts; returns how many it listed."""
-        since = self.state.get_meta(DIGEST_SINCE_KEY)
+        since = self.state.meta.get(DIGEST_SINCE_KEY)
         if since is None or time.time() - float(since) < DAY:
             return 0
         queued = self.journal.with_status(WriteKind.DIGEST, WriteStatus.QUEUED)
         if not queued:
-            self.state.set_meta(DIGEST_SINCE_KEY, None)
+            self.state.meta.set(DIGEST_SINCE_KEY, None)
             return 0
         sub = self.settings.subreddit
         lines = [
@@ -142,7 +142,7 @@ class Reviewer:
             ]
         )
         self.journal.finish(WriteKind.DIGEST, [row.key for row in queued])  # at most once
-        self.state.set_meta(DIGEST_SINCE_KEY, None)
+        self.state.meta.set(DIGEST_SINCE_KEY, None)
         self.gateway.message_moderators(
             subject=f"wikibot: {len(queued)} post(s) that may be getting-started questions",
             body=body,

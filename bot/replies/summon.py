@@ -51,7 +51,7 @@ class Summons:
         self.deleter = ReplyDeleter(gateway=self.gateway, state=self.state, labels=self.labels)
 
     def check(self, report: ScanReport, *, dry_run: bool) -> None:
-        cursor = ListingCursor.from_text(self.state.get_meta(STREAM_CURSOR_KEY))
+        cursor = ListingCursor.from_text(self.state.meta.get(STREAM_CURSOR_KEY))
         comments = self.gateway.subreddit_comments(since=cursor)
         me = self.gateway.username().lower()
         since = cursor.created_utc if cursor is not None else 0.0
@@ -72,7 +72,7 @@ class Summons:
                 self._settle(items, handled, report, dry_run=dry_run)
         newest = ListingCursor.newest([(c.created_utc, c.fullname) for c in comments])
         if newest is not None and not dry_run:
-            self.state.set_meta(STREAM_CURSOR_KEY, newest.to_text())
+            self.state.meta.set(STREAM_CURSOR_KEY, newest.to_text())
 
     def _settle(
         self,
@@ -138,7 +138,7 @@ class Summons:
     def _source(self, comment: StreamComment) -> str | None:
         """``moderator``, ``summon`` (a helper) or None: who may summon the bot."""
         author = (comment.author or "").lower()
-        if comment.distinguished == "moderator" or author in self.watcher._moderator_names():
+        if comment.distinguished == "moderator" or author in self.watcher.moderator_names():
             return "moderator"
         if author in self.watcher.settings.replies.helpers:
             return "summon"
@@ -222,7 +222,7 @@ class Summons:
             body=post.body,
         )
         self.labels.mark(comment.fullname, post_id=post.id, action="summoned")
-        row = self.state.post(post.id)
+        row = self.state.posts.get(post.id)
         if row is not None and row.status == PostStatus.INTENT:
             return  # an unconfirmed reply: the next pass resolves it
         if (
@@ -233,7 +233,7 @@ class Summons:
             log.info("summons: %s already has the bot's reply (u/%s)", post.fullname, who)
             report.skip("summons on an answered post")
             return
-        self.state.record_post(
+        self.state.posts.record(
             post_id=post.id,
             status=PostStatus.INTENT,
             reason=f"summoned by u/{who}",
@@ -243,7 +243,7 @@ class Summons:
         )
         log.info("summons: u/%s asks for the %s guide on %s", who, audience, post.fullname)
         replied = len(report.replied)
-        self.watcher._reply(post.id, report, entry, summoned=True)  # the exactly-once path
+        self.watcher.reply_once(post.id, report, entry, summoned=True)
         if len(report.replied) > replied:
             report.summoned.append(report.replied[-1])
 
@@ -256,9 +256,9 @@ class Summons:
     ) -> None:
         who = comment.author or ""
         parent = bare_id(comment.parent_id) if comment.parent_id.startswith("t1_") else None
-        row = self.state.posts_by_comment([parent]).get(parent) if parent else None
+        row = self.state.posts.by_comment([parent]).get(parent) if parent else None
         if row is None:  # not under a reply: the bot's reply on the post, if any
-            row = self.state.post(post.id)
+            row = self.state.posts.get(post.id)
         target = row.comment_id if row is not None and row.status == PostStatus.REPLIED else None
         if dry_run:
             log.info("summons: would remove the reply on %s (u/%s)", post.fullname, who)

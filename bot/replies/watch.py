@@ -80,7 +80,7 @@ class ReplyWatcher:
         # Summons first: a post's settled command (a moderator's !noguide, say) and its
         # label are in place before the bot decides about new posts by itself.
         self.summons.check(report, dry_run=dry_run)
-        known = self.state.known_posts([p.id for p in fetched])
+        known = self.state.posts.known([p.id for p in fetched])
         posts = [p for p in fetched if p.id not in known]
         report.fetched = len(posts)
         eligible: list[_Candidate] = []
@@ -93,12 +93,12 @@ class ReplyWatcher:
             self.reviewer.send_digest_if_due()
             # Posts older than max_age are never answered, so old decisions can go.
             keep = max(PRUNE_AFTER, 2 * self.settings.replies.max_age)
-            self.state.prune_posts(older_than=time.time() - keep)
+            self.state.posts.prune(older_than=time.time() - keep)
         if fetched and not dry_run:
             newest = max(fetched, key=lambda p: p.created_utc)
             with self.state.transaction() as db:
-                self.state.set_meta(CURSOR_KEY, newest.fullname, db=db)
-                self.state.set_meta(CURSOR_TIME_KEY, str(newest.created_utc), db=db)
+                self.state.meta.set(CURSOR_KEY, newest.fullname, db=db)
+                self.state.meta.set(CURSOR_TIME_KEY, str(newest.created_utc), db=db)
         return report
 
     # --- polling ---------------------------------------------------------------------------
@@ -111,16 +111,16 @@ class ReplyWatcher:
         than ``max_age``, and every ``ANCHORLESS_EVERY`` seconds, the newest page is read
         without an anchor instead, still one call (``scan`` filters out known posts).
         """
-        cursor = self.state.get_meta(CURSOR_KEY)
-        cursor_time = float(self.state.get_meta(CURSOR_TIME_KEY) or 0)
-        last_anchorless = float(self.state.get_meta(ANCHORLESS_KEY) or 0)
+        cursor = self.state.meta.get(CURSOR_KEY)
+        cursor_time = float(self.state.meta.get(CURSOR_TIME_KEY) or 0)
+        last_anchorless = float(self.state.meta.get(ANCHORLESS_KEY) or 0)
         now = time.time()
         if (
             not cursor
             or now - cursor_time > self.settings.replies.max_age
             or now - last_anchorless > ANCHORLESS_EVERY
         ):
-            self.state.set_meta(ANCHORLESS_KEY, str(now))
+            self.state.meta.set(ANCHORLESS_KEY, str(now))
             return self.gateway.new_posts(limit=LISTING_MAX)
         found: list[Post] = []
         before = cursor
@@ -155,7 +155,7 @@ class ReplyWatcher:
             return "locked, archived or removed"
         if not summoned and is_excluded_flair(post.flair, self.settings):
             return "excluded flair"
-        if author in self.settings.replies.optout or author in self.state.optouts():
+        if author in self.settings.replies.optout or author in self.state.optout.users():
             return "opted out"
         if summoned:
             return None
@@ -164,12 +164,12 @@ class ReplyWatcher:
             return "labelled other"
         if post.distinguished == "admin":
             return "admin post"
-        if post.distinguished == "moderator" or author in self._moderator_names():
+        if post.distinguished == "moderator" or author in self.moderator_names():
             return "moderator post"
         return None
 
-    def _moderator_names(self) -> set[str]:
-        """The subreddit's moderators, lower-cased (one call an hour; summons use it too)."""
+    def moderator_names(self) -> set[str]:
+        """The subreddit's moderators, lower-cased (one call an hour; ``Summons`` uses it)."""
         if self._moderators is None or time.time() - self._moderators_at > MODERATORS_TTL:
             self._moderators = {name.lower() for name in self.gateway.moderators()}
             self._moderators_at = time.time()
@@ -184,7 +184,7 @@ class ReplyWatcher:
         decision: Decision | None = None,
     ) -> None:
         """Record what was decided about a post (one transaction)."""
-        self.state.record_post(
+        self.state.posts.record(
             post_id=post.id,
             status=status,
             reason=reason,
@@ -240,9 +240,9 @@ class ReplyWatcher:
         """
         oldest_allowed = time.time() - self.settings.replies.max_age
         queue = list(eligible)
-        for row in self.state.held_posts():
+        for row in self.state.posts.held():
             if row.created_utc is None or row.created_utc < oldest_allowed:
-                self.state.record_post(
+                self.state.posts.record(
                     post_id=row.post_id, status=PostStatus.SKIPPED, reason="too old"
                 )
                 report.skip("too old")
@@ -261,11 +261,11 @@ class ReplyWatcher:
             if candidate.post is not None:
                 self._remember(candidate.post, PostStatus.INTENT, decision=candidate.decision)
             else:
-                self.state.record_post(post_id=candidate.post_id, status=PostStatus.INTENT)
+                self.state.posts.record(post_id=candidate.post_id, status=PostStatus.INTENT)
             try:
-                self._reply(candidate.post_id, report, candidate.entry)
+                self.reply_once(candidate.post_id, report, candidate.entry)
             except NotFound:  # gone while it waited: nothing to answer
-                self.state.record_post(
+                self.state.posts.record(
                     post_id=candidate.post_id, status=PostStatus.SKIPPED, reason="post gone"
                 )
                 report.skip("post gone")
@@ -279,9 +279,9 @@ class ReplyWatcher:
     def _cap_reached(self) -> str | None:
         now = time.time()
         limits = self.settings.replies
-        if self.state.replies_count_since(now - 3600) >= limits.max_per_hour:
+        if self.state.posts.replies_count_since(now - 3600) >= limits.max_per_hour:
             return "hourly reply cap reached"
-        if self.state.replies_count_since(now - 86400) >= limits.max_per_day:
+        if self.state.posts.replies_count_since(now - 86400) >= limits.max_per_day:
             return "daily reply cap reached"
         return None
 
@@ -303,18 +303,19 @@ class ReplyWatcher:
                 return post, own.id
         return post, None
 
-    def _reply(
+    def reply_once(
         self, post_id: str, report: ScanReport, entry: ReplyEntry, *, summoned: bool = False
     ) -> None:
         """Reply to a post whose intent is recorded, unless the bot's reply is already
-        there or the post became ineligible (summons use it too)."""
+        there or the post became ineligible: the one exactly-once reply path (``Summons``
+        uses it too; ``summoned`` skips only the rules nobody can overrule)."""
         post, existing = self._look(post_id)
         if existing is None and (reason := self._skip_reason(post, summoned=summoned)) is not None:
-            self.state.record_post(post_id=post_id, status=PostStatus.SKIPPED, reason=reason)
+            self.state.posts.record(post_id=post_id, status=PostStatus.SKIPPED, reason=reason)
             report.skip(reason)
             return
         if existing is not None:
-            self.state.record_post(
+            self.state.posts.record(
                 post_id=post_id,
                 status=PostStatus.REPLIED,
                 comment_id=existing,
@@ -331,13 +332,13 @@ class ReplyWatcher:
         except Forbidden:
             raise  # the account may not comment: the scheduler stops the job
         except Refused as exc:  # Reddit said no to this post: never try it again
-            self.state.record_post(
+            self.state.posts.record(
                 post_id=post_id, status=PostStatus.SKIPPED, reason=str(exc)[:MAX_REFUSAL_CHARS]
             )
             report.skip("refused by Reddit")
             return
         # Unavailable and RateLimited propagate: the intent stays, the next pass retries.
-        self.state.record_post(post_id=post_id, status=PostStatus.REPLIED, comment_id=comment_id)
+        self.state.posts.record(post_id=post_id, status=PostStatus.REPLIED, comment_id=comment_id)
         report.replied.append(replace(entry, comment=comment_id))
         log.info(
             "replies: replied to %s with the %s guide (comment %s)",
@@ -348,13 +349,13 @@ class ReplyWatcher:
 
     def _resolve_intents(self, report: ScanReport) -> None:
         """Finish replies that were started but not confirmed (crash, 5xx, timeout)."""
-        for pending in self.state.pending_intents():
+        for pending in self.state.posts.pending_intents():
             log.info("replies: resolving unconfirmed reply to %s", pending.fullname)
             entry = ReplyEntry(pending.fullname, pending.audience or "index", pending.title[:80])
             summoned = (pending.reason or "").startswith("summoned")
             try:
-                self._reply(pending.post_id, report, entry, summoned=summoned)
+                self.reply_once(pending.post_id, report, entry, summoned=summoned)
             except NotFound:
-                self.state.record_post(
+                self.state.posts.record(
                     post_id=pending.post_id, status=PostStatus.SKIPPED, reason="post gone"
                 )

@@ -71,21 +71,6 @@ class State:
         self.optout = OptOutStore(self.db)
         self.alerts = AlertStore(self.db)
         self.runs = RunStore(self.db)
-        # The reply package (bot/replies/, bot/cli/replies/) still calls these by their
-        # names from before the stores; they go once it calls the stores (issue 18).
-        self.get_meta = self.meta.get
-        self.set_meta = self.meta.set
-        self.post = self.posts.get
-        self.known_posts = self.posts.known
-        self.record_post = self.posts.record
-        self.posts_by_comment = self.posts.by_comment
-        self.prune_posts = self.posts.prune
-        self.held_posts = self.posts.held
-        self.pending_intents = self.posts.pending_intents
-        self.replies_since = self.posts.replies_since
-        self.replies_count_since = self.posts.replies_count_since
-        self.optouts = self.optout.users
-        self.add_optout = self.optout.add
 
     def close(self) -> None:
         self.db.close()

@@ -182,7 +182,7 @@ def replies_optout(app: App, user: str) -> None:
         raise click.BadParameter(f"{user!r} is not a user name", param_hint="USER")
     state = State(app.settings.state_db)
     try:
-        added = state.add_optout(name)
+        added = state.optout.add(name)
     finally:
         state.close()
     click.echo(f"u/{name} {'opted out' if added else 'had already opted out'}.")
@@ -202,7 +202,7 @@ def replies_list(app: App, days: float) -> None:
 
     state = State(app.settings.state_db)
     try:
-        rows = state.replies_since(time.time() - days * 86400)
+        rows = state.posts.replies_since(time.time() - days * 86400)
         statuses = reply_statuses(state, rows)
     finally:
         state.close()
