@@ -356,7 +356,9 @@ def test_guard_rail_effects_count_what_each_rule_changed() -> None:
     rules = with_(
         load_rules(FIXTURE_RULES),
         boosts=parse_rules(
-            [{"pattern": "roadmap", "weight": 3.0, "reason": "asks for a roadmap"}], "boosts"
+            [{"pattern": "roadmap", "weight": 3.0, "reason": "asks for a roadmap"}],
+            file="replies.yaml",
+            key="boosts",
         ),
     )
 
