@@ -126,8 +126,10 @@ def _apply_env_overrides(raw: dict[str, Any], environ: Mapping[str, str]) -> dic
             name = f"WIKIBOT_{section.upper()}_{key.upper()}"
             if name in environ:
                 target = raw.get(section)
-                if not isinstance(target, dict):
+                if target is None:
                     target = raw[section] = {}
+                elif not isinstance(target, dict):
+                    continue  # a wrong-typed section: reported by name, whatever the variables
                 target[key] = _env_value(name, environ[name])
                 from_env[f"{section}.{key}"] = name
     return from_env
