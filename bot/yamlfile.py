@@ -23,6 +23,7 @@ import yaml
 from bot.errors import ConfigError, InputError, WikibotError
 
 SYNTAX_FIX = "check the indentation, colons and quotes there"
+UTF8_FIX = "save the file as UTF-8"
 MAX_SHOWN = 60  # characters of a wrong value shown in an error
 
 
@@ -61,6 +62,67 @@ def input_error(fault: Fault) -> InputError:
     return InputError(fault.detail, path=Path(fault.file), line=fault.line)
 
 
+def shown_path(path: Path | str) -> str:
+    """``path`` as errors show it: relative to the current directory when under it."""
+    path = Path(path)
+    if path.is_absolute():
+        try:
+            return str(path.relative_to(Path.cwd()))
+        except ValueError:  # outside the current directory (or it is gone)
+            return str(path)
+    return str(path)
+
+
+def read_problem(exc: OSError | UnicodeDecodeError, *, what: str) -> tuple[str, str]:
+    """The problem and what to do when a file exists but cannot be read as text."""
+    if isinstance(exc, UnicodeDecodeError):
+        return f"the {what} is not UTF-8 text", UTF8_FIX
+    return f"cannot read the {what} ({exc.strerror or exc})", "check the file and its permissions"
+
+
+class _DuplicateKey(yaml.YAMLError):
+    def __init__(self, key: str, *, line: int, first: int) -> None:
+        super().__init__(f"duplicate key {key!r}")
+        self.key, self.line, self.first = key, line, first
+
+
+def _refuse_duplicates(node: yaml.Node, *, path: str, seen: set[int]) -> None:
+    """Raise ``_DuplicateKey`` for a key given twice in one mapping below ``node``: YAML
+    would silently keep the last value. ``path`` is the node's key path (``a.b[2]``)."""
+    if id(node) in seen:  # an alias of a node already walked
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _refuse_duplicates(item, path=f"{path}[{index}]", seen=seen)
+    elif isinstance(node, yaml.MappingNode):
+        first: dict[tuple[str, str], int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # '<<': its keys may be overridden
+                continue
+            name = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
+            dotted = f"{path}.{name}" if path else name
+            line = key_node.start_mark.line
+            if isinstance(key_node, yaml.ScalarNode):
+                if (key_node.tag, name) in first:
+                    raise _DuplicateKey(dotted, line=line, first=first[key_node.tag, name])
+                first[key_node.tag, name] = line
+            _refuse_duplicates(value_node, path=dotted, seen=seen)
+
+
+def _safe_load_unique(text: str, *, key: str) -> Any:
+    """``yaml.safe_load`` that refuses a key given twice in a mapping (plain data only)."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _refuse_duplicates(node, path=key, seen=set())
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 def load_yaml(
     path: Path, *, what: str, fix: str = "check the path", error: ErrorFor = config_error
 ) -> dict[str, Any]:
@@ -74,22 +136,29 @@ def load_yaml(
     except FileNotFoundError:
         raise error(Fault(str(path), f"{what} not found", fix=fix)) from None
     except (OSError, UnicodeDecodeError) as exc:
-        problem = f"cannot read the {what} ({getattr(exc, 'strerror', None) or exc})"
-        raise error(Fault(str(path), problem, fix="check the file and its permissions")) from None
-    data = parse_yaml(text, file=str(path), error=error)
-    return expect_mapping({} if data is None else data, file=str(path), error=error)
+        problem, read_fix = read_problem(exc, what=what)
+        raise error(Fault(shown_path(path), problem, fix=read_fix)) from None
+    data = parse_yaml(text, file=shown_path(path), error=error)
+    return expect_mapping({} if data is None else data, file=shown_path(path), error=error)
 
 
 def parse_yaml(
     text: str, *, file: str, key: str = "", first_line: int = 1, error: ErrorFor = config_error
 ) -> Any:
-    """``yaml.safe_load`` of ``text`` (no Python objects); a syntax error names the line.
+    """``yaml.safe_load`` of ``text`` (no Python objects); a syntax error or a key given
+    twice in one mapping names the line.
 
     ``key`` names the part of the file the text is (``front matter``); ``first_line`` is
     the file's line number of the text's first line (front matter starts on line 2).
     """
     try:
-        return yaml.safe_load(text)
+        return _safe_load_unique(text, key=key)
+    except _DuplicateKey as exc:
+        problem = f"given twice (first on line {first_line + exc.first}): YAML would keep the last"
+        fix = "remove one of them"
+        raise error(
+            Fault(file, problem, key=exc.key, fix=fix, line=first_line + exc.line)
+        ) from None
     except yaml.YAMLError as exc:
         problem = getattr(exc, "problem", None) or "invalid YAML"
         mark = getattr(exc, "problem_mark", None)
@@ -139,7 +208,7 @@ def unknown_keys(
     line_of: Callable[[str], int | None] | None = None,
 ) -> list[Fault]:
     """One fault per key of ``data`` not in ``known``, with a "did you mean" when one is
-    close (``prefix`` goes before the key: ``schedule.``, ``front matter ``)."""
+    close (``prefix`` goes before the key: ``schedule.``, ``front matter.``)."""
     names = sorted(known)
     faults = []
     for key in data:

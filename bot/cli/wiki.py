@@ -277,11 +277,14 @@ def _plan_then(
 @json_option
 @pass_app
 def check(app: App) -> None:
-    """Validate page files offline: front matter, links, size, Reddit syntax."""
-    from bot.wiki.check import check_pages
+    """Validate page files offline: front matter, links, size, Reddit syntax; and, with the
+    replies job on, the reply rules, templates and model file."""
+    from bot.wiki.check import check_pages, check_replies
 
     settings = app.settings
     problems = check_pages(settings.wiki_pages_dir, subreddit=settings.subreddit)
+    if settings.schedule.replies:
+        problems += check_replies(settings.replies.rules_file, subreddit=settings.subreddit)
     errors = [p for p in problems if p.severity == "error"]
     if app.as_json:
         print_json(

@@ -26,7 +26,7 @@ from bot.config.settings import (
 )
 from bot.config.values import Reader, parse_duration
 from bot.errors import ConfigError
-from bot.yamlfile import Fault, load_yaml, parse_yaml, reject_unknown
+from bot.yamlfile import Fault, load_yaml, parse_yaml, reject_unknown, shown_path
 
 DEFAULT_CONFIG = Path("config/bot.yaml")
 _SUBREDDIT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]{1,20}$")
@@ -83,7 +83,7 @@ def load_settings(
     raw = load_yaml(
         config_file, what="config file", fix="run from the project root or pass --config PATH"
     )
-    reject_unknown(raw, _TOP_KEYS, file=str(config_file))
+    reject_unknown(raw, _TOP_KEYS, file=shown_path(config_file))
     from_env = _apply_env_overrides(raw, environ)
     return _build(raw, config_file=config_file, environ=environ, from_env=from_env)
 
@@ -126,8 +126,10 @@ def _apply_env_overrides(raw: dict[str, Any], environ: Mapping[str, str]) -> dic
             name = f"WIKIBOT_{section.upper()}_{key.upper()}"
             if name in environ:
                 target = raw.get(section)
-                if not isinstance(target, dict):
+                if target is None:
                     target = raw[section] = {}
+                elif not isinstance(target, dict):
+                    continue  # a wrong-typed section: reported by name, whatever the variables
                 target[key] = _env_value(name, environ[name])
                 from_env[f"{section}.{key}"] = name
     return from_env
@@ -151,7 +153,7 @@ def _build(
     from_env: Mapping[str, str],
 ) -> Settings:
     base_dir = config_file.resolve().parent
-    top = Reader(raw, source=str(config_file), base_dir=base_dir, from_env=from_env)
+    top = Reader(raw, source=shown_path(config_file), base_dir=base_dir, from_env=from_env)
 
     def path(reader: Reader, key: str, default: str) -> Path:
         """A path from the file resolves against its folder, one from the environment
@@ -259,7 +261,7 @@ def _with_credentials(settings: Settings, environ: Mapping[str, str]) -> Setting
     else:
         missing = ", ".join(name for name in _CREDENTIAL_ENV if name not in present)
         raise ConfigError(
-            f"{settings.config_file}: target 'reddit' needs credentials: set {missing} "
+            f"{shown_path(settings.config_file)}: target 'reddit' needs credentials: set {missing} "
             "or name a praw.ini site with praw_site"
         )
     return Settings(**{**settings.__dict__, "credentials": credentials})

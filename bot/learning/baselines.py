@@ -19,7 +19,7 @@ from pathlib import Path
 from bot.replies.features import prepare
 from bot.replies.routing import rule_audience
 from bot.replies.rules import Rule, parse_rules
-from bot.yamlfile import load_yaml
+from bot.yamlfile import load_yaml, shown_path
 
 RULES_V1 = Path(__file__).with_name("rules-v1.yaml")
 # wikibot 0.1 read this much of a post, with URLs as ``<url>``: it is scored as it ran.
@@ -75,16 +75,17 @@ class RulesV1:
 def load_rules_v1(path: Path = RULES_V1) -> Callable[[str, str], Verdict]:
     """The rules-v1 classifier as a function of title and body."""
     data = load_yaml(path, what="rules-v1 baseline")
+    file = shown_path(path)
     title_boost = float(data["title_boost"])
     v1 = RulesV1(
         threshold=float(data["threshold"]),
         title_boost=title_boost,
-        topic=parse_rules(data["topic"], f"{path}: topic", weighted=False),
-        question=parse_rules(data["question"], f"{path}: question", weighted=False),
-        intent=parse_rules(data["intent"], f"{path}: intent"),
+        topic=parse_rules(data["topic"], file=file, key="topic", weighted=False),
+        question=parse_rules(data["question"], file=file, key="question", weighted=False),
+        intent=parse_rules(data["intent"], file=file, key="intent"),
     )
     groups = {
-        name: parse_rules(group, f"{path}: audiences.{name}", required=True)
+        name: parse_rules(group, file=file, key=f"audiences.{name}", required=True)
         for name, group in data["audiences"].items()
     }
 

@@ -23,7 +23,7 @@ from bot.learning.options import TrainOptions
 from bot.replies.encoder import DIMENSIONS
 from bot.replies.features import Cue, cue_features, extract
 from bot.replies.rules import parse_rules
-from bot.yamlfile import load_yaml, reject_unknown
+from bot.yamlfile import load_yaml, reject_unknown, shown_path
 
 if TYPE_CHECKING:
     import numpy as np
@@ -35,11 +35,19 @@ CUES_FILE = Path(__file__).with_name("cues.yaml")
 def load_cues(path: Path = CUES_FILE) -> tuple[Cue, ...]:
     """The cue patterns; ``ConfigError`` names the file and entry of a bad one."""
     data = load_yaml(path, what="cues file")
-    reject_unknown(data, {"cues"}, file=str(path))
-    rules = parse_rules(data.get("cues"), f"{path}: cues", weighted=False, required=True)
+    file = shown_path(path)
+    reject_unknown(data, {"cues"}, file=file)
+    rules = parse_rules(
+        data.get("cues"),
+        file=file,
+        key="cues",
+        weighted=False,
+        required=True,
+        extra_keys=frozenset({"name"}),
+    )
     names = [str(item.get("name") or "") for item in data["cues"]]
     if len(set(names)) != len(names) or not all(names):
-        raise ConfigError(f"{path}: cues: every cue needs a unique 'name'")
+        raise ConfigError(f"{file}: cues: every cue needs a unique 'name'; name each cue once")
     return tuple(
         Cue(name=name, pattern=rule.pattern, title_only=rule.title_only)
         for name, rule in zip(names, rules, strict=True)

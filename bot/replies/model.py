@@ -38,7 +38,18 @@ from typing import Any
 
 from bot.replies.encoder import DIMENSIONS, Encoder, EncoderSpec, verify
 from bot.replies.features import Cue, cue_features, extract, prepare_post
-from bot.yamlfile import Fault, config_error, unknown_keys
+from bot.replies.model_json import (
+    Corrupt,
+    cues,
+    field,
+    is_number,
+    json_object,
+    number,
+    numbers_list,
+    text,
+    wrong,
+)
+from bot.yamlfile import Fault, config_error, read_problem, shown_path, unknown_keys
 
 FORMAT = "wikibot-reply-model/1"
 DEFAULT_PATH = Path(__file__).with_name("model.json")
@@ -209,15 +220,16 @@ def softmax(values: list[float]) -> list[float]:
 
 
 def load_model(path: Path | None = None) -> Model:
-    """Read and validate a model file; ``ConfigError`` names the file and what to do."""
+    """Read and validate a model file; ``ConfigError`` names the file, the key and what to do."""
     path = path or DEFAULT_PATH
-    file, fix = str(path), _restore_hint(path)
+    file, fix = shown_path(path), _restore_hint(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise config_error(Fault(file, "reply model not found", fix=fix)) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise config_error(Fault(file, f"cannot read the reply model ({exc})", fix=fix)) from None
+        problem, read_fix = read_problem(exc, what="reply model")
+        raise config_error(Fault(file, problem, fix=f"{read_fix} ({fix})")) from None
     except json.JSONDecodeError as exc:
         problem = f"reply model is not valid JSON ({exc.msg})"
         raise config_error(Fault(file, problem, fix=fix, line=exc.lineno)) from None
@@ -225,11 +237,12 @@ def load_model(path: Path | None = None) -> Model:
         raise config_error(replace(unknown[0], problem=f"unknown key in a {FORMAT} file", fix=fix))
     try:
         return model_from_dict(data, source=file)
-    except KeyError as exc:
-        problem = f"reply model is corrupt (no {exc.args[0]!r})"
-        raise config_error(Fault(file, problem, fix=fix)) from None
-    except (TypeError, ValueError, re.error) as exc:
-        raise config_error(Fault(file, f"reply model is corrupt ({exc})", fix=fix)) from None
+    except Corrupt as exc:
+        raise config_error(Fault(file, exc.problem, key=exc.key, fix=fix)) from None
+    except re.error as exc:  # a cue's pattern
+        raise config_error(
+            Fault(file, f"invalid regular expression ({exc})", key="cues", fix=fix)
+        ) from None
 
 
 def _restore_hint(path: Path) -> str:
@@ -247,69 +260,91 @@ def _restore_hint(path: Path) -> str:
 
 
 def model_from_dict(data: Any, *, source: str) -> Model:
-    """Build a ``Model`` from parsed JSON; raises ``ValueError`` on a bad structure."""
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ValueError(f"expected format {FORMAT!r}")
-    intent = data["intent"]
-    audience = data.get("audience") or {"classes": [], "intercepts": []}
-    classes = tuple(str(c) for c in audience["classes"])
-    intercepts = tuple(float(v) for v in audience["intercepts"])
-    if len(classes) != len(intercepts):
-        raise ValueError("audience classes and intercepts differ in length")
-    vector_weights = tuple(
-        tuple(float(w) for w in row) for row in audience.get("vector_weights") or ()
-    )
-    if vector_weights and (
-        len(vector_weights) != len(classes) or any(len(r) != DIMENSIONS for r in vector_weights)
-    ):
-        raise ValueError(f"audience vector_weights: expected {DIMENSIONS} numbers per class")
-    temperature = float(audience.get("temperature", 1.0))
-    if not temperature > 0:
-        raise ValueError(f"audience temperature {temperature} is not positive")
+    """Build a ``Model`` from parsed JSON; ``Corrupt`` (a ``ValueError``) names the key of a
+    bad structure."""
+    if not isinstance(data, dict):
+        raise wrong("", f"a {FORMAT} JSON object at the top level", data)
+    if data.get("format") != FORMAT:
+        raise wrong("format", repr(FORMAT), data.get("format"))
+    intent = json_object(data, "intent")
+    classes, intercepts, vector_weights, temperature = _audience_head(data)
     width = 2 + len(classes)
     features: dict[str, tuple[float, ...]] = {}
-    for name, row in data["features"].items():
-        if not isinstance(row, list) or len(row) != width:
-            raise ValueError(f"feature {name!r}: expected {width} numbers")
-        features[name] = tuple(float(v) for v in row)
-    cues = tuple(
-        Cue(
-            name=str(cue["name"]),
-            pattern=re.compile(str(cue["pattern"]), re.IGNORECASE),
-            title_only=bool(cue.get("title_only", False)),
-        )
-        for cue in data.get("cues") or []
-    )
-    embedding = None
-    if (head := data.get("embedding")) is not None:
-        spec = head["encoder"]
-        embedding = EmbeddingHead(
-            spec=EncoderSpec(
-                package=str(spec["package"]),
-                sha256=str(spec["sha256"]),
-                max_tokens=int(spec["max_tokens"]),
-            ),
-            scale=float(head["scale"]),
-            weights=tuple(float(w) for w in head["weights"]),
-            typical=float(head.get("typical", 0.0)),
-        )
-        if len(embedding.weights) != DIMENSIONS:
-            raise ValueError(f"embedding: expected {DIMENSIONS} weights")
-    a, b = (float(v) for v in intent["calibration"])
-    threshold = float(intent["threshold"])
+    for name, row in json_object(data, "features").items():
+        if not isinstance(row, list) or len(row) != width or not all(map(is_number, row)):
+            raise Corrupt(f"features.{name}", f"expected {width} numbers")
+        features[name] = tuple(map(float, row))
+    embedding = _embedding_head(head) if (head := data.get("embedding")) is not None else None
+    a, b = numbers_list(field(intent, "calibration", at="intent."), "intent.calibration", length=2)
+    threshold = number(field(intent, "threshold", at="intent."), "intent.threshold")
     if not 0.0 < threshold < 1.0:
-        raise ValueError(f"threshold {threshold} is not a probability")
+        raise Corrupt(
+            "intent.threshold", f"expected a probability between 0 and 1, got {threshold}"
+        )
+    trained_on = data.get("trained_on") or {}
+    if not isinstance(trained_on, dict):
+        raise wrong("trained_on", "an object", trained_on)
     return Model(
         features=features,
-        cues=cues,
-        intercept=float(intent["intercept"]),
+        cues=cues(data),
+        intercept=number(field(intent, "intercept", at="intent."), "intent.intercept"),
         calibration=(a, b),
         threshold=threshold,
         audience_classes=classes,
         audience_intercepts=intercepts,
-        trained_on=dict(data.get("trained_on") or {}),
+        trained_on=dict(trained_on),
         source=source,
         embedding=embedding,
         audience_vector_weights=vector_weights,
         audience_temperature=temperature,
+    )
+
+
+def _audience_head(
+    data: Mapping[str, Any],
+) -> tuple[tuple[str, ...], tuple[float, ...], tuple[tuple[float, ...], ...], float]:
+    """The audience head: classes, intercepts, vector weights and temperature."""
+    audience = data.get("audience") or {"classes": [], "intercepts": []}
+    if not isinstance(audience, dict):
+        raise wrong("audience", "an object", audience)
+    raw_classes = field(audience, "classes", at="audience.")
+    if not isinstance(raw_classes, list) or not all(isinstance(c, str) for c in raw_classes):
+        raise wrong("audience.classes", "a list of names", raw_classes)
+    classes = tuple(raw_classes)
+    intercepts = numbers_list(
+        field(audience, "intercepts", at="audience."), "audience.intercepts", length=len(classes)
+    )
+    raw_rows = audience.get("vector_weights") or []
+    if not isinstance(raw_rows, list) or (raw_rows and len(raw_rows) != len(classes)):
+        raise wrong("audience.vector_weights", "one list of numbers per class", raw_rows)
+    vector_weights = tuple(
+        numbers_list(row, f"audience.vector_weights[{i}]", length=DIMENSIONS)
+        for i, row in enumerate(raw_rows)
+    )
+    temperature = number(audience.get("temperature", 1.0), "audience.temperature")
+    if not temperature > 0:
+        raise Corrupt("audience.temperature", f"expected a positive number, got {temperature}")
+    return classes, intercepts, vector_weights, temperature
+
+
+def _embedding_head(head: object) -> EmbeddingHead:
+    """The intent head's weights on the sentence vector and the encoder they need."""
+    if not isinstance(head, dict):
+        raise wrong("embedding", "an object", head)
+    spec = json_object(head, "encoder", at="embedding.")
+    max_tokens = field(spec, "max_tokens", at="embedding.encoder.")
+    if not isinstance(max_tokens, int) or isinstance(max_tokens, bool):
+        raise wrong("embedding.encoder.max_tokens", "a whole number", max_tokens)
+    at = "embedding.encoder."
+    return EmbeddingHead(
+        spec=EncoderSpec(
+            package=text(field(spec, "package", at=at), f"{at}package"),
+            sha256=text(field(spec, "sha256", at=at), f"{at}sha256"),
+            max_tokens=max_tokens,
+        ),
+        scale=number(field(head, "scale", at="embedding."), "embedding.scale"),
+        weights=numbers_list(
+            field(head, "weights", at="embedding."), "embedding.weights", length=DIMENSIONS
+        ),
+        typical=number(head.get("typical", 0.0), "embedding.typical"),
     )

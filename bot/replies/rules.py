@@ -10,7 +10,7 @@ the rules-v1 baseline and the training cues (``bot/learning/``).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,15 @@ from typing import Any
 from bot.errors import ConfigError
 from bot.replies.model import Model, load_model
 from bot.replies.terms import AUDIENCES, SPECIFIC_AUDIENCES
-from bot.yamlfile import config_error, expect_mapping, load_yaml, reject_unknown, wrong_value
+from bot.yamlfile import (
+    Fault,
+    config_error,
+    expect_mapping,
+    load_yaml,
+    reject_unknown,
+    shown_path,
+    wrong_value,
+)
 
 AUDIENCE_SOURCES = ("model", "rules")
 # Reply templates: one per audience (a confident guide), one for a guide named without a
@@ -111,12 +119,13 @@ def load_rules(path: Path, *, model: Model | None = None) -> Rules:
     if named is not None and not isinstance(named, str):
         expected = f"a path relative to {path.parent}"
         raise config_error(
-            wrong_value(file=str(path), key="model_file", expected=expected, value=named)
+            wrong_value(file=shown_path(path), key="model_file", expected=expected, value=named)
         )
     model_file = path.parent / named if named else None
     if model is None:
         model = load_model(model_file)
-    return replace(rules_from_dict(data, source=str(path), model=model), model_file=model_file)
+    rules = rules_from_dict(data, source=shown_path(path), model=model)
+    return replace(rules, model_file=model_file)
 
 
 def rules_from_dict(data: Mapping[str, Any], *, source: str, model: Model | None = None) -> Rules:
@@ -156,12 +165,14 @@ def rules_from_dict(data: Mapping[str, Any], *, source: str, model: Model | None
     return Rules(
         threshold=threshold,
         title_boost=_number(data, "title_boost", source, default=1.0),
-        topic=parse_rules(data.get("topic") or [], f"{source}: topic", weighted=False),
-        hard_negatives=parse_rules(data.get("hard_negatives") or [], f"{source}: hard_negatives"),
-        boosts=parse_rules(data.get("boosts") or [], f"{source}: boosts"),
+        topic=parse_rules(data.get("topic") or [], file=source, key="topic", weighted=False),
+        hard_negatives=parse_rules(
+            data.get("hard_negatives") or [], file=source, key="hard_negatives"
+        ),
+        boosts=parse_rules(data.get("boosts") or [], file=source, key="boosts"),
         audience_from=str(audience_from),
         audiences={
-            name: parse_rules(group, f"{source}: audiences.{name}", required=True)
+            name: parse_rules(group, file=source, key=f"audiences.{name}", required=True)
             for name, group in audiences_raw.items()
         },
         audience_min=_number(data, "audience_min", source, default=1.0),
@@ -214,36 +225,73 @@ def _strings(value: Any, where: str) -> dict[str, str]:
     return {str(k): v for k, v in value.items()}
 
 
+RULE_KEYS = frozenset({"pattern", "weight", "reason", "title_only", "decisive"})
+_RULE_TYPES: dict[str, tuple[str, Callable[[object], bool]]] = {
+    "pattern": ("a regular expression in quotes", lambda v: isinstance(v, str)),
+    "weight": ("a number", lambda v: isinstance(v, int | float) and not isinstance(v, bool)),
+    "reason": ("text", lambda v: isinstance(v, str)),
+    "title_only": ("true or false", lambda v: isinstance(v, bool)),
+    "decisive": ("true or false", lambda v: isinstance(v, bool)),
+    "name": ("text", lambda v: isinstance(v, str)),
+}
+
+
 def parse_rules(
-    items: Any, where: str, *, weighted: bool = True, required: bool = False
+    items: Any,
+    *,
+    file: str,
+    key: str,
+    weighted: bool = True,
+    required: bool = False,
+    extra_keys: frozenset[str] = frozenset(),
 ) -> tuple[Rule, ...]:
-    """A list of ``{pattern, weight, reason, title_only}`` (or bare patterns if unweighted)."""
+    """A list of ``{pattern, weight, reason, title_only, decisive}`` (or bare patterns if
+    unweighted) at ``key`` of ``file``: an unknown key or a value of the wrong type is a
+    ``ConfigError`` naming its path (``audiences.engineers[2].decisive``)."""
     if not isinstance(items, list) or (required and not items):
-        raise ConfigError(f"{where}: expected a {'non-empty ' if required else ''}list of rules")
+        expected = f"a {'non-empty ' if required else ''}list of rules"
+        fix = "write each rule as a '- pattern: ...' line below it"
+        raise config_error(wrong_value(file=file, key=key, expected=expected, value=items, fix=fix))
     rules = []
     for index, raw in enumerate(items):
+        where = f"{key}[{index}]"
         item = {"pattern": raw} if isinstance(raw, str) and not weighted else raw
         if not isinstance(item, dict) or "pattern" not in item:
-            raise ConfigError(
-                f"{where}[{index}]: expected a mapping with 'pattern'"
-                + (", 'weight' and 'reason'" if weighted else "")
+            expected = "a mapping with 'pattern'" + (
+                ", 'weight' and 'reason'" if weighted else " (or a pattern in quotes)"
             )
+            fix = "start the rule with '- pattern: ' and indent its other keys under it"
+            raise config_error(
+                wrong_value(file=file, key=where, expected=expected, value=raw, fix=fix)
+            )
+        reject_unknown(item, RULE_KEYS | extra_keys, file=file, prefix=f"{where}.")
+        for name, value in item.items():
+            expected, fits = _RULE_TYPES[name]
+            if not fits(value):
+                fix = "quote text; write true or false without quotes"
+                raise config_error(
+                    wrong_value(
+                        file=file, key=f"{where}.{name}", expected=expected, value=value, fix=fix
+                    )
+                )
         try:
-            pattern = re.compile(str(item["pattern"]), re.IGNORECASE)
+            pattern = re.compile(item["pattern"], re.IGNORECASE)
         except re.error as exc:
-            raise ConfigError(
-                f"{where}[{index}].pattern: invalid regular expression: {exc}"
+            raise config_error(
+                Fault(
+                    file,
+                    f"invalid regular expression: {exc}",
+                    key=f"{where}.pattern",
+                    fix="check its brackets and escapes (test it with wikibot replies test)",
+                )
             ) from None
-        weight = item.get("weight", 1.0)
-        if isinstance(weight, bool) or not isinstance(weight, int | float):
-            raise ConfigError(f"{where}[{index}].weight: expected a number, got {weight!r}")
         rules.append(
             Rule(
                 pattern=pattern,
-                weight=float(weight),
-                reason=str(item.get("reason") or item["pattern"]),
-                title_only=bool(item.get("title_only", False)),
-                decisive=bool(item.get("decisive", False)),
+                weight=float(item.get("weight", 1.0)),
+                reason=item.get("reason") or item["pattern"],
+                title_only=item.get("title_only", False),
+                decisive=item.get("decisive", False),
             )
         )
     return tuple(rules)

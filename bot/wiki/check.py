@@ -3,7 +3,8 @@
 Errors (non-zero exit): bad front matter, duplicate page names, broken links between
 guides, placeholder links, raw HTML (Reddit shows it as text), pages over Reddit's size
 limit. Warnings: syntax old Reddit does not render (images, fenced code, ``#Heading``
-without a space) and leftover TODO markers.
+without a space) and leftover TODO markers. ``check_replies``: the reply rules, their
+templates and the model file, loaded and validated (the encoder is not loaded).
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.errors import ConfigError
 from bot.limits import page_too_large
 from bot.links import wiki_prefixes
+from bot.replies.respond import validate_templates
+from bot.replies.rules import load_rules
 from bot.wiki.pages import PageSource, load_pages_collecting, pasted_front_matter
 from bot.wiki.render import link_targets, render
 
@@ -25,6 +29,7 @@ _HEADING_NO_SPACE = re.compile(r"^#{1,6}[^#\s]")
 _TODO = re.compile(r"\b(TODO|FIXME|XXX)\b")
 _PLACEHOLDER_HOSTS = re.compile(r"^https?://(www\.)?(somewhere|example)\.(com|org|net)\b", re.I)
 _AUTOLINK_HOSTS = ("http://", "https://", "mailto:")
+_FAULT = re.compile(r"^(?P<file>[^\n]+?)(?::(?P<line>\d+))?: (?P<message>.+)$")
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,18 @@ def check_pages(root: Path, *, subreddit: str) -> list[Problem]:
                 )
             )
     return sorted(problems, key=lambda p: (str(p.path), p.line))
+
+
+def check_replies(rules_file: Path, *, subreddit: str) -> list[Problem]:
+    """The first fault of ``replies.yaml``, its templates or its model file (none: [])."""
+    try:
+        validate_templates(load_rules(rules_file), subreddit=subreddit)
+    except ConfigError as exc:  # ``file[:line]: key: problem; fix``
+        found = _FAULT.match(str(exc))
+        if found is None:
+            return [Problem(rules_file, 1, str(exc))]
+        return [Problem(Path(found["file"]), int(found["line"] or 1), found["message"])]
+    return []
 
 
 def _prose_lines(page: PageSource) -> list[tuple[int, str]]:

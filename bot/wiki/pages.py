@@ -220,7 +220,7 @@ def _front_matter_data(
         data,
         FRONT_MATTER_KEYS,
         file=file,
-        prefix="front matter ",
+        prefix="front matter.",
         line_of=lambda key: _key_line(front_matter, key) or 2,
     )
     if faults and problems is None:
@@ -241,7 +241,7 @@ def _fail(path: Path, front_matter: str, key: str, expected: str, value: object)
     line = _key_line(front_matter, key) or 2
     return input_error(
         wrong_value(
-            file=str(path), key=f"front matter {key}", expected=expected, value=value, line=line
+            file=str(path), key=f"front matter.{key}", expected=expected, value=value, line=line
         )
     )
 
@@ -249,7 +249,7 @@ def _fail(path: Path, front_matter: str, key: str, expected: str, value: object)
 def _check_name(path: Path, name: object, line: int | None) -> str:
     if not isinstance(name, str) or not PAGE_NAME_RE.match(name):
         raise InputError(
-            f"front matter page: expected a wiki page name of "
+            f"front matter.page: expected a wiki page name of "
             f"lowercase letters, digits, '_', '-' and '/', got {name!r}",
             path=path,
             line=line or 2,

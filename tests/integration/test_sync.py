@@ -177,7 +177,7 @@ def test_bad_front_matter_stops_plan_with_one_line(scenario: Scenario) -> None:
     result = scenario.run_cli("plan")
     assert result.code == 1
     assert result.err.strip().splitlines() == [
-        f"wikibot: error: {scenario.pages_dir / 'bad.md'}:2: front matter listed: "
+        f"wikibot: error: {scenario.pages_dir / 'bad.md'}:2: front matter.listed: "
         "expected true or false, got 'perhaps'"
     ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from bot.replies.classify import classify
 from bot.replies.respond import MAX_REPLY_CHARS, render_reply, validate_templates
 from bot.replies.routing import Routing, route_by_probability
 from bot.replies.rules import load_rules, parse_rules, rules_from_dict
-from conftest import FIXTURE_RULES
+from conftest import FIXTURE_RULES, Scenario
 
 RULES = load_rules(FIXTURE_RULES)
 
@@ -157,6 +158,73 @@ def test_bad_rules_are_config_errors(
         rules_from_dict(data, source="replies.yaml")
 
 
+def _engineers_rule(**changes: object) -> Callable[[dict[str, Any]], object]:
+    """A change to the third engineers rule: its keys replaced by ``changes``."""
+
+    def change(data: dict[str, Any]) -> None:
+        data["audiences"]["engineers"][2] = {"pattern": "x", "weight": 1, **changes}
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            _engineers_rule(decisve=True),
+            r"^replies.yaml: audiences.engineers\[2\].decisve: unknown key; "
+            r"did you mean decisive\?",
+        ),
+        (
+            _engineers_rule(reasn="x"),
+            r"^replies.yaml: audiences.engineers\[2\].reasn: unknown key; did you mean reason\?",
+        ),
+        (
+            _engineers_rule(title_only="no"),
+            r"^replies.yaml: audiences.engineers\[2\].title_only: expected true or false, "
+            r"got 'no'; ",
+        ),
+        (
+            _engineers_rule(decisive="yes"),
+            r"^replies.yaml: audiences.engineers\[2\].decisive: expected true or false",
+        ),
+        (_engineers_rule(weight="2"), r"audiences.engineers\[2\].weight: expected a number"),
+        (_engineers_rule(reason=5), r"audiences.engineers\[2\].reason: expected text, got 5"),
+        (_engineers_rule(pattern=12), r"audiences.engineers\[2\].pattern: expected a regular"),
+        (
+            lambda d: d["hard_negatives"].append({"pattern": "x", "titel_only": True}),
+            r"hard_negatives\[5\].titel_only: unknown key; did you mean title_only\?",
+        ),
+        (lambda d: d["topic"].append(7), r"^replies.yaml: topic\[1\]: expected a mapping"),
+        (lambda d: d.update(boosts="x"), r"^replies.yaml: boosts: expected a list of rules"),
+    ],
+)
+def test_every_key_and_value_of_a_rule_is_validated(
+    change: Callable[[dict[str, Any]], object], expected: str
+) -> None:
+    """A misspelt or mistyped key of a rule was dropped or read as true: the moderator's
+    override silently gone. Each is refused in one line naming the rule's key path."""
+    data = base_rules()
+    change(data)
+    with pytest.raises(ConfigError, match=expected) as info:
+        rules_from_dict(data, source="replies.yaml")
+    assert "\n" not in str(info.value) and "; " in str(info.value)
+
+
+def test_a_misspelt_rule_key_stops_replies_test(offline: Scenario, tmp_path: Path) -> None:
+    rules_file = tmp_path / "config" / "replies.yaml"
+    rules_file.write_text(
+        FIXTURE_RULES.read_text().replace("      decisive: true", "      decisve: true", 1)
+    )
+    offline.configure(replies={"rules_file": str(rules_file)})
+    result = offline.run_cli("replies", "test", "How do I get into ML?")
+    assert result.code == 2, result.out + result.err
+    assert result.err.strip().splitlines() == [
+        f"wikibot: error: {rules_file}: audiences.highschool[0].decisve: unknown key; "
+        "did you mean decisive? (known: decisive, pattern, reason, title_only, weight)"
+    ]
+
+
 def test_unknown_template_placeholder_is_a_config_error() -> None:
     data = base_rules()
     data["templates"]["index"] = "Hello {post_title}"
@@ -208,7 +276,8 @@ def test_audience_pair_one_never_names_two_paths_below_the_floor() -> None:
 def test_a_decisive_phrase_wins_over_the_learned_router() -> None:
     decisive = parse_rules(
         [{"pattern": r"\bgrade 1[0-2]\b", "weight": 1, "reason": "in school", "decisive": True}],
-        "audiences.highschool",
+        file="replies.yaml",
+        key="audiences.highschool",
     )
     rules = replace(RULES, audiences={**RULES.audiences, "highschool": decisive})
     title, body = "How do I get into ML as a developer?", "I'm in grade 11 and code a lot."
@@ -234,10 +303,13 @@ def test_with_audience_from_rules_the_phrase_groups_route(
     groups = {
         "engineers": parse_rules(
             [{"pattern": r"\bdeveloper\b", "weight": 2, "reason": "a developer"}],
-            "audiences.engineers",
+            file="replies.yaml",
+            key="audiences.engineers",
         ),
         "researchers": parse_rules(
-            [{"pattern": r"\bphd\b", "weight": 1.8, "reason": "a PhD"}], "audiences.researchers"
+            [{"pattern": r"\bphd\b", "weight": 1.8, "reason": "a PhD"}],
+            file="replies.yaml",
+            key="audiences.researchers",
         ),
     }
     rules = replace(

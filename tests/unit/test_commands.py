@@ -10,6 +10,7 @@ from bot.errors import ConfigError
 from bot.replies.commands import Summon, author_command, summon_command
 from bot.replies.respond import render_reply, validate_templates
 from bot.replies.rules import load_rules
+from bot.yamlfile import shown_path
 from conftest import FIXTURE_RULES
 
 RULES = FIXTURE_RULES
@@ -78,6 +79,6 @@ def test_a_footer_that_hides_the_commands_is_a_one_line_error() -> None:
     with pytest.raises(ConfigError) as error:
         validate_templates(rules, subreddit="learnmachinelearning")
     assert str(error.value) == (
-        f"{RULES}: footer: must name the commands askers can answer a reply with "
+        f"{shown_path(RULES)}: footer: must name the commands askers can answer a reply with "
         "('wrong' missing), or they never learn them"
     )

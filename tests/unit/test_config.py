@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import FrozenInstanceError
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from bot.config import TargetKind, load_settings
 from bot.errors import ConfigError
-from conftest import Scenario
+from conftest import FIXTURE_RULES, Scenario
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -171,3 +172,50 @@ def test_a_relative_path_from_the_environment_resolves_against_the_current_direc
     assert not (offline.config.parent / "here").exists()
     in_file = write(tmp_path, "state_db: there/state.db\n")  # the file's own folder, as before
     assert load_settings(in_file, environ={}).state_db == tmp_path / "there" / "state.db"
+
+
+def test_a_wrong_typed_section_is_reported_whatever_the_environment(
+    tmp_path: Path, offline: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A variable for a key of the section once replaced the section, hiding the fault."""
+    path = write(tmp_path, "sandbox: 5\n")
+    monkeypatch.setenv("WIKIBOT_SANDBOX_PORT", "8876")
+    result = offline.run_cli("check", config=path)
+    assert result.code == 2, result.out + result.err
+    assert result.err.strip().splitlines() == [
+        f"wikibot: error: {path}: sandbox: expected a mapping of settings, got 5"
+    ]
+
+
+def test_check_validates_the_reply_rules_templates_and_model_when_replies_run(
+    tmp_path: Path, offline: Scenario
+) -> None:
+    rules_file = tmp_path / "config" / "replies.yaml"
+    rules = FIXTURE_RULES.read_text()
+    offline.configure(replies={"rules_file": str(rules_file)})
+    broken = {
+        rules.replace("      decisive: true", "      decisve: true", 1): (
+            rules_file,
+            "audiences.highschool[0].decisve: unknown key; did you mean decisive?",
+        ),
+        rules.replace("]({guide_url})", "]({guide_link})", 1): (
+            rules_file,
+            "templates.index: unknown placeholder {guide_link}",
+        ),
+        "model_file: model.json\n" + rules: (
+            tmp_path / "config" / "model.json",
+            "intent: expected an object, got 'x'; restore the file from git",
+        ),
+    }
+    (tmp_path / "config" / "model.json").write_text(
+        '{"format": "wikibot-reply-model/1", "intent": "x"}'
+    )
+    for text, (file, message) in broken.items():
+        rules_file.write_text(text)
+        result = offline.run_cli("check")
+        assert result.code == 1, result.out + result.err
+        assert f"{file}:1: error: {message}" in result.out, result.out
+        problems = json.loads(offline.run_cli("check", "--json").out)["problems"]
+        assert [p["file"] for p in problems] == [str(file)]
+    offline.configure(schedule={"replies": False})  # no replies job: its files are not read
+    assert offline.run_cli("check").code == 0

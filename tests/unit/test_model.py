@@ -124,10 +124,28 @@ def test_shipped_model_loads_and_answers_clear_questions() -> None:
     ("content", "expected"),
     [
         ("{not json", r"model.json:1: reply model is not valid JSON"),
-        ('{"format": "pickle"}', r"reply model is corrupt \(expected format"),
+        ('{"format": "pickle"}', r"model.json: format: expected 'wikibot-reply-model/1', got 'p"),
+        (
+            "[1, 2]",
+            r"model.json: expected a wikibot-reply-model/1 JSON object at the top level, got \[",
+        ),
         (
             '{"format": "wikibot-reply-model/1", "intent": {}, "features": {}}',
-            r"reply model is corrupt \(no 'calibration'\)",
+            r"model.json: intent.calibration: missing;",
+        ),
+        (
+            '{"format": "wikibot-reply-model/1", "intent": "x", "features": {}}',
+            r"model.json: intent: expected an object, got 'x';",
+        ),
+        (
+            '{"format": "wikibot-reply-model/1", "features": {"w:ml": [1, "2"]},'
+            ' "intent": {"intercept": 0, "calibration": [1, 0], "threshold": 0.5}}',
+            r"model.json: features.w:ml: expected 2 numbers;",
+        ),
+        (
+            '{"format": "wikibot-reply-model/1", "features": {}, "cues": [{"pattern": "x"}],'
+            ' "intent": {"intercept": 0, "calibration": [1, 0], "threshold": 0.5}}',
+            r"model.json: cues\[0\].name: missing;",
         ),
     ],
 )
@@ -153,7 +171,7 @@ def test_missing_or_corrupt_model_exits_2_from_the_cli(offline: Scenario, tmp_pa
     assert "Traceback" not in result.err and len(result.err.strip().splitlines()) == 1
     (tmp_path / "config" / "missing.json").write_text('{"format": "wikibot-reply-model/1"}')
     result = offline.run_cli("replies", "test", "How do I get into ML?")
-    assert result.code == 2 and "reply model is corrupt" in result.err
+    assert result.code == 2 and "missing.json: intent: missing; restore" in result.err
     shipped = json.loads(DEFAULT_PATH.read_text())
     shipped["embedding"]["encoder"]["sha256"] = "0" * 64  # trained with another encoder
     (tmp_path / "config" / "missing.json").write_text(json.dumps(shipped))
@@ -338,7 +356,9 @@ def test_guard_rail_effects_count_what_each_rule_changed() -> None:
     rules = with_(
         load_rules(FIXTURE_RULES),
         boosts=parse_rules(
-            [{"pattern": "roadmap", "weight": 3.0, "reason": "asks for a roadmap"}], "boosts"
+            [{"pattern": "roadmap", "weight": 3.0, "reason": "asks for a roadmap"}],
+            file="replies.yaml",
+            key="boosts",
         ),
     )
 

@@ -98,7 +98,7 @@ def test_a_candidate_replaces_the_model_only_with_replace(
     }  # fmt: skip
     candidate.write_text('{"format": "wikibot-reply-model/1", "intent": {}}')
     result = offline.run_cli("replies", "test", "--model", str(candidate), "How do I start ML?")
-    assert result.code == 2 and "reply model is corrupt" in result.err
+    assert result.code == 2 and "candidate.json: features: missing; restore" in result.err
     assert len(result.err.strip().splitlines()) == 1 and "Traceback" not in result.err
 
 

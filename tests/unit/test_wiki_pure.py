@@ -30,11 +30,11 @@ def test_front_matter_is_parsed_with_defaults(tmp_path: Path) -> None:
         ("no front matter\n", ":1: missing front matter"),
         ("---\ntitle: x\n", ":1: front matter is not closed"),
         (page_text("title: [x"), ":2: front matter: YAML syntax error"),
-        (page_text("title: x\ncolour: red"), ":3: front matter colour: unknown key"),
-        (page_text("permlevel: 7"), ":2: front matter permlevel: expected 0"),
-        (page_text("listed: maybe"), ":2: front matter listed: expected true or false"),
-        (page_text("page: Bad Name!"), ":2: front matter page: expected a wiki page name"),
-        (page_text("reason: " + "x" * 300), ":2: front matter reason: expected at most 256"),
+        (page_text("title: x\ncolour: red"), ":3: front matter.colour: unknown key"),
+        (page_text("permlevel: 7"), ":2: front matter.permlevel: expected 0"),
+        (page_text("listed: maybe"), ":2: front matter.listed: expected true or false"),
+        (page_text("page: Bad Name!"), ":2: front matter.page: expected a wiki page name"),
+        (page_text("reason: " + "x" * 300), ":2: front matter.reason: expected at most 256"),
     ],
 )
 def test_bad_front_matter_is_one_line_with_file_and_line(

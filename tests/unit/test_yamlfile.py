@@ -30,6 +30,8 @@ class Kind:
     meant: str
     load: Callable[[Path], object]
     error: type[WikibotError]  # the caller's own exception class (its exit code)
+    duplicate: str = ""  # YAML text giving ``duplicate_key`` twice, the second on line 3
+    duplicate_key: str = ""
 
 
 RULES = FIXTURE_RULES.read_text()
@@ -43,6 +45,8 @@ KINDS = {
         "sync_interval",
         lambda path: load_settings(path, environ={}),
         ConfigError,
+        "schedule:\n  sync: true\n  sync: false\n",
+        "schedule.sync",
     ),
     "reply rules": Kind(
         "replies.yaml",
@@ -53,16 +57,20 @@ KINDS = {
         "threshold",
         load_rules,
         ConfigError,
+        "# moderators' knobs\nthreshold: 0.99\nthreshold: 0.05\n" + RULES,
+        "threshold",
     ),
     "front matter": Kind(
         "faq.md",
         "---\ntitle: FAQ\nlisted: [yes\n---\nBody\n",
         3,
         "---\ntitle: FAQ\nlisted: true\npermlvl: 2\n---\nBody\n",
-        "front matter permlvl",
+        "front matter.permlvl",
         "permlevel",
         lambda path: load_page(path, root=path.parent),
         InputError,
+        "---\nlisted: true\nlisted: false\n---\nBody\n",
+        "front matter.listed",
     ),
     "model file": Kind(
         "model.json",
@@ -83,6 +91,8 @@ KINDS = {
         "cues",
         load_cues,
         ConfigError,
+        "cues:\n  - name: x\n    name: y\n    pattern: x\n",
+        "cues[0].name",
     ),
 }
 
@@ -108,6 +118,8 @@ def test_a_yaml_syntax_error_is_one_line_naming_the_file_line_and_what_to_do(
     message = str(error)
     assert _shape(path).fullmatch(message), message
     assert message.startswith(f"{path}:{file.syntax_line}: "), message
+    if kind == "front matter":  # the part of the file, as the key paths below start
+        assert message.startswith(f"{path}:3: front matter: YAML syntax error"), message
     expected_exit = EXIT_FAILED if isinstance(error, InputError) else EXIT_USAGE
     assert error.exit_code == expected_exit
 
@@ -124,3 +136,34 @@ def test_an_unknown_key_is_one_line_naming_the_file_and_key_and_the_close_one(
         assert "restore the file from git" in message
     else:
         assert f"did you mean {file.meant}?" in message
+
+
+@pytest.mark.parametrize("kind", [name for name, kind in KINDS.items() if kind.duplicate])
+def test_a_key_given_twice_is_refused_naming_the_file_line_and_key(
+    tmp_path: Path, kind: str
+) -> None:
+    path, file = tmp_path / KINDS[kind].name, KINDS[kind]
+    message = str(_fault(path, file, file.duplicate))
+    assert _shape(path).fullmatch(message), message
+    assert message.startswith(f"{path}:3: {file.duplicate_key}: given twice (first on line 2)")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_file_that_is_not_utf8_says_to_save_it_as_utf8(tmp_path: Path, kind: str) -> None:
+    path, file = tmp_path / KINDS[kind].name, KINDS[kind]
+    path.write_bytes(b"title: caf\xe9\n")  # Latin-1
+    with pytest.raises(file.error) as info:
+        file.load(path)
+    assert _shape(path).fullmatch(str(info.value)), info.value
+    assert "save the file as UTF-8" in str(info.value)
+
+
+@pytest.mark.parametrize("kind", ["config", "reply rules", "model file", "training cues"])
+def test_a_file_under_the_current_directory_is_named_relative_to_it(
+    tmp_path: Path, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    path, file = tmp_path / "config" / KINDS[kind].name, KINDS[kind]
+    path.parent.mkdir()
+    message = str(_fault(path.resolve(), file, file.misspelt))
+    assert message.startswith(f"{Path('config', file.name)}: {file.key}: "), message
