@@ -249,15 +249,17 @@ print(sorted(m for m in sys.modules if m.split(".")[0] in heavy
         (("--help",), "replies train"),
         (("status",), "Pages:"),
         (("preview", "index"), "<title>How to get into Machine Learning</title>"),
+        (("check",), "0 error(s)"),
     ],
 )
 def test_offline_commands_load_no_praw(
     offline: Scenario, command: tuple[str, ...], shows: str
 ) -> None:
-    """``status`` promises never to call Reddit and ``preview`` only renders a file: in a
-    fresh interpreter neither loads praw, prawcore or the sandbox server; nor does
-    ``--help``, nor numpy, scikit-learn, onnxruntime or the training code (commands import
-    them inside their functions)."""
+    """``status`` promises never to call Reddit, ``preview`` only renders a file and
+    ``check`` only reads the project's files (pages, replies.yaml, the model file): in a
+    fresh interpreter none loads praw, prawcore or the sandbox server; nor does ``--help``,
+    nor numpy, scikit-learn, onnxruntime or any of bot/learning/ (commands import them
+    inside their functions)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WIKIBOT_", "REDDIT_"))}
     result = subprocess.run(
         [sys.executable, "-c", _LOADED_REDDIT_MODULES, "--config", str(offline.config), *command],
