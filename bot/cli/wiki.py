@@ -130,16 +130,12 @@ def _plan_json(result: Plan) -> dict[str, Any]:
 
 
 def _print_plan(result: Plan, *, diffs: bool) -> None:
-    from bot.wiki.plan import Kind
+    from bot.wiki.plan import Kind, settings_text
 
     for action in result.actions:
         added, removed = action.stats()
         detail = f"(+{added} -{removed})" if action.diff else ""
-        settings = (
-            f" settings: listed={action.settings[0]} permlevel={action.settings[1]}"
-            if action.settings
-            else ""
-        )
+        settings = f" settings: {settings_text(action)}" if action.settings else ""
         if action.settings_drift:
             settings += (
                 f" settings drift: the wiki has listed={action.settings_drift[0]} "

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 
-from bot.wiki.plan import Kind, PageAction, Plan
+from bot.wiki.plan import Kind, PageAction, Plan, settings_text
 
 MARKER = "<!-- wikibot-plan -->"
 GITHUB_COMMENT_LIMIT = 65_536
@@ -73,7 +73,7 @@ def _head(plan: Plan) -> str:
 def _note(action: PageAction) -> str:
     notes = [action.note] if action.note else []
     if action.settings:
-        notes.append(f"settings → listed={action.settings[0]} permlevel={action.settings[1]}")
+        notes.append(f"settings → {settings_text(action)}")
     if action.settings_drift:
         listed, permlevel = action.settings_drift
         notes.append(

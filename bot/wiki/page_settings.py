@@ -5,6 +5,7 @@ idle sync cycle reads the settings of one synced page, round-robin, so an idle c
 the listing plus one call, and every page is looked at once per N cycles. What the wiki
 was last seen to hold is kept in the state's ``meta`` table as ``wiki_settings:<page>``.
 After a push, settings changed in a file are written to the wiki and recorded as applied.
+Only the keys a file's front matter sets are written; the wiki keeps its value of the others.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from bot.errors import Forbidden, NotFound, Unavailable, WriteUncertain
 from bot.reddit import Gateway
 from bot.state import PageRecord, State
 from bot.wiki.outcomes import Result, SyncReport
-from bot.wiki.plan import Kind, LocalPage, Plan
+from bot.wiki.plan import Kind, LocalPage, PageAction, Plan
 from bot.wiki.workspace import Workspace
 
 log = logging.getLogger(__name__)
 CURSOR_KEY = "settings_cursor"
 _PREFIX = "wiki_settings:"
+_DEFAULT = (True, 0)  # Reddit's settings of a new page
 
 
 def known(state: State, page: str) -> tuple[bool, int] | None:
@@ -85,13 +87,16 @@ def apply_settings(
         if record is None or record.synced_revision is None:
             continue
         local = workspace.local.get(action.page)
-        wanted = action.settings
-        if force and action.settings_drift and local is not None:
-            wanted = (local.listed, local.permlevel)
-        if wanted and (force or action.kind in (Kind.CREATE, Kind.UPDATE, Kind.UNCHANGED)):
+        change = action.settings or (force and action.settings_drift)
+        if (
+            change
+            and local is not None
+            and (force or action.kind in (Kind.CREATE, Kind.UPDATE, Kind.UNCHANGED))
+        ):
+            held = _held(action, local, record, gateway=gateway)
+            wanted = local.settings_over(held or _DEFAULT)
             listed, permlevel = wanted
-            never_set = record.listed is None and action.kind != Kind.CREATE
-            if not never_set or _reddit_settings(action.page, gateway=gateway) != wanted:
+            if held != wanted:
                 try:
                     gateway.update_page_settings(action.page, listed=listed, permlevel=permlevel)
                 except (Unavailable, WriteUncertain) as exc:  # safe to repeat next time
@@ -100,13 +105,25 @@ def apply_settings(
                 report.add(action.page, Result.SETTINGS, f"listed={listed} permlevel={permlevel}")
             remember(state, action.page, wanted)
         elif record.listed is None and action.kind == Kind.CREATE:
-            listed, permlevel = True, 0
-        elif local is not None and _wiki_holds(action.page, local, record, state=state):
-            listed, permlevel = local.listed, local.permlevel  # record, nothing to send
+            listed, permlevel = _DEFAULT
+        elif local is not None and (seen := _wiki_holds(action.page, local, record, state=state)):
+            listed, permlevel = seen  # record, nothing to send
         else:
             continue
         with state.transaction() as db:
             state.pages.record_settings(db, action.page, listed=listed, permlevel=permlevel)
+
+
+def _held(
+    action: PageAction, local: LocalPage, record: PageRecord, *, gateway: Gateway
+) -> tuple[bool, int] | None:
+    """What the wiki holds before a settings write, read when the file leaves a key out
+    (kept as it is) or wikibot never set the page; None when unknown and not needed."""
+    if action.kind == Kind.CREATE:
+        return _DEFAULT  # created just now by this push: Reddit's defaults
+    if record.listed is not None and local.listed is not None and local.permlevel is not None:
+        return None  # the file sets both keys: nothing to keep
+    return _reddit_settings(action.page, gateway=gateway)
 
 
 def _reddit_settings(page: str, *, gateway: Gateway) -> tuple[bool, int] | None:
@@ -119,8 +136,12 @@ def _reddit_settings(page: str, *, gateway: Gateway) -> tuple[bool, int] | None:
     return found.listed, found.permlevel
 
 
-def _wiki_holds(page: str, local: LocalPage, record: PageRecord, *, state: State) -> bool:
-    """The wiki was seen holding the file's settings, which the state does not know yet."""
-    wanted = (local.listed, local.permlevel)
-    applied = (record.listed, record.permlevel)
-    return known(state, page) == wanted and applied != wanted
+def _wiki_holds(
+    page: str, local: LocalPage, record: PageRecord, *, state: State
+) -> tuple[bool, int] | None:
+    """The settings the wiki was seen holding, when they agree with the file's keys and
+    the state does not know them as applied yet."""
+    held = known(state, page)
+    if held is None or local.settings_over(held) != held:
+        return None
+    return held if (record.listed, record.permlevel) != held else None

@@ -2,7 +2,8 @@
 
 Front matter keys: ``page`` (wiki page name, default: the file's path without ``.md``),
 ``title``, ``reason`` (default edit reason), ``listed`` (bool), ``permlevel`` (0 use the
-subreddit's wiki permissions, 1 approved editors only, 2 moderators only).
+subreddit's wiki permissions, 1 approved editors only, 2 moderators only). An absent
+``listed`` or ``permlevel`` is None: not managed, the wiki keeps its own setting.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ class PageSource:
     name: str
     title: str
     reason: str | None
-    listed: bool
-    permlevel: int
+    listed: bool | None  # None: not in the front matter, the wiki's setting is kept
+    permlevel: int | None
     body: str
     body_line: int
     front_matter: str
@@ -94,8 +95,8 @@ def parse_page(
         ),
         title=attempt(lambda: _string(path, data, "title", front_matter), None) or str(name),
         reason=attempt(lambda: _reason(path, data, front_matter), None),
-        listed=attempt(lambda: _listed(path, data, front_matter), True),
-        permlevel=attempt(lambda: _permlevel(path, data, front_matter), 0),
+        listed=attempt(lambda: _listed(path, data, front_matter), None),
+        permlevel=attempt(lambda: _permlevel(path, data, front_matter), None),
         body=body,
         body_line=end + 2,
         front_matter=front_matter,
@@ -279,15 +280,19 @@ def _reason(path: Path, data: dict[str, Any], front_matter: str) -> str | None:
     return reason
 
 
-def _listed(path: Path, data: dict[str, Any], front_matter: str) -> bool:
-    value = data.get("listed", True)
+def _listed(path: Path, data: dict[str, Any], front_matter: str) -> bool | None:
+    if "listed" not in data:
+        return None
+    value = data["listed"]
     if not isinstance(value, bool):
         raise _fail(path, front_matter, "listed", "true or false", value)
     return value
 
 
-def _permlevel(path: Path, data: dict[str, Any], front_matter: str) -> int:
-    value = data.get("permlevel", 0)
+def _permlevel(path: Path, data: dict[str, Any], front_matter: str) -> int | None:
+    if "permlevel" not in data:
+        return None
+    value = data["permlevel"]
     if isinstance(value, bool) or value not in (0, 1, 2):
         raise _fail(
             path,

@@ -29,6 +29,11 @@ from bot.wiki.diff import unified_diff
 from bot.wiki.render import normalize
 
 _DEFAULT_SETTINGS = (True, 0)
+PERMLEVEL_WORDS = {
+    0: "the subreddit's wiki rules",
+    1: "approved editors only",
+    2: "moderators only",
+}
 _HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
 
 
@@ -49,9 +54,14 @@ class LocalPage:
 
     name: str
     content: str
-    listed: bool = True
-    permlevel: int = 0
+    listed: bool | None = None  # None: not in the front matter, the wiki's setting is kept
+    permlevel: int | None = None
     path: str = ""
+
+    def settings_over(self, held: tuple[bool, int]) -> tuple[bool, int]:
+        """The settings the file asks for, keeping ``held`` for each key it leaves out."""
+        listed = held[0] if self.listed is None else self.listed
+        return listed, held[1] if self.permlevel is None else self.permlevel
 
     @cached_property
     def digest(self) -> str:
@@ -108,6 +118,7 @@ class PageAction:
     path: str = ""
     note: str = ""
     settings_drift: tuple[bool, int] | None = None  # changed by hand on the wiki
+    settings_from: tuple[bool, int] | None = None  # what ``settings`` changes (None: a new page)
 
     @property
     def writes(self) -> bool:
@@ -137,6 +148,22 @@ class Plan:
         for action in self.actions:
             counts[action.kind.value] += 1
         return counts
+
+
+def settings_text(action: PageAction) -> str:
+    """``action.settings`` in words: each changed key, and a permlevel that loosens."""
+    if action.settings is None:
+        return ""
+    listed, permlevel = action.settings
+    if action.settings_from is None:
+        return f"listed={listed} permlevel={permlevel}"
+    was_listed, was_permlevel = action.settings_from
+    parts = [f"listed {was_listed} -> {listed}"] if listed != was_listed else []
+    if permlevel != was_permlevel:
+        words = f"{PERMLEVEL_WORDS[was_permlevel]} -> {PERMLEVEL_WORDS[permlevel]}"
+        loosens = " (loosens: " if permlevel < was_permlevel else " ("
+        parts.append(f"permlevel {was_permlevel} -> {permlevel}{loosens}{words})")
+    return ", ".join(parts) or f"listed={listed} permlevel={permlevel}"
 
 
 def diff_stats(diff: str) -> tuple[int, int]:
@@ -210,18 +237,20 @@ def _plan_page(
             remote_content=remote.content,
             note="exists only on the wiki; `wikibot pull --all` imports it",
         )
-    settings = _settings_change(local, synced)
     drift = _settings_drift(local, remote, synced)
-    if drift is not None or (remote is not None and remote.settings == _wanted(local)):
+    held = (remote.settings if remote is not None else None) or _applied(synced)
+    settings = _settings_change(local, held)
+    if drift is not None:
         settings = None  # the wiki's hand-made settings win until pulled or forced
     if remote is None:
         diff = unified_diff("", local.content, before_name="/dev/null", after_name=local.path)
+        wanted = local.settings_over(_DEFAULT_SETTINGS)
         return PageAction(
             page=name,
             kind=Kind.CREATE,
             diff=diff,
             content=local.content,
-            settings=settings if (local.listed, local.permlevel) != _DEFAULT_SETTINGS else None,
+            settings=wanted if wanted != _DEFAULT_SETTINGS else None,
             path=local.path,
         )
 
@@ -232,6 +261,7 @@ def _plan_page(
         remote_revision=remote.revision_id,
         remote_author=remote.author,
         settings_drift=drift,
+        settings_from=held,
     )
     if (
         remote.content is None
@@ -281,24 +311,32 @@ def _remote_text(remote: RemotePage, synced: SyncedPage | None) -> str | None:
     return None
 
 
-def _settings_change(local: LocalPage, synced: SyncedPage | None) -> tuple[bool, int] | None:
-    wanted = (local.listed, local.permlevel)
+def _applied(synced: SyncedPage | None) -> tuple[bool, int]:
+    """The settings last applied (or adopted), or Reddit's defaults when never set."""
     if synced is None or synced.listed is None or synced.permlevel is None:
-        return wanted if wanted != _DEFAULT_SETTINGS else None
-    return wanted if wanted != (synced.listed, synced.permlevel) else None
+        return _DEFAULT_SETTINGS
+    return synced.listed, synced.permlevel
 
 
-def _wanted(local: LocalPage) -> tuple[bool, int]:
-    return (local.listed, local.permlevel)
+def _settings_change(local: LocalPage, held: tuple[bool, int]) -> tuple[bool, int] | None:
+    """The file's settings when a key it sets differs from what the wiki holds."""
+    wanted = local.settings_over(held)
+    return wanted if wanted != held else None
 
 
 def _settings_drift(
     local: LocalPage, remote: RemotePage | None, synced: SyncedPage | None
 ) -> tuple[bool, int] | None:
-    """The wiki's settings when someone changed them by hand and they differ from the file."""
+    """The wiki's settings when someone changed by hand a key the file sets, unlike the file.
+
+    A key the file leaves out is not managed: a change to it on the wiki is no drift.
+    """
     if remote is None or remote.settings is None or synced is None:
         return None
-    applied = (synced.listed, synced.permlevel)
-    if None in applied or remote.settings == applied or remote.settings == _wanted(local):
+    if synced.listed is None or synced.permlevel is None:
         return None
-    return remote.settings
+    held, applied = remote.settings, _applied(synced)
+    changed = (local.listed is not None and held[0] != applied[0]) or (
+        local.permlevel is not None and held[1] != applied[1]
+    )
+    return held if changed and local.settings_over(held) != held else None

@@ -26,6 +26,36 @@ def test_push_creates_the_guides_then_plan_is_clean(scenario: Scenario) -> None:
     assert calls[1].startswith("/r/learnmachinelearning/wiki/settings/")
 
 
+def test_a_setting_left_out_of_the_front_matter_is_kept_and_an_explicit_one_applied(
+    scenario: Scenario,
+) -> None:
+    scenario.publish()  # every guide's file asks for permlevel 2
+    index = scenario.pages_dir / "index.md"
+    index.write_text("---\n---\n" + scenario.page_body("index"))  # front matter emptied
+    engineers = scenario.pages_dir / "engineers.md"  # only the permlevel line dropped
+    engineers.write_text(engineers.read_text().replace("permlevel: 2\n", "", 1))
+    scenario.edit_page("engineers", "hard-won", "hard won")
+    start = len(scenario.sandbox.log())
+    for command in (("run", "--once"), ("push",)):
+        result = scenario.run_cli(*command)
+        assert result.code == 0, result.out + result.err
+    calls = api_calls(scenario.sandbox.log()[start:])
+    posts = [c["path"] for c in calls if c["method"] == "POST" and "wiki" in c["path"]]
+    assert posts == ["/r/learnmachinelearning/api/wiki/edit"]  # engineers' text only
+    wiki = scenario.sandbox.state()["wiki"]
+    assert wiki["index"]["settings"]["permlevel"] == wiki["engineers"]["settings"]["permlevel"] == 2
+    assert scenario.run_cli("plan", "--detailed-exitcode").code == 0
+
+    index.write_text("---\npermlevel: 0\n---\n" + scenario.page_body("index"))  # intent
+    loosens = "settings: permlevel 2 -> 0 (loosens: moderators only -> the subreddit's wiki rules)"
+    assert loosens in scenario.run_cli("plan").out
+    comment = scenario.run_cli("plan", "--format", "markdown").out
+    assert "permlevel 2 -&gt; 0 (loosens: moderators only" in comment  # escaped in a table
+    assert scenario.run_cli("push").code == 0
+    assert scenario.sandbox.state()["wiki"]["index"]["settings"]["permlevel"] == 0
+    assert scenario.sandbox.state()["wiki"]["index"]["settings"]["listed"] is True
+
+
 def test_human_wiki_edit_is_drift_kept_by_push_and_adopted_by_pull(scenario: Scenario) -> None:
     scenario.publish()
     human = scenario.page_body("engineers").replace("hard-won", "HARD WON")

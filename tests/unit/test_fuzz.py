@@ -107,7 +107,7 @@ def test_front_matter_any_text(front: str, body: str) -> None:
         except InputError as error:
             assert str(error).startswith("/w/p.md:") and "\n" not in str(error)
         else:
-            assert page.name and page.permlevel in (0, 1, 2)
+            assert page.name and page.permlevel in (None, 0, 1, 2)
 
 
 @FUZZ

@@ -9,7 +9,7 @@ import pytest
 
 from bot.errors import InputError
 from bot.wiki.pages import load_pages, new_page_file, parse_page
-from bot.wiki.plan import Kind, LocalPage, RemotePage, SyncedPage, build_plan
+from bot.wiki.plan import Kind, LocalPage, RemotePage, SyncedPage, build_plan, settings_text
 from bot.wiki.render import link_targets, normalize, render
 from conftest import Scenario
 
@@ -20,7 +20,8 @@ def page_text(front: str, body: str = "Body\n") -> str:
 
 def test_front_matter_is_parsed_with_defaults(tmp_path: Path) -> None:
     page = parse_page(tmp_path / "faq.md", page_text("title: FAQ"), root=tmp_path)
-    assert (page.name, page.title, page.listed, page.permlevel) == ("faq", "FAQ", True, 0)
+    # listed and permlevel left out: not managed, the wiki keeps its own settings
+    assert (page.name, page.title, page.listed, page.permlevel) == ("faq", "FAQ", None, None)
     assert page.body == "Body\n" and page.body_line == 4
 
 
@@ -88,7 +89,7 @@ def test_relative_links_become_wiki_paths(tmp_path: Path) -> None:
     assert rendered["engineers"] == "[home](/r/sub/wiki/index)\n"
 
 
-def local(name: str, text: str, *, permlevel: int = 0) -> LocalPage:
+def local(name: str, text: str, *, permlevel: int | None = None) -> LocalPage:
     return LocalPage(name=name, content=normalize(text), path=f"{name}.md", permlevel=permlevel)
 
 
@@ -161,6 +162,20 @@ def test_settings_changes_are_planned() -> None:
     )
     assert plan.actions[0].kind == Kind.UNCHANGED and plan.actions[0].settings == (True, 2)
     assert plan.has_changes
+
+
+def test_only_the_settings_a_file_sets_are_planned_and_a_wider_permlevel_is_named() -> None:
+    synced = {"p": SyncedPage("p", "r1", "x\n", True, 2)}
+    wiki = {"p": RemotePage("p", "r1", settings=(False, 2))}  # listed changed by hand
+    unmanaged = build_plan(local={"p": local("p", "x")}, remote=wiki, synced=synced)
+    assert unmanaged.actions[0].settings is None and unmanaged.actions[0].settings_drift is None
+    assert not unmanaged.has_changes
+    loosened = build_plan(local={"p": local("p", "x", permlevel=0)}, remote=wiki, synced=synced)
+    action = loosened.actions[0]
+    assert action.settings == (False, 0) and action.settings_drift is None  # listed kept
+    assert settings_text(action) == (
+        "permlevel 2 -> 0 (loosens: moderators only -> the subreddit's wiki rules)"
+    )
 
 
 @pytest.mark.parametrize("name", ["../x", "/etc/x", "a\\b", "a\x00b", "A", "a//b", "edit/x", ""])
