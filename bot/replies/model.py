@@ -224,7 +224,10 @@ def load_model(path: Path | None = None) -> Model:
     path = path or DEFAULT_PATH
     file, fix = shown_path(path), _restore_hint(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"), parse_constant=_not_finite)
+    except _NotFinite as exc:
+        problem = f"reply model holds {exc}, which is not a number it can score with"
+        raise config_error(Fault(file, problem, fix=fix)) from None
     except FileNotFoundError:
         raise config_error(Fault(file, "reply model not found", fix=fix)) from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -243,6 +246,15 @@ def load_model(path: Path | None = None) -> Model:
         raise config_error(
             Fault(file, f"invalid regular expression ({exc})", key="cues", fix=fix)
         ) from None
+
+
+class _NotFinite(ValueError):
+    """A model file holds NaN or Infinity (Python's json reads them; no weight may be one)."""
+
+
+def _not_finite(constant: str) -> float:
+    """``json.loads``' hook for NaN, Infinity and -Infinity: refuse them."""
+    raise _NotFinite(constant)
 
 
 def _restore_hint(path: Path) -> str:

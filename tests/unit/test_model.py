@@ -147,6 +147,11 @@ def test_shipped_model_loads_and_answers_clear_questions() -> None:
             ' "intent": {"intercept": 0, "calibration": [1, 0], "threshold": 0.5}}',
             r"model.json: cues\[0\].name: missing;",
         ),
+        (  # Python's json reads NaN and Infinity; a weight that is one scores every post NaN
+            '{"format": "wikibot-reply-model/1", "features": {"w:ml": [NaN, 1]},'
+            ' "intent": {"intercept": -Infinity, "calibration": [1, 0], "threshold": 0.5}}',
+            r"model.json: reply model holds NaN, which is not a number",
+        ),
     ],
 )
 def test_corrupt_model_file_is_one_clear_line(tmp_path: Path, content: str, expected: str) -> None:
