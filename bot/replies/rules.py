@@ -194,7 +194,9 @@ def rules_from_dict(data: Mapping[str, Any], *, source: str, model: Model | None
 def _number(data: Mapping[str, Any], key: str, source: str, default: float | None = None) -> float:
     value = data.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise config_error(wrong_value(file=source, key=key, expected="a number", value=value))
+        raise config_error(
+            wrong_value(file=source, key=key, expected="a number", value=value, fix=_NUMBER_FIX)
+        )
     return float(value)
 
 
@@ -215,7 +217,10 @@ def _templates_and_paths(
 def _probability(data: Mapping[str, Any], key: str, source: str, *, default: float) -> float:
     value = _number(data, key, source, default=default)
     if not 0.0 <= value <= 1.0:
-        raise ConfigError(f"{source}: {key}: expected a probability between 0 and 1, got {value!r}")
+        raise ConfigError(
+            f"{source}: {key}: expected a probability between 0 and 1, got {value!r}; "
+            "write it as a decimal such as 0.8"
+        )
     return value
 
 
@@ -225,6 +230,10 @@ def _strings(value: Any, where: str) -> dict[str, str]:
     return {str(k): v for k, v in value.items()}
 
 
+_NUMBER_FIX = "write a number without quotes, such as 1.5"
+_BOOL_FIX = "write true or false without quotes"
+_TEXT_FIX = "put it in quotes"
+_TYPE_FIXES = {"a number": _NUMBER_FIX, "true or false": _BOOL_FIX}
 RULE_KEYS = frozenset({"pattern", "weight", "reason", "title_only", "decisive"})
 _RULE_TYPES: dict[str, tuple[str, Callable[[object], bool]]] = {
     "pattern": ("a regular expression in quotes", lambda v: isinstance(v, str)),
@@ -268,7 +277,7 @@ def parse_rules(
         for name, value in item.items():
             expected, fits = _RULE_TYPES[name]
             if not fits(value):
-                fix = "quote text; write true or false without quotes"
+                fix = _TYPE_FIXES.get(expected, _TEXT_FIX)
                 raise config_error(
                     wrong_value(
                         file=file, key=f"{where}.{name}", expected=expected, value=value, fix=fix

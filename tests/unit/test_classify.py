@@ -182,14 +182,26 @@ def _engineers_rule(**changes: object) -> Callable[[dict[str, Any]], object]:
         (
             _engineers_rule(title_only="no"),
             r"^replies.yaml: audiences.engineers\[2\].title_only: expected true or false, "
-            r"got 'no'; ",
+            r"got 'no'; write true or false without quotes$",
         ),
         (
             _engineers_rule(decisive="yes"),
             r"^replies.yaml: audiences.engineers\[2\].decisive: expected true or false",
         ),
-        (_engineers_rule(weight="2"), r"audiences.engineers\[2\].weight: expected a number"),
-        (_engineers_rule(reason=5), r"audiences.engineers\[2\].reason: expected text, got 5"),
+        (
+            _engineers_rule(weight="high"),
+            r"audiences.engineers\[2\].weight: expected a number, got 'high'; write a number "
+            r"without quotes, such as 1.5$",
+        ),
+        (
+            _engineers_rule(reason=5),
+            r"audiences.engineers\[2\].reason: expected text, got 5; put it in quotes$",
+        ),
+        (
+            lambda d: d.update(audience_pair=1.5),
+            r"^replies.yaml: audience_pair: expected a probability between 0 and 1, got 1.5; "
+            r"write it as a decimal such as 0.8$",
+        ),
         (_engineers_rule(pattern=12), r"audiences.engineers\[2\].pattern: expected a regular"),
         (
             lambda d: d["hard_negatives"].append({"pattern": "x", "titel_only": True}),

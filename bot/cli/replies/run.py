@@ -141,7 +141,7 @@ def replies_test(
 
 def _describe(routing: Routing) -> str:
     if routing.second:
-        return f"{routing.guide} and {routing.second} (close: the reply names both)"
+        return f"{routing.guide} and {routing.second} (either may fit: the reply names both)"
     if routing.guide != "index" and not routing.confident:
         return f"{routing.guide} (not confident: the reply says nothing about the asker)"
     return routing.guide
