@@ -101,6 +101,8 @@ def plan(
 
 
 def _plan_json(result: Plan) -> dict[str, Any]:
+    from bot.wiki.plan import loosens
+
     return {
         "has_changes": result.has_changes,
         "counts": result.counts(),
@@ -118,6 +120,12 @@ def _plan_json(result: Plan) -> dict[str, Any]:
                 "settings": (
                     {"listed": a.settings[0], "permlevel": a.settings[1]} if a.settings else None
                 ),
+                "settings_from": (
+                    {"listed": a.settings_from[0], "permlevel": a.settings_from[1]}
+                    if a.settings and a.settings_from
+                    else None
+                ),
+                "settings_loosen": loosens(a),
                 "settings_drift": (
                     {"listed": a.settings_drift[0], "permlevel": a.settings_drift[1]}
                     if a.settings_drift
@@ -130,17 +138,14 @@ def _plan_json(result: Plan) -> dict[str, Any]:
 
 
 def _print_plan(result: Plan, *, diffs: bool) -> None:
-    from bot.wiki.plan import Kind, settings_text
+    from bot.wiki.plan import Kind, settings_drift_text, settings_text
 
     for action in result.actions:
         added, removed = action.stats()
         detail = f"(+{added} -{removed})" if action.diff else ""
         settings = f" settings: {settings_text(action)}" if action.settings else ""
         if action.settings_drift:
-            settings += (
-                f" settings drift: the wiki has listed={action.settings_drift[0]} "
-                f"permlevel={action.settings_drift[1]} (`wikibot pull {action.page}` adopts)"
-            )
+            settings += f" {settings_drift_text(action)}"
         note = f"  {action.note}" if action.note else ""
         click.echo(
             f"  {kind_label(action.kind.value):<12} {action.page:<16} {detail}"

@@ -10,7 +10,7 @@ from bot.jobs import JobResult
 from bot.runtime import Runtime
 from bot.wiki import gitinfo
 from bot.wiki.outcomes import WRITTEN, Result
-from bot.wiki.plan import Kind
+from bot.wiki.plan import Kind, settings_drift_text
 from bot.wiki.sync import WikiSync
 from bot.wiki.workspace import load_workspace
 
@@ -53,11 +53,13 @@ class SyncJob:
         human = [a for a in plan.actions if a.kind in (Kind.DRIFT, Kind.CONFLICT)]
         human += [a for a in plan.actions if a.settings_drift and a not in human]
         for action in human:
+            what = "" if action.kind == Kind.UNCHANGED else f"{action.kind.value}: "
+            detail = "; ".join(filter(None, (action.note, settings_drift_text(action))))
             log.warning(
-                "sync: %s on %s: %s (moderators alerted once per revision)",
-                action.kind.value,
+                "sync: %s: %s%s (moderators alerted once per revision)",
                 action.page,
-                action.note,
+                what,
+                detail,
             )
         summary = (
             f"{report.count(Result.CREATED)} created, {report.count(Result.UPDATED)} updated, "

@@ -150,6 +150,24 @@ class Plan:
         return counts
 
 
+def settings_drift_text(action: PageAction) -> str:
+    """A hand change of the page's settings on the wiki in words, with what adopts it."""
+    if action.settings_drift is None:
+        return ""
+    listed, permlevel = action.settings_drift
+    return (
+        f"settings drift: the wiki has listed={listed} permlevel={permlevel} "
+        f"(`wikibot pull {action.page}` adopts)"
+    )
+
+
+def loosens(action: PageAction) -> bool:
+    """The settings change lowers who may edit the page (a lower ``permlevel``)."""
+    if action.settings is None or action.settings_from is None:
+        return False
+    return action.settings[1] < action.settings_from[1]
+
+
 def settings_text(action: PageAction) -> str:
     """``action.settings`` in words: each changed key, and a permlevel that loosens."""
     if action.settings is None:
@@ -161,7 +179,7 @@ def settings_text(action: PageAction) -> str:
     parts = [f"listed {was_listed} -> {listed}"] if listed != was_listed else []
     if permlevel != was_permlevel:
         words = f"{PERMLEVEL_WORDS[was_permlevel]} -> {PERMLEVEL_WORDS[permlevel]}"
-        loosens = " (loosens: " if permlevel < was_permlevel else " ("
+        loosens = " (loosens: " if permlevel < was_permlevel else " ("  # as loosens()
         parts.append(f"permlevel {was_permlevel} -> {permlevel}{loosens}{words})")
     return ", ".join(parts) or f"listed={listed} permlevel={permlevel}"
 

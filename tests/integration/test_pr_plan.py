@@ -176,7 +176,12 @@ def test_run_once_reports_settings_drift_as_needing_a_person(
     mail = [m for m in client.state()["modmail"] if "hackers" in m["subject"]]
     assert len(mail) == 1 and "settings drift" in mail[0]["subject"]
     assert "wikibot pull hackers" in mail[0]["text"] and "listed=False" in mail[0]["text"]
-    assert wikibot("run", "--once").code == 3
+    again = wikibot("run", "--once")
+    assert again.code == 3
+    assert (
+        "sync: hackers: settings drift: the wiki has listed=False permlevel=2 "
+        "(`wikibot pull hackers` adopts) (moderators alerted once per revision)"
+    ) in again.err
     assert len([m for m in client.state()["modmail"] if "hackers" in m["subject"]]) == 1
 
 

@@ -51,6 +51,10 @@ def test_a_setting_left_out_of_the_front_matter_is_kept_and_an_explicit_one_appl
     assert loosens in scenario.run_cli("plan").out
     comment = scenario.run_cli("plan", "--format", "markdown").out
     assert "permlevel 2 -&gt; 0 (loosens: moderators only" in comment  # escaped in a table
+    pages = {p["page"]: p for p in json.loads(scenario.run_cli("plan", "--json").out)["pages"]}
+    assert pages["index"]["settings_from"] == {"listed": True, "permlevel": 2}  # a CI gate
+    assert pages["index"]["settings_loosen"] is True  # can refuse what loosens
+    assert pages["engineers"]["settings_loosen"] is False
     assert scenario.run_cli("push").code == 0
     assert scenario.sandbox.state()["wiki"]["index"]["settings"]["permlevel"] == 0
     assert scenario.sandbox.state()["wiki"]["index"]["settings"]["listed"] is True
