@@ -165,11 +165,15 @@ def rules_from_dict(data: Mapping[str, Any], *, source: str, model: Model | None
     return Rules(
         threshold=threshold,
         title_boost=_number(data, "title_boost", source, default=1.0),
-        topic=parse_rules(data.get("topic") or [], file=source, key="topic", weighted=False),
-        hard_negatives=parse_rules(
-            data.get("hard_negatives") or [], file=source, key="hard_negatives"
+        topic=parse_rules(
+            data.get("topic") or [], file=source, key="topic", weighted=False, keys=_MATCH_KEYS
         ),
-        boosts=parse_rules(data.get("boosts") or [], file=source, key="boosts"),
+        hard_negatives=parse_rules(
+            data.get("hard_negatives") or [], file=source, key="hard_negatives", keys=_MATCH_KEYS
+        ),
+        boosts=parse_rules(
+            data.get("boosts") or [], file=source, key="boosts", keys=_MATCH_KEYS | {"weight"}
+        ),
         audience_from=str(audience_from),
         audiences={
             name: parse_rules(group, file=source, key=f"audiences.{name}", required=True)
@@ -235,6 +239,9 @@ _BOOL_FIX = "write true or false without quotes"
 _TEXT_FIX = "put it in quotes"
 _TYPE_FIXES = {"a number": _NUMBER_FIX, "true or false": _BOOL_FIX}
 RULE_KEYS = frozenset({"pattern", "weight", "reason", "title_only", "decisive"})
+# What a rule that only matches reads (topic, hard_negatives); boosts add a weight, and the
+# audiences' phrase groups a weight and ``decisive``.
+_MATCH_KEYS = frozenset({"pattern", "reason", "title_only"})
 _RULE_TYPES: dict[str, tuple[str, Callable[[object], bool]]] = {
     "pattern": ("a regular expression in quotes", lambda v: isinstance(v, str)),
     "weight": ("a number", lambda v: isinstance(v, int | float) and not isinstance(v, bool)),
@@ -252,6 +259,7 @@ def parse_rules(
     key: str,
     weighted: bool = True,
     required: bool = False,
+    keys: frozenset[str] | None = None,
     extra_keys: frozenset[str] = frozenset(),
 ) -> tuple[Rule, ...]:
     """A list of ``{pattern, weight, reason, title_only, decisive}`` (or bare patterns if
@@ -272,6 +280,10 @@ def parse_rules(
             fix = "start the rule with '- pattern: ' and indent its other keys under it"
             raise config_error(
                 wrong_value(file=file, key=where, expected=expected, value=raw, fix=fix)
+            )
+        for name in item.keys() & (RULE_KEYS - (RULE_KEYS if keys is None else keys)):
+            raise config_error(
+                Fault(file, f"has no effect in {key}", key=f"{where}.{name}", fix="remove it")
             )
         reject_unknown(item, RULE_KEYS | extra_keys, file=file, prefix=f"{where}.")
         for name, value in item.items():

@@ -207,6 +207,15 @@ def _engineers_rule(**changes: object) -> Callable[[dict[str, Any]], object]:
             lambda d: d["hard_negatives"].append({"pattern": "x", "titel_only": True}),
             r"hard_negatives\[5\].titel_only: unknown key; did you mean title_only\?",
         ),
+        (  # a veto has no weight and decides no audience: a key that would do nothing
+            lambda d: d["hard_negatives"].append({"pattern": "x", "decisive": True}),
+            r"^replies.yaml: hard_negatives\[5\].decisive: has no effect in hard_negatives; "
+            r"remove it$",
+        ),
+        (
+            lambda d: d["topic"].append({"pattern": "x", "weight": 5}),
+            r"^replies.yaml: topic\[1\].weight: has no effect in topic; remove it$",
+        ),
         (lambda d: d["topic"].append(7), r"^replies.yaml: topic\[1\]: expected a mapping"),
         (lambda d: d.update(boosts="x"), r"^replies.yaml: boosts: expected a list of rules"),
     ],
