@@ -34,15 +34,17 @@ _FAULT = re.compile(r"^(?P<file>[^\n]+?)(?::(?P<line>\d+))?: (?P<message>.+)$")
 
 @dataclass(frozen=True)
 class Problem:
-    """One finding, printed as ``file:line: severity: message``."""
+    """One finding, printed as ``file:line: severity: message`` (``file:`` when the line
+    is not known: the message then names the key)."""
 
     path: Path
-    line: int
+    line: int | None
     message: str
     severity: str = "error"
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.severity}: {self.message}"
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        return f"{where}: {self.severity}: {self.message}"
 
 
 def check_pages(root: Path, *, subreddit: str) -> list[Problem]:
@@ -68,7 +70,7 @@ def check_pages(root: Path, *, subreddit: str) -> list[Problem]:
                     "file pasted whole? Reddit would show it as text; remove those lines",
                 )
             )
-    return sorted(problems, key=lambda p: (str(p.path), p.line))
+    return sorted(problems, key=lambda p: (str(p.path), p.line or 0))
 
 
 def check_replies(rules_file: Path, *, subreddit: str) -> list[Problem]:
@@ -78,8 +80,9 @@ def check_replies(rules_file: Path, *, subreddit: str) -> list[Problem]:
     except ConfigError as exc:  # ``file[:line]: key: problem; fix``
         found = _FAULT.match(str(exc))
         if found is None:
-            return [Problem(rules_file, 1, str(exc))]
-        return [Problem(Path(found["file"]), int(found["line"] or 1), found["message"])]
+            return [Problem(rules_file, None, str(exc))]
+        line = int(found["line"]) if found["line"] else None
+        return [Problem(Path(found["file"]), line, found["message"])]
     return []
 
 
