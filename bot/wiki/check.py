@@ -50,9 +50,16 @@ class Problem:
 def check_pages(root: Path, *, subreddit: str) -> list[Problem]:
     """All problems of the page files below ``root``."""
     pages, errors = load_pages_collecting(root)
-    problems = [Problem(e.path or root, e.line or 1, e.problem) for e in errors]
-    names = {page.name for page in pages}
-    targets = link_targets(pages, root)
+    problems = [Problem(e.path or root, e.line, e.problem) for e in errors]
+    # A file that failed to load still publishes its page (by its default name, from its
+    # path): links to it are not reported as well, only the file's own fault.
+    broken = {
+        path.relative_to(root).as_posix(): path.relative_to(root).with_suffix("").as_posix()
+        for path in (e.path for e in errors)
+        if path is not None and path.suffix == ".md" and path.is_relative_to(root)
+    }
+    names = {page.name for page in pages} | set(broken.values())
+    targets = broken | link_targets(pages, root)
     for page in pages:
         rendered = render(page, root=root, targets=targets, subreddit=subreddit)
         if too_large := page_too_large(rendered):

@@ -193,6 +193,9 @@ def test_check_reports_file_line_problems(scenario: Scenario) -> None:
             "bad": "---\npermlevel: 9\n---\ntext\n",
             "huge": "---\ntitle: huge\n---\n" + "word " * 110_000 + "\n",
             "html": "---\ntitle: h\n---\nfine\n\n<div>raw</div>\n",
+            "dup": "---\npermlevel: 2\npermlevel: 0\n---\ntext\n",
+            # links to a page whose file is broken: only that file's fault is reported
+            "linker": "---\ntitle: l\n---\n[d](/r/learnmachinelearning/wiki/dup), [d](dup.md)\n",
         }
     )
     result = scenario.run_cli("check")
@@ -202,8 +205,9 @@ def test_check_reports_file_line_problems(scenario: Scenario) -> None:
     assert any(line.startswith(f"{root / 'bad.md'}:2:") and "permlevel" in line for line in lines)
     assert any(line.startswith(f"{root / 'huge.md'}:1:") and "524,288" in line for line in lines)
     assert any(line.startswith(f"{root / 'html.md'}:6:") and "raw HTML" in line for line in lines)
+    assert any(line.startswith(f"{root / 'dup.md'}:3:") and "given twice" in line for line in lines)
     as_json = json.loads(scenario.run_cli("check", "--json").out)
-    assert as_json["ok"] is False and len(as_json["problems"]) == 4
+    assert as_json["ok"] is False and len(as_json["problems"]) == 5, as_json["problems"]
 
 
 def test_bad_front_matter_stops_plan_with_one_line(scenario: Scenario) -> None:
