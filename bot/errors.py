@@ -59,7 +59,8 @@ class InputError(LocalError):
         self.problem = problem
         self.path = path
         self.line = line
-        where = "" if path is None else f"{path}:{line}: " if line is not None else f"{path}: "
+        shown = "" if path is None else shown_path(path)
+        where = "" if path is None else f"{shown}:{line}: " if line is not None else f"{shown}: "
         super().__init__(f"{where}{problem}")
 
 
@@ -146,3 +147,14 @@ class Forbidden(Refused):
 
 class AuthFailed(Forbidden):
     """The credentials were rejected; fix them before anything else can run."""
+
+
+def shown_path(path: Path | str) -> str:
+    """``path`` as errors show it: relative to the current directory when under it."""
+    path = Path(path)
+    if path.is_absolute():
+        try:
+            return str(path.relative_to(Path.cwd()))
+        except (ValueError, OSError):  # outside the current directory, or it is gone
+            return str(path)
+    return str(path)

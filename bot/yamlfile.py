@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from bot.errors import ConfigError, InputError, WikibotError
+from bot.errors import ConfigError, InputError, WikibotError, shown_path
 
 SYNTAX_FIX = "check the indentation, colons and quotes there"
 UTF8_FIX = "save the file as UTF-8"
@@ -60,17 +60,6 @@ def config_error(fault: Fault) -> ConfigError:
 def input_error(fault: Fault) -> InputError:
     """A page file's fault: ``InputError`` with its path and line."""
     return InputError(fault.detail, path=Path(fault.file), line=fault.line)
-
-
-def shown_path(path: Path | str) -> str:
-    """``path`` as errors show it: relative to the current directory when under it."""
-    path = Path(path)
-    if path.is_absolute():
-        try:
-            return str(path.relative_to(Path.cwd()))
-        except ValueError:  # outside the current directory (or it is gone)
-            return str(path)
-    return str(path)
 
 
 def read_problem(exc: OSError | UnicodeDecodeError, *, what: str) -> tuple[str, str]:

@@ -25,8 +25,8 @@ from bot.config.settings import (
     TargetKind,
 )
 from bot.config.values import Reader, parse_duration
-from bot.errors import ConfigError
-from bot.yamlfile import Fault, load_yaml, parse_yaml, reject_unknown, shown_path
+from bot.errors import ConfigError, shown_path
+from bot.yamlfile import Fault, load_yaml, parse_yaml, reject_unknown
 
 DEFAULT_CONFIG = Path("config/bot.yaml")
 _SUBREDDIT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]{1,20}$")

@@ -16,10 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.errors import shown_path
 from bot.replies.features import prepare
 from bot.replies.routing import rule_audience
 from bot.replies.rules import Rule, parse_rules
-from bot.yamlfile import load_yaml, shown_path
+from bot.yamlfile import load_yaml
 
 RULES_V1 = Path(__file__).with_name("rules-v1.yaml")
 # wikibot 0.1 read this much of a post, with URLs as ``<url>``: it is scored as it ran.

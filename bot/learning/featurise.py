@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, shown_path
 from bot.learning.dataset import Example
 from bot.learning.model_file import rounded
 from bot.learning.options import TrainOptions
 from bot.replies.encoder import DIMENSIONS
 from bot.replies.features import Cue, cue_features, extract
 from bot.replies.rules import parse_rules
-from bot.yamlfile import load_yaml, reject_unknown, shown_path
+from bot.yamlfile import load_yaml, reject_unknown
 
 if TYPE_CHECKING:
     import numpy as np

@@ -36,6 +36,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from bot.errors import shown_path
 from bot.replies.encoder import DIMENSIONS, Encoder, EncoderSpec, verify
 from bot.replies.features import Cue, cue_features, extract, prepare_post
 from bot.replies.model_json import (
@@ -49,7 +50,7 @@ from bot.replies.model_json import (
     text,
     wrong,
 )
-from bot.yamlfile import Fault, config_error, read_problem, shown_path, unknown_keys
+from bot.yamlfile import Fault, config_error, read_problem, unknown_keys
 
 FORMAT = "wikibot-reply-model/1"
 DEFAULT_PATH = Path(__file__).with_name("model.json")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, shown_path
 from bot.replies.model import Model, load_model
 from bot.replies.terms import AUDIENCES, SPECIFIC_AUDIENCES
 from bot.yamlfile import (
@@ -24,7 +24,6 @@ from bot.yamlfile import (
     expect_mapping,
     load_yaml,
     reject_unknown,
-    shown_path,
     wrong_value,
 )
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, shown_path
 from bot.limits import page_too_large
 from bot.links import wiki_prefixes
 from bot.replies.respond import validate_templates
@@ -43,7 +43,8 @@ class Problem:
     severity: str = "error"
 
     def __str__(self) -> str:
-        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        shown = shown_path(self.path)
+        where = shown if self.line is None else f"{shown}:{self.line}"
         return f"{where}: {self.severity}: {self.message}"
 
 

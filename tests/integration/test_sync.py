@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
+
+import pytest
 
 from bot.wiki.workspace import load_workspace
 from conftest import Scenario, api_calls
@@ -210,7 +213,9 @@ def test_check_reports_file_line_problems(scenario: Scenario) -> None:
     assert as_json["ok"] is False and len(as_json["problems"]) == 5, as_json["problems"]
 
 
-def test_bad_front_matter_stops_plan_with_one_line(scenario: Scenario) -> None:
+def test_bad_front_matter_stops_plan_with_one_line(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
     scenario.seed_pages({"bad": "---\nlisted: perhaps\n---\nx\n"})
     result = scenario.run_cli("plan")
     assert result.code == 1
@@ -218,6 +223,11 @@ def test_bad_front_matter_stops_plan_with_one_line(scenario: Scenario) -> None:
         f"wikibot: error: {scenario.pages_dir / 'bad.md'}:2: front matter.listed: "
         "expected true or false, got 'perhaps'"
     ]
+    # Run from the project folder, as moderators do: files named as they would type them.
+    monkeypatch.chdir(scenario.pages_dir.parent)
+    relative = f"{Path(scenario.pages_dir.name) / 'bad.md'}:2:"
+    assert scenario.run_cli("plan").err.startswith(f"wikibot: error: {relative} front matter")
+    assert scenario.run_cli("check").out.startswith(f"{relative} error: front matter.listed")
 
 
 def test_preview_renders_html(scenario: Scenario) -> None:

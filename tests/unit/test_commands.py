@@ -6,11 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, shown_path
 from bot.replies.commands import Summon, author_command, summon_command
 from bot.replies.respond import render_reply, validate_templates
 from bot.replies.rules import load_rules
-from bot.yamlfile import shown_path
 from conftest import FIXTURE_RULES
 
 RULES = FIXTURE_RULES
