@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -50,10 +50,17 @@ class Fault:
 
 
 ErrorFor = Callable[[Fault], WikibotError]
+# The line of each key path (``audiences.engineers[2].decisive``) of the files read last, so
+# a fault found after parsing (a wrong value, an unknown key) can name its line.
+_KEY_LINES: dict[str, dict[str, int]] = {}
+_FILES_REMEMBERED = 16
 
 
 def config_error(fault: Fault) -> ConfigError:
-    """A configuration file's fault: ``ConfigError`` (exit 2)."""
+    """A configuration file's fault: ``ConfigError`` (exit 2), on the line of its key when
+    the file was read here and the fault names no line."""
+    if fault.line is None and fault.key:
+        fault = replace(fault, line=_KEY_LINES.get(fault.file, {}).get(fault.key))
     return ConfigError(str(fault))
 
 
@@ -75,15 +82,19 @@ class _DuplicateKey(yaml.YAMLError):
         self.key, self.line, self.first = key, line, first
 
 
-def _refuse_duplicates(node: yaml.Node, *, path: str, seen: set[int]) -> None:
+def _refuse_duplicates(
+    node: yaml.Node, *, path: str, seen: set[int], lines: dict[str, int]
+) -> None:
     """Raise ``_DuplicateKey`` for a key given twice in one mapping below ``node``: YAML
-    would silently keep the last value. ``path`` is the node's key path (``a.b[2]``)."""
+    would silently keep the last value. ``path`` is the node's key path (``a.b[2]``);
+    ``lines`` gets each key path's line (0-based)."""
     if id(node) in seen:  # an alias of a node already walked
         return
     seen.add(id(node))
     if isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _refuse_duplicates(item, path=f"{path}[{index}]", seen=seen)
+            lines.setdefault(f"{path}[{index}]", item.start_mark.line)
+            _refuse_duplicates(item, path=f"{path}[{index}]", seen=seen, lines=lines)
     elif isinstance(node, yaml.MappingNode):
         first: dict[tuple[str, str], int] = {}
         for key_node, value_node in node.value:
@@ -92,21 +103,22 @@ def _refuse_duplicates(node: yaml.Node, *, path: str, seen: set[int]) -> None:
             name = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
             dotted = f"{path}.{name}" if path else name
             line = key_node.start_mark.line
+            lines.setdefault(dotted, line)
             if isinstance(key_node, yaml.ScalarNode):
                 if (key_node.tag, name) in first:
                     raise _DuplicateKey(dotted, line=line, first=first[key_node.tag, name])
                 first[key_node.tag, name] = line
-            _refuse_duplicates(value_node, path=dotted, seen=seen)
+            _refuse_duplicates(value_node, path=dotted, seen=seen, lines=lines)
 
 
-def _safe_load_unique(text: str, *, key: str) -> Any:
+def _safe_load_unique(text: str, *, key: str, lines: dict[str, int]) -> Any:
     """``yaml.safe_load`` that refuses a key given twice in a mapping (plain data only)."""
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None
-        _refuse_duplicates(node, path=key, seen=set())
+        _refuse_duplicates(node, path=key, seen=set(), lines=lines)
         return loader.construct_document(node)
     finally:
         loader.dispose()
@@ -140,8 +152,9 @@ def parse_yaml(
     ``key`` names the part of the file the text is (``front matter``); ``first_line`` is
     the file's line number of the text's first line (front matter starts on line 2).
     """
+    lines: dict[str, int] = {}
     try:
-        return _safe_load_unique(text, key=key)
+        data = _safe_load_unique(text, key=key, lines=lines)
     except _DuplicateKey as exc:
         problem = f"given twice (first on line {first_line + exc.first}): YAML would keep the last"
         fix = "remove one of them"
@@ -157,6 +170,11 @@ def parse_yaml(
         raise error(
             Fault(file, f"YAML syntax error: {problem}", key=key, fix=SYNTAX_FIX, line=line)
         ) from None
+    _KEY_LINES.pop(file, None)  # the newest reading last; the oldest forgotten
+    _KEY_LINES[file] = {path: first_line + line for path, line in lines.items()}
+    while len(_KEY_LINES) > _FILES_REMEMBERED:
+        del _KEY_LINES[next(iter(_KEY_LINES))]
+    return data
 
 
 def expect_mapping(

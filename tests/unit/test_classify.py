@@ -240,8 +240,9 @@ def test_a_misspelt_rule_key_stops_replies_test(offline: Scenario, tmp_path: Pat
     offline.configure(replies={"rules_file": str(rules_file)})
     result = offline.run_cli("replies", "test", "How do I get into ML?")
     assert result.code == 2, result.out + result.err
+    line = 1 + rules_file.read_text().splitlines().index("      decisve: true")
     assert result.err.strip().splitlines() == [
-        f"wikibot: error: {rules_file}: audiences.highschool[0].decisve: unknown key; "
+        f"wikibot: error: {rules_file}:{line}: audiences.highschool[0].decisve: unknown key; "
         "did you mean decisive? (known: decisive, pattern, reason, title_only, weight)"
     ]
 

@@ -193,30 +193,34 @@ def test_check_validates_the_reply_rules_templates_and_model_when_replies_run(
     rules_file = tmp_path / "config" / "replies.yaml"
     rules = FIXTURE_RULES.read_text()
     offline.configure(replies={"rules_file": str(rules_file)})
-    broken = {
+    decisive_line = 1 + rules.splitlines().index("      decisive: true")
+    broken = {  # text of replies.yaml: the file, line (None: not known) and fault check shows
         rules.replace("      decisive: true", "      decisve: true", 1): (
             rules_file,
+            decisive_line,
             "audiences.highschool[0].decisve: unknown key; did you mean decisive?",
         ),
         rules.replace("]({guide_url})", "]({guide_link})", 1): (
             rules_file,
+            None,
             "templates.index: unknown placeholder {guide_link}",
         ),
         "model_file: model.json\n" + rules: (
             tmp_path / "config" / "model.json",
+            None,  # JSON
             "intent: expected an object, got 'x'; restore the file from git",
         ),
     }
     (tmp_path / "config" / "model.json").write_text(
         '{"format": "wikibot-reply-model/1", "intent": "x"}'
     )
-    for text, (file, message) in broken.items():
+    for text, (file, line, message) in broken.items():
         rules_file.write_text(text)
         result = offline.run_cli("check")
         assert result.code == 1, result.out + result.err
-        # no line is known for these: none is made up (the key path says where)
-        assert f"{file}: error: {message}" in result.out, result.out
+        where = f"{file}" if line is None else f"{file}:{line}"  # no line is made up
+        assert f"{where}: error: {message}" in result.out, result.out
         problems = json.loads(offline.run_cli("check", "--json").out)["problems"]
-        assert [(p["file"], p["line"]) for p in problems] == [(str(file), None)]
+        assert [(p["file"], p["line"]) for p in problems] == [(str(file), line)]
     offline.configure(schedule={"replies": False})  # no replies job: its files are not read
     assert offline.run_cli("check").code == 0
