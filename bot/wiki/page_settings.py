@@ -17,13 +17,12 @@ from bot.errors import Forbidden, NotFound, Unavailable, WriteUncertain
 from bot.reddit import Gateway
 from bot.state import PageRecord, State
 from bot.wiki.outcomes import Result, SyncReport
-from bot.wiki.plan import Kind, LocalPage, PageAction, Plan
+from bot.wiki.plan import DEFAULT_SETTINGS, Kind, LocalPage, PageAction, Plan
 from bot.wiki.workspace import Workspace
 
 log = logging.getLogger(__name__)
 CURSOR_KEY = "settings_cursor"
 _PREFIX = "wiki_settings:"
-_DEFAULT = (True, 0)  # Reddit's settings of a new page
 
 
 def known(state: State, page: str) -> tuple[bool, int] | None:
@@ -94,7 +93,7 @@ def apply_settings(
             and (force or action.kind in (Kind.CREATE, Kind.UPDATE, Kind.UNCHANGED))
         ):
             held = _held(action, local, record, gateway=gateway)
-            wanted = local.settings_over(held or _DEFAULT)
+            wanted = local.settings_over(held or DEFAULT_SETTINGS)
             listed, permlevel = wanted
             if held != wanted:
                 try:
@@ -105,7 +104,7 @@ def apply_settings(
                 report.add(action.page, Result.SETTINGS, f"listed={listed} permlevel={permlevel}")
             remember(state, action.page, wanted)
         elif record.listed is None and action.kind == Kind.CREATE:
-            listed, permlevel = _DEFAULT
+            listed, permlevel = DEFAULT_SETTINGS
         elif local is not None and (seen := _wiki_holds(action.page, local, record, state=state)):
             listed, permlevel = seen  # record, nothing to send
         else:
@@ -120,7 +119,7 @@ def _held(
     """What the wiki holds before a settings write, read when the file leaves a key out
     (kept as it is) or wikibot never set the page; None when unknown and not needed."""
     if action.kind == Kind.CREATE:
-        return _DEFAULT  # created just now by this push: Reddit's defaults
+        return DEFAULT_SETTINGS  # created just now by this push: Reddit's defaults
     if record.listed is not None and local.listed is not None and local.permlevel is not None:
         return None  # the file sets both keys: nothing to keep
     return _reddit_settings(action.page, gateway=gateway)

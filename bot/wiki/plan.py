@@ -28,7 +28,7 @@ from bot.state import content_hash
 from bot.wiki.diff import unified_diff
 from bot.wiki.render import normalize
 
-_DEFAULT_SETTINGS = (True, 0)
+DEFAULT_SETTINGS = (True, 0)  # Reddit's settings of a new page: listed, anyone the rules allow
 PERMLEVEL_WORDS = {
     0: "the subreddit's wiki rules",
     1: "approved editors only",
@@ -179,8 +179,8 @@ def settings_text(action: PageAction) -> str:
     parts = [f"listed {was_listed} -> {listed}"] if listed != was_listed else []
     if permlevel != was_permlevel:
         words = f"{PERMLEVEL_WORDS[was_permlevel]} -> {PERMLEVEL_WORDS[permlevel]}"
-        loosens = " (loosens: " if permlevel < was_permlevel else " ("  # as loosens()
-        parts.append(f"permlevel {was_permlevel} -> {permlevel}{loosens}{words})")
+        opening = " (loosens: " if loosens(action) else " ("
+        parts.append(f"permlevel {was_permlevel} -> {permlevel}{opening}{words})")
     return ", ".join(parts) or f"listed={listed} permlevel={permlevel}"
 
 
@@ -262,13 +262,13 @@ def _plan_page(
         settings = None  # the wiki's hand-made settings win until pulled or forced
     if remote is None:
         diff = unified_diff("", local.content, before_name="/dev/null", after_name=local.path)
-        wanted = local.settings_over(_DEFAULT_SETTINGS)
+        wanted = local.settings_over(DEFAULT_SETTINGS)
         return PageAction(
             page=name,
             kind=Kind.CREATE,
             diff=diff,
             content=local.content,
-            settings=wanted if wanted != _DEFAULT_SETTINGS else None,
+            settings=wanted if wanted != DEFAULT_SETTINGS else None,
             path=local.path,
         )
 
@@ -332,7 +332,7 @@ def _remote_text(remote: RemotePage, synced: SyncedPage | None) -> str | None:
 def _applied(synced: SyncedPage | None) -> tuple[bool, int]:
     """The settings last applied (or adopted), or Reddit's defaults when never set."""
     if synced is None or synced.listed is None or synced.permlevel is None:
-        return _DEFAULT_SETTINGS
+        return DEFAULT_SETTINGS
     return synced.listed, synced.permlevel
 
 
