@@ -18,7 +18,12 @@ from bot.limits import page_too_large
 from bot.links import wiki_prefixes
 from bot.replies.respond import validate_templates
 from bot.replies.rules import load_rules
-from bot.wiki.pages import PageSource, load_pages_collecting, pasted_front_matter
+from bot.wiki.pages import (
+    PageSource,
+    load_pages_collecting,
+    page_name_for,
+    pasted_front_matter,
+)
 from bot.wiki.render import link_targets, render
 
 _LINK = re.compile(r"(!?)\[[^\]]*\]\(\s*([^)\s]*)(?:\s+\"[^\"]*\")?\s*\)")
@@ -55,7 +60,7 @@ def check_pages(root: Path, *, subreddit: str) -> list[Problem]:
     # A file that failed to load still publishes its page (by its default name, from its
     # path): links to it are not reported as well, only the file's own fault.
     broken = {
-        path.relative_to(root).as_posix(): path.relative_to(root).with_suffix("").as_posix()
+        path.relative_to(root).as_posix(): page_name_for(path, root)
         for path in (e.path for e in errors)
         if path is not None and path.suffix == ".md" and path.is_relative_to(root)
     }
